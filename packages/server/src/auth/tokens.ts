@@ -1,0 +1,59 @@
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { ErrorCode, USER_ID_PATTERN } from '@callgate/protocol';
+
+export interface AccessTokenOptions {
+  /** The server's token key (`--secret`). */
+  secret: string;
+  userId: string;
+  /** Lifetime in seconds; default one hour. */
+  ttlSeconds?: number;
+  /** Extra claims to sign into the token. */
+  claims?: Record<string, unknown>;
+}
+
+const keyOf = (secret: string): Uint8Array => new TextEncoder().encode(secret);
+
+/** Mints a user access token: a JWT signed with HS256 whose `sub` is the user id. */
+export async function createAccessToken(options: AccessTokenOptions): Promise<string> {
+  if (!USER_ID_PATTERN.test(options.userId)) {
+    throw new TypeError(`invalid user id ${JSON.stringify(options.userId)}: 1-64 characters of A-Z a-z 0-9 _ . @ -`);
+  }
+  if (!options.secret) throw new TypeError('a secret is required to sign tokens');
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ ...options.claims })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(options.userId)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (options.ttlSeconds ?? 3600))
+    .sign(keyOf(options.secret));
+}
+
+export type TokenCheck =
+  | { ok: true; userId: string; expiresAt: number; claims: JWTPayload }
+  | { ok: false; code: typeof ErrorCode.UNAUTHORIZED | typeof ErrorCode.TOKEN_EXPIRED; reason: string };
+
+/** Checks user access tokens against the server's key. */
+export class TokenVerifier {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string) {
+    this.key = keyOf(secret);
+  }
+
+  async verify(token: string): Promise<TokenCheck> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
+      const userId = payload.sub ?? '';
+      if (!USER_ID_PATTERN.test(userId)) {
+        return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: 'the token names an invalid user id' };
+      }
+      return { ok: true, userId, expiresAt: (payload.exp ?? 0) * 1000, claims: payload };
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) {
+        return { ok: false, code: ErrorCode.TOKEN_EXPIRED, reason: 'the access token has expired' };
+      }
+      const reason = error instanceof errors.JOSEError ? error.message : 'the access token could not be read';
+      return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: `invalid access token: ${reason}` };
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
+import type {
+  CallEvent,
+  CallOutcome,
+  CallPhase,
+  CallRecord,
+  ControlResult,
+  Decision,
+  DecisionContext,
+  Snapshot,
+  TimerInput,
+  UserRecord,
+} from './types.js';
+
+export const ringTimerKey = (callId: string): string => `ring:${callId}`;
+export const graceTimerKey = (userId: string): string => `grace:${userId}`;
+
+/** What an event carries beside its type and code. */
+export interface Payload {
+  flags: number;
+  param: number;
+  userStr: string;
+}
+
+export const emptyPayload: Payload = { flags: 0, param: 0, userStr: '' };
+
+export interface Ending {
+  outcome: CallOutcome;
+  errorCode: number;
+  endedBy: string;
+  detail?: Payload;
+}
+
+/**
+ * A decision being made: reads see earlier writes of the same decision, and every effect is
+ * collected for the caller to perform. No I/O.
+ */
+export class DecisionDraft {
+  readonly decision: Decision = {
+    users: new Map(),
+    calls: new Map(),
+    deliveries: [],
+    timers: [],
+    transitions: [],
+    authorize: [],
+    kicks: [],
+    result: { ok: true },
+  };
+
+  constructor(
+    private readonly snapshot: Snapshot,
+    readonly ctx: DecisionContext,
+  ) {}
+
+  user(userId: string): UserRecord | undefined {
+    const written = this.decision.users.get(userId);
+    if (written !== undefined) return written ?? undefined;
+    return this.snapshot.users.get(userId);
+  }
+
+  call(callId: string | null): CallRecord | undefined {
+    if (callId === null) return undefined;
+    const written = this.decision.calls.get(callId);
+    if (written !== undefined) return written ?? undefined;
+    return this.snapshot.calls.get(callId);
+  }
+
+  callOf(userId: string): CallRecord | undefined {
+    return this.call(this.user(userId)?.callId ?? null);
+  }
+
+  putUser(user: UserRecord): void {
+    this.decision.users.set(user.userId, user);
+  }
+
+  removeUser(userId: string): void {
+    this.decision.users.set(userId, null);
+  }
+
+  putCall(call: CallRecord): void {
+    this.decision.calls.set(call.callId, call);
+  }
+
+  fail(code: number, message?: string): void {
+    this.decision.result = message === undefined ? { ok: false, code } : { ok: false, code, message };
+  }
+
+  result(result: ControlResult): void {
+    this.decision.result = result;
+  }
+
+  /** Sends `event` about `call` to `to`, naming the other party; only to users who are still here. */
+  deliver(call: CallRecord, to: string, event: VideoCallEventType, errorCode: number, payload: Payload): void {
+    if (!this.user(to)) return;
+    const peer = to === call.caller ? call.callee : call.caller;
+    const message: CallEvent = { callId: call.callId, event, userId: peer, errorCode, ...payload };
+    this.decision.deliveries.push({ to, event: message });
+  }
+
+  setTimer(key: string, at: number, input: TimerInput): void {
+    this.decision.timers.push({ set: key, at, input });
+  }
+
+  clearTimer(key: string): void {
+    this.decision.timers.push({ clear: key });
+  }
+
+  /** Moves a call to a new phase and stores it. */
+  advance(call: CallRecord, phase: CallPhase, changes: Partial<CallRecord> = {}): CallRecord {
+    const next = { ...call, ...changes, phase };
+    this.putCall(next);
+    return next;
+  }
+
+  /** Ends a live call: frees both parties, forgets the call and its timer, reports the outcome. */
+  end(call: CallRecord, ending: Ending): void {
+    for (const party of [call.caller, call.callee]) {
+      const user = this.user(party);
+      if (user && user.callId === call.callId) this.putUser({ ...user, callId: null });
+    }
+    this.decision.calls.set(call.callId, null);
+    this.clearTimer(ringTimerKey(call.callId));
+    this.decision.transitions.push({
+      type: 'ended',
+      call,
+      at: this.ctx.now,
+      outcome: ending.outcome,
+      errorCode: ending.errorCode,
+      endedBy: ending.endedBy,
+      from: call.phase,
+      detail: ending.detail ?? emptyPayload,
+    });
+  }
+
+  /** FINISH to both parties (only the caller while the callee has not been told yet). */
+  finishBoth(call: CallRecord, errorCode: number, payload: Payload): void {
+    this.deliver(call, call.caller, VideoCallEvent.FINISH, errorCode, payload);
+    if (call.phase !== 'authorizing') this.deliver(call, call.callee, VideoCallEvent.FINISH, errorCode, payload);
+  }
+}

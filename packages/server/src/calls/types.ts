@@ -1,0 +1,214 @@
+import type { VideoCallEventType } from '@callgate/protocol';
+
+/** A connected (or recently dropped) user, as the call state machine sees it. */
+export interface UserRecord {
+  userId: string;
+  /** The session that owns this user now; also the resume token. */
+  sessionId: string;
+  /** The node that holds this user's socket ("local" on a single node). */
+  node: string;
+  /** The socket attached to the session now (a resumed session gets a new one). */
+  connectionId: string;
+  /** False while the socket is gone and the grace period runs. */
+  connected: boolean;
+  /** When the grace period ends (ms since epoch); 0 while connected. */
+  graceDeadline: number;
+  /** The call this user is in, or null when idle. */
+  callId: string | null;
+}
+
+/**
+ * authorizing: the business server is deciding on the REQUEST; the callee has not been told.
+ * ringing: the callee has the REQUEST. talking: START was sent to both.
+ */
+export type CallPhase = 'authorizing' | 'ringing' | 'talking';
+
+export interface CallRecord {
+  callId: string;
+  caller: string;
+  callee: string;
+  phase: CallPhase;
+  flags: number;
+  param: number;
+  userStr: string;
+  /** 0 until the call starts. */
+  roomId: number;
+  requestedAt: number;
+  /** When ringing ends with TIMEOUT (ms since epoch), counted from the REQUEST. */
+  ringDeadline: number;
+  answeredAt: number;
+}
+
+/** What a user's callback receives, before the delivery layer numbers it. */
+export interface CallEvent {
+  callId: string;
+  event: VideoCallEventType;
+  /** The other party. */
+  userId: string;
+  errorCode: number;
+  flags: number;
+  param: number;
+  userStr: string;
+}
+
+export interface Delivery {
+  to: string;
+  event: CallEvent;
+}
+
+/** A timer the machine wants to fire later; it feeds `input` back to the machine. */
+export type TimerChange = { set: string; at: number; input: TimerInput } | { clear: string };
+
+/** Why a call ended, for records, metrics, logs and the business server. */
+export type CallOutcome =
+  | 'completed'
+  | 'refused'
+  | 'busy'
+  | 'offline'
+  | 'cancelled'
+  | 'timeout'
+  | 'disconnected'
+  | 'vetoed'
+  | 'force-ended'
+  | 'caller-busy'
+  | 'invalid';
+
+export type CallTransition =
+  | { type: 'requested'; call: CallRecord; at: number }
+  | { type: 'ringing'; call: CallRecord; at: number }
+  | { type: 'started'; call: CallRecord; at: number; acceptedWith: { userStr: string } }
+  | {
+      type: 'ended';
+      call: CallRecord;
+      at: number;
+      outcome: CallOutcome;
+      errorCode: number;
+      /** A user id, or "server" (timers, disconnects) or "business". */
+      endedBy: string;
+      /** The phase the call was in when it ended ("refused at once" calls never got past "requested"). */
+      from: CallPhase | 'requested';
+      /** The refusal or finish as sent by the party that ended it (userStr, flags and param pass through). */
+      detail: { flags: number; param: number; userStr: string };
+    };
+
+/** Asks the business server whether a REQUEST may ring. */
+export interface AuthorizeRequest {
+  call: CallRecord;
+}
+
+/** Closes a session's socket wherever it is. */
+export interface Kick {
+  userId: string;
+  node: string;
+  connectionId: string;
+  code: number;
+}
+
+/** The answer to the control that caused a decision, sent on the sender's socket only. */
+export type ControlResult = { ok: true } | { ok: false; code: number; message?: string };
+
+// ---- inputs ----
+
+export interface ControlInput {
+  kind: 'control';
+  from: string;
+  sessionId: string;
+  event: VideoCallEventType;
+  peer: string;
+  errorCode: number;
+  flags: number;
+  param: number;
+  userStr: string;
+  /** True when a business server must allow a REQUEST before it rings. */
+  authorize: boolean;
+}
+
+export interface ConnectInput {
+  kind: 'connect';
+  userId: string;
+  /** A fresh session id, used unless the resume succeeds. */
+  newSessionId: string;
+  node: string;
+  connectionId: string;
+  resumeSessionId?: string;
+}
+
+export interface DisconnectInput {
+  kind: 'disconnect';
+  userId: string;
+  sessionId: string;
+  connectionId: string;
+  /** True when the client closed on purpose: no grace period. */
+  final: boolean;
+}
+
+export interface GraceExpiredInput {
+  kind: 'grace-expired';
+  userId: string;
+  sessionId: string;
+}
+
+export interface RingExpiredInput {
+  kind: 'ring-expired';
+  callId: string;
+}
+
+export interface AuthorizedInput {
+  kind: 'authorized';
+  callId: string;
+  /** 0 lets the call ring; anything else refuses it with that code. */
+  code: number;
+}
+
+export interface ForceFinishInput {
+  kind: 'force-finish';
+  userId: string;
+  errorCode: number;
+  userStr: string;
+  /** Who asked: "business", or "server" for a shutdown. */
+  by: string;
+}
+
+export type TimerInput = GraceExpiredInput | RingExpiredInput;
+
+export type CallInput =
+  | ControlInput
+  | ConnectInput
+  | DisconnectInput
+  | GraceExpiredInput
+  | RingExpiredInput
+  | AuthorizedInput
+  | ForceFinishInput;
+
+// ---- snapshot and decision ----
+
+/** The users and calls a decision reads; a missing key means "absent". */
+export interface Snapshot {
+  users: ReadonlyMap<string, UserRecord>;
+  calls: ReadonlyMap<string, CallRecord>;
+}
+
+export interface Decision {
+  /** Records to write; null deletes. */
+  users: Map<string, UserRecord | null>;
+  calls: Map<string, CallRecord | null>;
+  deliveries: Delivery[];
+  timers: TimerChange[];
+  transitions: CallTransition[];
+  authorize: AuthorizeRequest[];
+  kicks: Kick[];
+  /** For control and force-finish inputs. */
+  result: ControlResult;
+  /** For connect inputs: the session the user now has, and whether it was resumed. */
+  session?: { sessionId: string; resumed: boolean };
+}
+
+/** Everything impure the machine needs, injected. */
+export interface DecisionContext {
+  now: number;
+  newCallId(): string;
+  /** A non-zero unsigned 32-bit id not used by any live call. */
+  newRoomId(): number;
+  ringTimeoutMs: number;
+  graceMs: number;
+}

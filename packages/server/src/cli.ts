@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createAccessToken } from './auth/tokens.js';
+import { createLogger, type LogLevel } from './logger.js';
+import { startServer } from './server.js';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function nonNegativeNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a number >= 0');
+  return number;
+}
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError('expected a port 0-65535');
+  return number;
+}
+
+const program = new Command('callgate')
+  .description('Callgate: call-control server for 1:1 video calls')
+  .showHelpAfterError('(add --help for more information)');
+
+program
+  .command('serve')
+  .description('run the Callgate server')
+  .addOption(new Option('--port <port>', 'TCP port (0 = any free port)').env('CALLGATE_PORT').argParser(port).default(8080))
+  .addOption(new Option('--host <host>', 'interface to listen on').env('CALLGATE_HOST').default('127.0.0.1'))
+  .addOption(new Option('--secret <secret>', 'key that user access tokens are signed with').env('CALLGATE_SECRET'))
+  .addOption(
+    new Option('--ring-timeout <seconds>', 'how long a call rings before TIMEOUT')
+      .env('CALLGATE_RING_TIMEOUT')
+      .argParser(nonNegativeNumber)
+      .default(60),
+  )
+  .addOption(
+    new Option('--grace <seconds>', 'how long a dropped user keeps its call to reconnect')
+      .env('CALLGATE_GRACE')
+      .argParser(nonNegativeNumber)
+      .default(15),
+  )
+  .addOption(new Option('--log-level <level>', 'log level').env('CALLGATE_LOG_LEVEL').choices(logLevels).default('info'))
+  .addOption(
+    new Option('--dev', 'development mode: demo login for anyone, a generated secret when none is given').env(
+      'CALLGATE_DEV',
+    ),
+  )
+  .action(async (options: {
+    port: number;
+    host: string;
+    secret?: string;
+    ringTimeout: number;
+    grace: number;
+    logLevel: LogLevel;
+    dev?: boolean;
+  }) => {
+    const logger = createLogger(options.logLevel);
+    let secret = options.secret;
+    if (!secret) {
+      if (!options.dev) {
+        program.error(
+          'error: a token secret is required: pass --secret <secret> or set CALLGATE_SECRET (or use --dev for a throw-away one)',
+        );
+      }
+      secret = randomBytes(24).toString('base64url');
+      logger.warn(`dev mode: generated token secret ${secret} (mint tokens with: callgate token --user alice --secret ${secret})`);
+    }
+    const server = await startServer({
+      port: options.port,
+      host: options.host,
+      secret,
+      ringTimeoutMs: options.ringTimeout * 1000,
+      graceMs: options.grace * 1000,
+      dev: options.dev === true,
+      logger,
+    });
+    logger.info({ url: server.url }, `Callgate listening on ${server.url} (HTTP ${server.httpUrl})`);
+    if (options.dev) logger.warn('dev mode: POST /api/dev/login mints a token for any user; never use --dev in production');
+
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program
+  .command('token')
+  .description('mint a user access token (JWT, HS256) and print it')
+  .requiredOption('--user <userId>', 'the user id the token is for')
+  .addOption(new Option('--ttl <seconds>', 'lifetime in seconds').argParser(nonNegativeNumber).default(3600))
+  .addOption(new Option('--secret <secret>', 'the server token secret').env('CALLGATE_SECRET'))
+  .action(async (options: { user: string; ttl: number; secret?: string }) => {
+    const secret = options.secret || program.error('error: --secret <secret> (or CALLGATE_SECRET) is required to sign the token');
+    try {
+      const token = await createAccessToken({ secret, userId: options.user, ttlSeconds: options.ttl });
+      process.stdout.write(`${token}\n`);
+    } catch (error) {
+      program.error(`error: ${(error as Error).message}`);
+    }
+  });
+
+await program.parseAsync(process.argv);

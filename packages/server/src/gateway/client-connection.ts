@@ -1,0 +1,256 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { WebSocket, RawData } from 'ws';
+import {
+  CloseCode,
+  ErrorCode,
+  VideoCallEvent,
+  errorCodeName,
+  errorMessage,
+  parseClientMessage,
+  type AuthMessage,
+  type ControlMessage,
+  type ParseResult,
+  type ClientMessage,
+  type ServerMessage,
+  type IceServer,
+} from '@callgate/protocol';
+import type { TokenVerifier } from '../auth/tokens.js';
+import type { StateBackend } from '../state/backend.js';
+import type { Switchboard } from '../switchboard.js';
+
+export interface GatewayConfig {
+  graceMs: number;
+  heartbeatIntervalMs: number;
+  authTimeoutMs: number;
+  iceServersFor(userId: string): IceServer[];
+}
+
+/** What a connection needs from the gateway that holds it. */
+export interface ConnectionHost {
+  readonly switchboard: Switchboard;
+  readonly backend: StateBackend;
+  readonly verifier: TokenVerifier;
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  attach(connection: ClientConnection): void;
+  detach(connection: ClientConnection): void;
+}
+
+type Phase = 'authenticating' | 'open' | 'closed';
+
+const newSessionId = (): string => randomBytes(18).toString('base64url');
+
+/** One user's WebSocket: authentication, controls in, numbered call events out. */
+export class ClientConnection {
+  readonly connectionId = randomUUID();
+  userId = '';
+  sessionId = '';
+  private phase: Phase = 'authenticating';
+  private inbound: Promise<void> = Promise.resolve();
+  private sentSeq = 0;
+  private flushing = false;
+  private flushAgain = false;
+  private alive = true;
+  private readonly authTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly host: ConnectionHost,
+  ) {
+    this.authTimer = setTimeout(() => {
+      this.sendError(ErrorCode.NOT_AUTHENTICATED, 'no valid auth message in time');
+      this.close(CloseCode.AUTH_TIMEOUT, 'authentication timeout');
+    }, host.config.authTimeoutMs);
+    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    socket.on('pong', () => (this.alive = true));
+    socket.on('close', (code) => this.closed(code));
+    socket.on('error', (error) => host.logger.debug({ err: error }, 'socket error'));
+  }
+
+  /** A method, not a property, so that checks after an await are not narrowed away. */
+  isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  /** Called on every heartbeat tick: terminates a socket that did not answer the previous ping. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  /** Sends every event of the session not sent yet, in order. */
+  async flush(): Promise<void> {
+    if (this.phase !== 'open') return;
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      do {
+        this.flushAgain = false;
+        const events = await this.host.backend.eventsAfter(this.userId, this.sessionId, this.sentSeq);
+        if (events === undefined) {
+          this.host.logger.warn({ userId: this.userId }, 'session events are gone; closing the socket');
+          this.close(1011, 'session lost');
+          return;
+        }
+        for (const event of events) {
+          if (event.seq <= this.sentSeq) continue;
+          this.send(event);
+          this.sentSeq = event.seq;
+        }
+      } while (this.flushAgain && this.phase === 'open');
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    this.alive = true;
+    const parsed: ParseResult<ClientMessage> = isBinary
+      ? { ok: false, code: ErrorCode.MALFORMED, error: 'binary frames are not accepted; send JSON text' }
+      : parseClientMessage(data.toString());
+    this.inbound = this.inbound
+      .then(() => this.process(parsed))
+      .catch((error: unknown) => {
+        this.host.logger.error({ err: error, userId: this.userId }, 'message handling failed');
+        this.sendError(ErrorCode.INTERNAL);
+      });
+  }
+
+  private async process(parsed: ParseResult<ClientMessage>): Promise<void> {
+    if (this.phase === 'closed') return;
+    if (this.phase === 'authenticating' && (!parsed.ok || parsed.message.type !== 'auth')) {
+      this.sendError(ErrorCode.NOT_AUTHENTICATED, parsed.ok ? undefined : `the first message must be auth (${parsed.error})`);
+      this.close(CloseCode.AUTH_TIMEOUT, 'not authenticated');
+      return;
+    }
+    if (!parsed.ok) {
+      this.sendError(parsed.code, parsed.error);
+      return;
+    }
+    const message = parsed.message;
+    switch (message.type) {
+      case 'auth':
+        if (this.phase === 'open') this.sendError(ErrorCode.MALFORMED, 'already authenticated');
+        else await this.authenticate(message);
+        return;
+      case 'control':
+        await this.control(message);
+        return;
+      case 'ping':
+        this.send({ type: 'pong' });
+        return;
+    }
+  }
+
+  private async authenticate(message: AuthMessage): Promise<void> {
+    const check = await this.host.verifier.verify(message.token);
+    if (this.isClosed()) return;
+    if (!check.ok) {
+      this.sendError(check.code, check.reason);
+      const closeCode = check.code === ErrorCode.TOKEN_EXPIRED ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED;
+      this.close(closeCode, check.reason);
+      return;
+    }
+    clearTimeout(this.authTimer);
+    const decision = await this.host.switchboard.handle({
+      kind: 'connect',
+      userId: check.userId,
+      newSessionId: newSessionId(),
+      node: this.host.backend.node,
+      connectionId: this.connectionId,
+      ...(message.resume ? { resumeSessionId: message.resume.sessionId } : {}),
+    });
+    const session = decision.session;
+    if (!session) throw new Error('connect decided no session');
+    this.userId = check.userId;
+    this.sessionId = session.sessionId;
+    this.sentSeq = session.resumed && message.resume ? message.resume.lastSeq : 0;
+    if (this.isClosed()) {
+      await this.host.switchboard.handleQuietly(this.disconnectInput(false));
+      return;
+    }
+    this.phase = 'open';
+    this.host.attach(this);
+    const config = this.host.config;
+    this.send({
+      type: 'welcome',
+      userId: this.userId,
+      sessionId: this.sessionId,
+      resumed: session.resumed,
+      graceMs: config.graceMs,
+      heartbeat: { intervalMs: config.heartbeatIntervalMs, timeoutMs: config.heartbeatIntervalMs * 2 },
+      iceServers: config.iceServersFor(this.userId),
+    });
+    this.host.logger.debug({ userId: this.userId, resumed: session.resumed }, 'user connected');
+    await this.flush();
+  }
+
+  private async control(message: ControlMessage): Promise<void> {
+    if (message.event === VideoCallEvent.START) {
+      this.sendError(ErrorCode.INVALID_EVENT, undefined, message.id);
+      return;
+    }
+    const result = await this.host.switchboard.control({
+      from: this.userId,
+      sessionId: this.sessionId,
+      event: message.event,
+      peer: message.userId,
+      errorCode: message.errorCode,
+      flags: message.flags,
+      param: message.param,
+      userStr: message.userStr,
+    });
+    if (result.ok) {
+      if (message.id !== undefined) this.send({ type: 'ack', id: message.id });
+    } else {
+      this.sendError(result.code, result.message, message.id);
+    }
+  }
+
+  private closed(code: number): void {
+    clearTimeout(this.authTimer);
+    const wasOpen = this.phase === 'open';
+    this.phase = 'closed';
+    if (!wasOpen) return;
+    this.host.detach(this);
+    void this.host.switchboard.handleQuietly(this.disconnectInput(code === CloseCode.NORMAL));
+  }
+
+  private disconnectInput(final: boolean) {
+    return {
+      kind: 'disconnect' as const,
+      userId: this.userId,
+      sessionId: this.sessionId,
+      connectionId: this.connectionId,
+      final,
+    };
+  }
+
+  private send(message: ServerMessage): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private sendError(code: number, message?: string, ref?: string): void {
+    this.send({
+      type: 'error',
+      code,
+      name: errorCodeName(code) ?? 'APPLICATION',
+      message: message ?? errorMessage(code),
+      ...(ref !== undefined ? { ref } : {}),
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { USER_ID_PATTERN } from '@callgate/protocol';
+import { createAccessToken } from '../auth/tokens.js';
+import type { StateBackend } from '../state/backend.js';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  backend: StateBackend;
+  /** When set (dev mode), POST /api/dev/login mints a token for any user id. */
+  devLogin?: { secret: string; ttlSeconds: number };
+}
+
+/** The HTTP side of the server: health, readiness and, in dev mode, a demo login. */
+export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const app = Fastify({ loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const ready = await options.backend.ready().catch(() => false);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', state: ready });
+  });
+
+  const dev = options.devLogin;
+  if (dev) {
+    app.post<{ Body: { userId?: unknown } }>('/api/dev/login', async (request, reply) => {
+      const userId = request.body?.userId;
+      if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) {
+        return reply.code(400).send({ error: { code: 'BAD_USER_ID', message: 'userId: 1-64 characters of A-Z a-z 0-9 _ . @ -' } });
+      }
+      const token = await createAccessToken({ secret: dev.secret, userId, ttlSeconds: dev.ttlSeconds });
+      return { userId, token, expiresIn: dev.ttlSeconds };
+    });
+  }
+  return app;
+}

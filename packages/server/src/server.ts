@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import { TokenVerifier } from './auth/tokens.js';
+import { ClientGateway, CLIENT_PATH } from './gateway/client-gateway.js';
+import { createHttpApp } from './http/app.js';
+import { createLogger } from './logger.js';
+import type { StateBackend } from './state/backend.js';
+import { MemoryStateBackend } from './state/memory-backend.js';
+import { Switchboard } from './switchboard.js';
+import type { IceServer } from '@callgate/protocol';
+
+export interface ServerOptions {
+  /** TCP port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Key that user access tokens are signed with (HS256). */
+  secret: string;
+  /** How long a REQUEST rings before TIMEOUT. Default 60 000. */
+  ringTimeoutMs?: number;
+  /** How long a dropped user keeps its call for a resume. Default 15 000. */
+  graceMs?: number;
+  /** Server ping interval; a socket silent for two intervals is dropped. Default 20 000. */
+  heartbeatIntervalMs?: number;
+  /** Time allowed between connecting and a valid auth message. Default 10 000. */
+  authTimeoutMs?: number;
+  /** Largest WebSocket message, in bytes. Default 65 536. */
+  maxPayload?: number;
+  /** Dev mode: a demo login endpoint mints tokens for anyone. Never in production. */
+  dev?: boolean;
+  /** Where call state lives. Default: in this process. */
+  backend?: StateBackend;
+  /** A pino logger; default: JSON lines at `logLevel`. */
+  logger?: Logger;
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** STUN/TURN servers handed to each user in its welcome message. */
+  iceServers?: (userId: string) => IceServer[];
+}
+
+export interface RunningServer {
+  /** Base URL both SDKs take, e.g. ws://127.0.0.1:8080. */
+  url: string;
+  /** HTTP base URL of the same port. */
+  httpUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts a Callgate server and resolves once it listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  if (!options.secret) throw new TypeError('startServer: a secret is required to verify access tokens');
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
+  const backend = options.backend ?? new MemoryStateBackend();
+  const graceMs = options.graceMs ?? 15_000;
+  const switchboard = new Switchboard({
+    backend,
+    logger,
+    ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
+    graceMs,
+  });
+  const gateway = new ClientGateway({
+    switchboard,
+    backend,
+    verifier: new TokenVerifier(options.secret),
+    logger,
+    maxPayload: options.maxPayload ?? 65_536,
+    config: {
+      graceMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 20_000,
+      authTimeoutMs: options.authTimeoutMs ?? 10_000,
+      iceServersFor: options.iceServers ?? (() => []),
+    },
+  });
+  backend.listen({
+    events: (userId) => gateway.deliver(userId),
+    kick: (kick) => gateway.kick(kick),
+    timer: (input) => void switchboard.handleQuietly(input),
+  });
+
+  const app = createHttpApp({
+    logger,
+    backend,
+    ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600 } } : {}),
+  });
+  app.server.on('upgrade', (request, socket, head) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path === CLIENT_PATH) gateway.handleUpgrade(request, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port ?? 8080, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `ws://${publicHost}:${port}`,
+    httpUrl: `http://${publicHost}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        await gateway.close();
+        await app.close();
+        await backend.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { EventMessage } from '@callgate/protocol';
+import type { CallInput, Decision, Kick, Snapshot, TimerInput } from '../calls/types.js';
+
+/** Thrown by `transact` when the decision cannot be committed, e.g. the store is unreachable. */
+export class StateUnavailableError extends Error {
+  override readonly name = 'StateUnavailableError';
+}
+
+export interface StateListeners {
+  /** New events wait in `userId`'s outbox (called on the node that holds the user). */
+  events(userId: string): void;
+  /** A timer set by an earlier decision is due. */
+  timer(input: TimerInput): void;
+  /** A socket held by this node must be closed. */
+  kick(kick: Kick): void;
+}
+
+/**
+ * Where call and presence state lives. A transaction reads the users and calls an input names
+ * (and the calls they are in, and those calls' parties), lets `decide` run on that snapshot, and
+ * commits the decision (records, outbox events, timers) as one step: decisions about the same
+ * users never interleave. `decide` may run more than once when a commit conflicts.
+ */
+export interface StateBackend {
+  readonly node: string;
+  listen(listeners: StateListeners): void;
+  transact(input: CallInput, decide: (snapshot: Snapshot) => Decision): Promise<Decision>;
+  /**
+   * The events of `userId`'s session `sessionId` after `afterSeq`, in order; undefined when that
+   * session is gone or its outbox no longer holds every event after `afterSeq`.
+   */
+  eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<EventMessage[] | undefined>;
+  /** Whether the store can be used now (for /readyz). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}

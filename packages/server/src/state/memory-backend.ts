@@ -1,0 +1,146 @@
+import type { EventMessage } from '@callgate/protocol';
+import type { CallInput, CallRecord, Decision, Snapshot, TimerChange, UserRecord } from '../calls/types.js';
+import { readSet } from '../calls/machine.js';
+import type { StateBackend, StateListeners } from './backend.js';
+import { Outbox } from './outbox.js';
+
+export interface MemoryBackendOptions {
+  /** Events kept per session for resume. */
+  outboxCapacity?: number;
+}
+
+const noListeners: StateListeners = { events() {}, timer() {}, kick() {} };
+
+/**
+ * State in this process. Every transaction runs from read to commit without yielding, so
+ * decisions are atomic without locks.
+ */
+export class MemoryStateBackend implements StateBackend {
+  readonly node = 'local';
+  private readonly users = new Map<string, UserRecord>();
+  private readonly calls = new Map<string, CallRecord>();
+  private readonly rooms = new Map<number, string>();
+  private readonly outboxes = new Map<string, Outbox>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly outboxCapacity: number;
+  private listeners = noListeners;
+  private closed = false;
+
+  constructor(options: MemoryBackendOptions = {}) {
+    this.outboxCapacity = options.outboxCapacity ?? 256;
+  }
+
+  listen(listeners: StateListeners): void {
+    this.listeners = listeners;
+  }
+
+  async transact(input: CallInput, decide: (snapshot: Snapshot) => Decision): Promise<Decision> {
+    for (;;) {
+      const decision = decide(this.snapshot(input));
+      if (this.roomTaken(decision)) continue;
+      this.commit(decision);
+      return decision;
+    }
+  }
+
+  async eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<EventMessage[] | undefined> {
+    const outbox = this.outboxes.get(userId);
+    return outbox?.sessionId === sessionId ? outbox.after(afterSeq) : undefined;
+  }
+
+  async ready(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Live calls, for metrics and tests. */
+  liveCalls(): CallRecord[] {
+    return [...this.calls.values()];
+  }
+
+  private snapshot(input: CallInput): Snapshot {
+    const wanted = readSet(input);
+    const users = new Map<string, UserRecord>();
+    const calls = new Map<string, CallRecord>();
+    const addUser = (userId: string): void => {
+      const user = this.users.get(userId);
+      if (user) users.set(userId, user);
+    };
+    const addCall = (callId: string | null): void => {
+      const call = callId === null ? undefined : this.calls.get(callId);
+      if (call) calls.set(call.callId, call);
+    };
+    wanted.users.forEach(addUser);
+    wanted.calls.forEach(addCall);
+    for (const user of [...users.values()]) addCall(user.callId);
+    for (const call of calls.values()) [call.caller, call.callee].forEach(addUser);
+    return { users, calls };
+  }
+
+  private roomTaken(decision: Decision): boolean {
+    for (const call of decision.calls.values()) {
+      if (call && call.roomId !== 0) {
+        const holder = this.rooms.get(call.roomId);
+        if (holder !== undefined && holder !== call.callId) return true;
+      }
+    }
+    return false;
+  }
+
+  private commit(decision: Decision): void {
+    for (const [userId, user] of decision.users) {
+      if (user === null) {
+        this.users.delete(userId);
+        this.outboxes.delete(userId);
+        continue;
+      }
+      this.users.set(userId, user);
+      if (this.outboxes.get(userId)?.sessionId !== user.sessionId) {
+        this.outboxes.set(userId, new Outbox(user.sessionId, this.outboxCapacity));
+      }
+    }
+    for (const [callId, call] of decision.calls) {
+      const previous = this.calls.get(callId);
+      if (previous && previous.roomId !== 0) this.rooms.delete(previous.roomId);
+      if (call === null) {
+        this.calls.delete(callId);
+      } else {
+        this.calls.set(callId, call);
+        if (call.roomId !== 0) this.rooms.set(call.roomId, callId);
+      }
+    }
+    const notify = new Set<string>();
+    for (const { to, event } of decision.deliveries) {
+      const outbox = this.outboxes.get(to);
+      if (!outbox) continue;
+      outbox.append(event);
+      notify.add(to);
+    }
+    decision.timers.forEach((change) => this.changeTimer(change));
+    for (const kick of decision.kicks) this.listeners.kick(kick);
+    for (const userId of notify) this.listeners.events(userId);
+  }
+
+  private changeTimer(change: TimerChange): void {
+    const key = 'set' in change ? change.set : change.clear;
+    const existing = this.timers.get(key);
+    if (existing) {
+      clearTimeout(existing);
+      this.timers.delete(key);
+    }
+    if (!('set' in change) || this.closed) return;
+    // Node may fire a timer a millisecond before Date.now() reaches its deadline.
+    const delay = Math.max(0, change.at - Date.now()) + 1;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.listeners.timer(change.input);
+    }, delay);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+}

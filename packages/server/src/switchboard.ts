@@ -1,0 +1,105 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { VideoCallEventType } from '@callgate/protocol';
+import { ErrorCode } from '@callgate/protocol';
+import { decide } from './calls/machine.js';
+import type { CallInput, CallRecord, CallTransition, ControlResult, Decision, DecisionContext } from './calls/types.js';
+import { StateUnavailableError, type StateBackend } from './state/backend.js';
+
+/** Decides whether a REQUEST may ring: resolves to 0 to allow or an error code to refuse. */
+export type Authorizer = (call: CallRecord) => Promise<number>;
+
+export interface SwitchboardOptions {
+  backend: StateBackend;
+  logger: Logger;
+  ringTimeoutMs: number;
+  graceMs: number;
+  now?: () => number;
+  newCallId?: () => string;
+  newRoomId?: () => number;
+}
+
+export interface Control {
+  from: string;
+  sessionId: string;
+  event: VideoCallEventType;
+  peer: string;
+  errorCode: number;
+  flags: number;
+  param: number;
+  userStr: string;
+}
+
+const randomRoomId = (): number => randomInt(1, 0x1_0000_0000);
+
+/**
+ * Runs the call state machine against the state backend and hands each decision's outward
+ * effects (call transitions, business authorization) to whoever listens.
+ */
+export class Switchboard {
+  private readonly transitionListeners: ((transition: CallTransition) => void)[] = [];
+  private authorizer: Authorizer | null = null;
+  private readonly now: () => number;
+  private readonly newCallId: () => string;
+  private readonly newRoomId: () => number;
+
+  constructor(private readonly options: SwitchboardOptions) {
+    this.now = options.now ?? Date.now;
+    this.newCallId = options.newCallId ?? randomUUID;
+    this.newRoomId = options.newRoomId ?? randomRoomId;
+  }
+
+  onTransition(listener: (transition: CallTransition) => void): void {
+    this.transitionListeners.push(listener);
+  }
+
+  /** While an authorizer is set, every REQUEST waits for its decision before it rings. */
+  setAuthorizer(authorizer: Authorizer | null): void {
+    this.authorizer = authorizer;
+  }
+
+  async control(control: Control): Promise<ControlResult> {
+    try {
+      const decision = await this.handle({ kind: 'control', ...control, authorize: this.authorizer !== null });
+      return decision.result;
+    } catch (error) {
+      if (error instanceof StateUnavailableError) return { ok: false, code: ErrorCode.UNAVAILABLE };
+      throw error;
+    }
+  }
+
+  async handle(input: CallInput): Promise<Decision> {
+    const ctx: DecisionContext = {
+      now: this.now(),
+      newCallId: this.newCallId,
+      newRoomId: this.newRoomId,
+      ringTimeoutMs: this.options.ringTimeoutMs,
+      graceMs: this.options.graceMs,
+    };
+    const decision = await this.options.backend.transact(input, (snapshot) => decide(snapshot, input, ctx));
+    for (const transition of decision.transitions) {
+      for (const listener of this.transitionListeners) listener(transition);
+    }
+    for (const { call } of decision.authorize) void this.authorize(call);
+    return decision;
+  }
+
+  /** Feeds a timer or other server-side input; failures are logged, not thrown. */
+  async handleQuietly(input: CallInput): Promise<void> {
+    try {
+      await this.handle(input);
+    } catch (error) {
+      this.options.logger.error({ err: error, input }, 'call input failed');
+    }
+  }
+
+  private async authorize(call: CallRecord): Promise<void> {
+    let code: number;
+    try {
+      code = this.authorizer ? await this.authorizer(call) : 0;
+    } catch {
+      code = ErrorCode.BUSINESS_UNAVAILABLE;
+    }
+    await this.handleQuietly({ kind: 'authorized', callId: call.callId, code });
+  }
+}
