@@ -1,0 +1,283 @@
+import { EventEmitter } from 'eventemitter3';
+import {
+  ErrorCode,
+  VideoCallEvent,
+  controlMessageSchema,
+  type ErrorMessage,
+  type EventMessage,
+  type VideoCallEventType,
+  type WelcomeMessage,
+} from '@callgate/protocol';
+import type { ReconnectPolicy } from './backoff.js';
+import { Call, type CallOptions } from './call.js';
+import { SignalConnection, type ConnectionState, type TokenSource } from './connection.js';
+import { CallgateError, notConnected } from './errors.js';
+import type { SocketFactory } from './socket.js';
+
+/** The seed SDK's callback: `userId` is always the other party. */
+export type VideoCallEventCallback = (
+  eventType: VideoCallEventType,
+  userId: string,
+  errorCode: number,
+  flags: number,
+  param: number,
+  userStr: string,
+) => void;
+
+export interface CallClientOptions {
+  /** The server's base URL, e.g. ws://127.0.0.1:8080. */
+  url: string;
+  /** An access token, or a function returning a fresh one for each (re)connect. */
+  token: TokenSource;
+  /** Opens WebSockets; the platform's default when omitted. */
+  createSocket?: SocketFactory;
+  reconnect?: ReconnectPolicy;
+}
+
+export interface CallClientEvents {
+  /** A REQUEST arrived: the returned Call rings until accepted, rejected, cancelled or timed out. */
+  incoming: (call: Call) => void;
+  /** The server refused a control (e.g. NOTINCALL), or the connection failed. */
+  error: (error: CallgateError) => void;
+  'connection-state': (state: ConnectionState) => void;
+  /** Every call event, as received (after the seed callback). */
+  event: (event: EventMessage) => void;
+}
+
+interface PendingControl {
+  resolve: () => void;
+  reject: (error: CallgateError) => void;
+}
+
+/**
+ * A user's connection to Callgate: the seed-compatible API (`setVideoCallEventCallback`,
+ * `videoCallControl`) and the idiomatic one (`call`, `incoming`, `Call`), over one connection.
+ */
+export class CallClient extends EventEmitter<CallClientEvents> {
+  private readonly connection: SignalConnection;
+  private callback: VideoCallEventCallback | null = null;
+  private readonly pending = new Map<string, PendingControl>();
+  private readonly calls = new Map<string, Call[]>();
+  /** Outgoing calls whose REQUEST has no answer yet, so no call id. */
+  private unbound: Call[] = [];
+  private nextControlId = 1;
+  private hadSession = false;
+
+  constructor(options: CallClientOptions & { createSocket: SocketFactory }) {
+    super();
+    this.connection = new SignalConnection({
+      url: options.url,
+      token: options.token,
+      createSocket: options.createSocket,
+      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+    });
+    this.connection.on('state', (state) => this.emit('connection-state', state));
+    this.connection.on('welcome', (welcome) => this.welcomed(welcome));
+    this.connection.on('event', (event) => this.received(event));
+    this.connection.on('ack', (id) => this.settle(id, null));
+    this.connection.on('error', (message) => this.serverError(message));
+    this.connection.on('closed', (error) => this.connectionClosed(error));
+  }
+
+  /** The authenticated user's id; empty before the first connect. */
+  get userId(): string {
+    return this.connection.welcome?.userId ?? '';
+  }
+
+  get connectionState(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** What the server said when this connection authenticated (ICE servers, heartbeat, grace). */
+  get welcome(): WelcomeMessage | null {
+    return this.connection.welcome;
+  }
+
+  /** The live call, if any. */
+  get currentCall(): Call | null {
+    for (const calls of this.calls.values()) for (const call of calls) if (call.isLive) return call;
+    return this.unbound.find((call) => call.isLive) ?? null;
+  }
+
+  /** Connects and authenticates; rejects with a CallgateError (code UNAUTHORIZED, TOKEN_EXPIRED…). */
+  async connect(): Promise<void> {
+    await this.connection.open();
+  }
+
+  /** Leaves: the server ends this user's session (and call) at once. */
+  close(): void {
+    this.connection.close();
+  }
+
+  // ---- the seed SDK's API ----
+
+  setVideoCallEventCallback(callback: VideoCallEventCallback | null): void {
+    this.callback = callback;
+  }
+
+  /**
+   * Sends REQUEST, REPLY or FINISH about `userId`. Returns 0 when sent, or at once a non-zero
+   * code when it cannot be (NOT_CONNECTED, MALFORMED, INVALID_EVENT). What the server answers
+   * arrives through the callback, and refusals of the control itself through the `error` event.
+   */
+  videoCallControl(
+    eventType: VideoCallEventType,
+    userId: string | number,
+    errorCode = 0,
+    flags = 0,
+    param = 0,
+    userStr = '',
+  ): number {
+    const sent = this.control(eventType, userId, errorCode, { flags, param, userStr });
+    sent.done.catch(() => {});
+    return sent.code;
+  }
+
+  // ---- the idiomatic API ----
+
+  /** Calls `userId`. The Call emits `ringing`, `started` and `ended`. */
+  call(userId: string | number, options: CallOptions = {}): Call {
+    const peer = String(userId);
+    const ringingFromPeer = this.currentCall;
+    if (ringingFromPeer?.direction === 'incoming' && ringingFromPeer.state === 'ringing' && ringingFromPeer.peer === peer) {
+      // Calling back someone who is calling us is saying yes (glare): the server starts that call.
+      void this.control(VideoCallEvent.REQUEST, peer, 0, options).done.catch(() => {});
+      return ringingFromPeer;
+    }
+    const sent = this.control(VideoCallEvent.REQUEST, userId, 0, options);
+    const call = sent.call ?? new Call(this.sendControl, peer, 'outgoing', { callId: null, flags: 0, param: 0, userStr: '' });
+    if (sent.code !== 0) call.end(sent.code);
+    sent.done.catch(() => {});
+    return call;
+  }
+
+  private readonly sendControl = (event: 2 | 4, peer: string, errorCode: number, options: CallOptions): Promise<void> =>
+    this.control(event, peer, errorCode, options).done;
+
+  private control(
+    event: VideoCallEventType,
+    userId: string | number,
+    errorCode: number,
+    options: CallOptions,
+  ): { code: number; done: Promise<void>; call?: Call } {
+    if (event === VideoCallEvent.START) return this.refused(ErrorCode.INVALID_EVENT);
+    const id = `c${this.nextControlId++}`;
+    const parsed = controlMessageSchema.safeParse({
+      type: 'control',
+      id,
+      event,
+      userId,
+      errorCode,
+      flags: options.flags ?? 0,
+      param: options.param ?? 0,
+      userStr: options.userStr ?? '',
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return this.refused(ErrorCode.MALFORMED, issue ? `${issue.path.join('.')}: ${issue.message}` : undefined);
+    }
+    const message = parsed.data;
+    if (!this.connection.send(message)) return this.refused(ErrorCode.NOT_CONNECTED);
+    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    if (event !== VideoCallEvent.REQUEST) return { code: 0, done };
+    const call = new Call(this.sendControl, message.userId, 'outgoing', {
+      callId: null,
+      flags: message.flags,
+      param: message.param,
+      userStr: message.userStr,
+    });
+    this.unbound.push(call);
+    done.catch((error: CallgateError) => {
+      this.unbound = this.unbound.filter((c) => c !== call);
+      call.end(error.code);
+    });
+    return { code: 0, done, call };
+  }
+
+  private refused(code: number, message?: string): { code: number; done: Promise<void> } {
+    return { code, done: Promise.reject(new CallgateError(code, message)) };
+  }
+
+  private received(event: EventMessage): void {
+    this.invoke(() =>
+      this.callback?.(event.event, event.userId, event.errorCode, event.flags, event.param, event.userStr),
+    );
+    let calls = this.calls.get(event.callId);
+    let incoming: Call | undefined;
+    if (!calls) {
+      if (event.event === VideoCallEvent.REQUEST) {
+        incoming = new Call(this.sendControl, event.userId, 'incoming', event);
+        calls = [incoming];
+      } else {
+        calls = this.bindUnbound(event);
+      }
+      if (calls.length) this.calls.set(event.callId, calls);
+    }
+    let ended = false;
+    for (const call of calls) ended = call.apply(event) || ended;
+    if (ended) this.calls.delete(event.callId);
+    if (incoming) this.invoke(() => this.emit('incoming', incoming));
+    this.invoke(() => this.emit('event', event));
+  }
+
+  /** The outgoing calls an event with a new call id answers: the first to its peer (all of them for START). */
+  private bindUnbound(event: EventMessage): Call[] {
+    const toPeer = this.unbound.filter((call) => call.peer === event.userId);
+    const bound = event.event === VideoCallEvent.START ? toPeer : toPeer.slice(0, 1);
+    this.unbound = this.unbound.filter((call) => !bound.includes(call));
+    for (const call of bound) call.callId = event.callId;
+    return bound;
+  }
+
+  private welcomed(welcome: WelcomeMessage): void {
+    if (this.hadSession && !welcome.resumed) this.endEverything(ErrorCode.DISCONNECT, true);
+    this.hadSession = true;
+  }
+
+  /** Ends every live call locally, e.g. when the session could not be resumed. */
+  private endEverything(code: number, tellCallback: boolean): void {
+    const live = [...[...this.calls.values()].flat(), ...this.unbound].filter((call) => call.isLive);
+    this.calls.clear();
+    this.unbound = [];
+    const told = new Set<string>();
+    for (const call of live) {
+      if (tellCallback && !told.has(call.peer)) {
+        told.add(call.peer);
+        this.invoke(() => this.callback?.(VideoCallEvent.FINISH, call.peer, code, 0, 0, ''));
+      }
+      call.end(code);
+    }
+  }
+
+  private settle(id: string, error: CallgateError | null): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    if (error) pending.reject(error);
+    else pending.resolve();
+  }
+
+  private serverError(message: ErrorMessage): void {
+    const error = new CallgateError(message.code, message.message);
+    if (message.ref !== undefined) this.settle(message.ref, error);
+    this.invoke(() => this.emit('error', error));
+  }
+
+  private connectionClosed(error: CallgateError | null): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, error ?? notConnected());
+    this.endEverything(ErrorCode.DISCONNECT, error !== null);
+    this.hadSession = false;
+    if (error) this.invoke(() => this.emit('error', error));
+  }
+
+  /** Runs application code; its exceptions surface asynchronously instead of breaking the SDK. */
+  private invoke(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { EventEmitter } from 'eventemitter3';
+import { ErrorCode, VideoCallEvent, type EventMessage } from '@callgate/protocol';
+
+export type CallDirection = 'outgoing' | 'incoming';
+
+/** dialing: REQUEST sent, not yet at the callee. ringing: at the callee. talking: started. */
+export type CallState = 'dialing' | 'ringing' | 'talking' | 'ended';
+
+export interface CallEvents {
+  /** Outgoing: the callee's device is ringing (REPLY 0). */
+  ringing: () => void;
+  /** Both sides got START; join `roomId`. */
+  started: (roomId: number) => void;
+  /** The call is over: refused (REPLY≠0) or finished (FINISH); `errorCode` says why, 0 for a normal hang-up. */
+  ended: (errorCode: number) => void;
+}
+
+export interface CallOptions {
+  flags?: number;
+  param?: number;
+  userStr?: string;
+}
+
+/** Sends a control for a call; resolves when the server accepted it. */
+export type ControlSender = (
+  event: 2 | 4,
+  peer: string,
+  errorCode: number,
+  options: CallOptions,
+) => Promise<void>;
+
+/** One call, outgoing or incoming, as the idiomatic API shows it. */
+export class Call extends EventEmitter<CallEvents> {
+  callId: string | null;
+  state: CallState;
+  /** The room to join once started; 0 before. */
+  roomId = 0;
+  /** Why the call ended (0: hung up normally); undefined while live. */
+  endCode: number | undefined;
+  /** What the REQUEST carried. */
+  readonly flags: number;
+  readonly param: number;
+  readonly userStr: string;
+
+  constructor(
+    private readonly sendControl: ControlSender,
+    readonly peer: string,
+    readonly direction: CallDirection,
+    request: { callId: string | null; flags: number; param: number; userStr: string },
+  ) {
+    super();
+    this.callId = request.callId;
+    this.flags = request.flags;
+    this.param = request.param;
+    this.userStr = request.userStr;
+    this.state = direction === 'incoming' ? 'ringing' : 'dialing';
+  }
+
+  get isLive(): boolean {
+    return this.state !== 'ended';
+  }
+
+  /** Incoming: answer (REPLY 0). Both sides then get `started`. */
+  accept(options: CallOptions = {}): Promise<void> {
+    return this.sendControl(VideoCallEvent.REPLY, this.peer, ErrorCode.SUCCESS, options);
+  }
+
+  /** Incoming: refuse (REPLY `code`, REJECT by default). */
+  reject(code: number = ErrorCode.REJECT, options: CallOptions = {}): Promise<void> {
+    return this.sendControl(VideoCallEvent.REPLY, this.peer, code, options);
+  }
+
+  /** Hang up (FINISH); before the answer, the caller's hang-up cancels the call. */
+  hangup(code: number = ErrorCode.SUCCESS, options: CallOptions = {}): Promise<void> {
+    return this.sendControl(VideoCallEvent.FINISH, this.peer, code, options);
+  }
+
+  /** Applies a server event about this call. Returns true when it ended the call. */
+  apply(event: Pick<EventMessage, 'event' | 'errorCode' | 'param'>): boolean {
+    if (this.state === 'ended') return true;
+    switch (event.event) {
+      case VideoCallEvent.REPLY:
+        if (event.errorCode === 0) {
+          if (this.state === 'dialing') {
+            this.state = 'ringing';
+            this.emit('ringing');
+          }
+          return false;
+        }
+        this.end(event.errorCode);
+        return true;
+      case VideoCallEvent.START:
+        this.state = 'talking';
+        this.roomId = event.param;
+        this.emit('started', event.param);
+        return false;
+      case VideoCallEvent.FINISH:
+        this.end(event.errorCode);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Ends the call locally (connection lost for good, or a control that could not be sent). */
+  end(errorCode: number): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.endCode = errorCode;
+    this.emit('ended', errorCode);
+  }
+}

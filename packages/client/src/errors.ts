@@ -1,0 +1,18 @@
+import { ErrorCode, errorCodeName, errorMessage } from '@callgate/protocol';
+
+/** Every error the SDK reports: a Callgate or seed error code, its stable name and a message. */
+export class CallgateError extends Error {
+  override readonly name = 'CallgateError';
+  /** The code's stable name (e.g. "NOTINCALL"), or "APPLICATION" for an application's own code. */
+  readonly codeName: string;
+
+  constructor(
+    readonly code: number,
+    message: string = errorMessage(code),
+  ) {
+    super(message);
+    this.codeName = errorCodeName(code) ?? 'APPLICATION';
+  }
+}
+
+export const notConnected = (): CallgateError => new CallgateError(ErrorCode.NOT_CONNECTED);
