@@ -42,6 +42,11 @@ export interface RunningServer {
   /** HTTP base URL of the same port. */
   httpUrl: string;
   port: number;
+  /**
+   * Ends the call `userId` is in, at any phase, as a business server may: both parties get FINISH
+   * with `errorCode`. Resolves to 0, or to NOTINCALL when the user is in no call.
+   */
+  finishCall(userId: string, errorCode: number, userStr?: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -97,6 +102,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `ws://${publicHost}:${port}`,
     httpUrl: `http://${publicHost}:${port}`,
     port,
+    async finishCall(userId, errorCode, userStr = '') {
+      const decision = await switchboard.handle({ kind: 'force-finish', userId, errorCode, userStr, by: 'business' });
+      return decision.result.ok ? 0 : decision.result.code;
+    },
     close() {
       closing ??= (async () => {
         await gateway.close();

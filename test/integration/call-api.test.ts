@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, type Call } from '@callgate/client';
+import type { RunningServer } from '@callgate/server';
+import { EventQueue } from '../support/event-queue.js';
+import { startTestServer } from '../support/servers.js';
+import { TestUser } from '../support/test-user.js';
+
+let server: RunningServer | undefined;
+const opened: TestUser[] = [];
+
+async function pair(): Promise<[TestUser, TestUser]> {
+  server = await startTestServer({ ringTimeoutMs: 60_000 });
+  const a = await TestUser.connect(server, 'agent');
+  const c = await TestUser.connect(server, 'customer');
+  opened.push(a, c);
+  return [c, a];
+}
+
+function incoming(user: TestUser): EventQueue<Call> {
+  const calls = new EventQueue<Call>();
+  user.client.on('incoming', (call) => calls.push(call));
+  return calls;
+}
+
+function lifecycle(call: Call): EventQueue<string> {
+  const steps = new EventQueue<string>();
+  call.on('ringing', () => steps.push('ringing'));
+  call.on('started', (roomId) => steps.push(`started:${roomId}`));
+  call.on('ended', (code) => steps.push(`ended:${code}`));
+  return steps;
+}
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((u) => u.close()));
+  await server?.close();
+});
+
+describe('the idiomatic Call API', () => {
+  it('call → incoming → accept → started with one roomId → hangup → ended', async () => {
+    const [customer, agent] = await pair();
+    const calls = incoming(agent);
+    const outgoing = customer.client.call('agent', { flags: 3, userStr: 'My order is late' });
+    expect(outgoing.state).toBe('dialing');
+    const outSteps = lifecycle(outgoing);
+    const call = await calls.next('incoming call');
+    expect([call.peer, call.direction, call.state, call.userStr, call.flags]).toEqual([
+      'customer',
+      'incoming',
+      'ringing',
+      'My order is late',
+      3,
+    ]);
+    expect(await outSteps.next('ringing')).toBe('ringing');
+    const inSteps = lifecycle(call);
+    await call.accept();
+    const started = await outSteps.next('started');
+    expect(await inSteps.next('started')).toBe(started);
+    expect(outgoing.roomId).toBe(call.roomId);
+    expect(outgoing.callId).toBe(call.callId);
+    expect(customer.client.currentCall).toBe(outgoing);
+    await call.hangup();
+    expect(await outSteps.next('ended')).toBe('ended:0');
+    expect(await inSteps.next('ended')).toBe('ended:0');
+    expect(customer.client.currentCall).toBeNull();
+  });
+
+  it('reject() ends the caller’s call with REJECT', async () => {
+    const [customer, agent] = await pair();
+    const calls = incoming(agent);
+    const steps = lifecycle(customer.client.call('agent'));
+    await (await calls.next('incoming')).reject();
+    expect(await steps.next('ringing')).toBe('ringing');
+    expect(await steps.next('ended')).toBe(`ended:${ErrorCode.REJECT}`);
+  });
+
+  it('hangup() before the answer cancels on both sides', async () => {
+    const [customer, agent] = await pair();
+    const calls = incoming(agent);
+    const outgoing = customer.client.call('agent');
+    const outSteps = lifecycle(outgoing);
+    const inSteps = lifecycle(await calls.next('incoming'));
+    expect(await outSteps.next('ringing')).toBe('ringing');
+    await outgoing.hangup();
+    expect(await outSteps.next('ended')).toBe(`ended:${ErrorCode.CANCEL}`);
+    expect(await inSteps.next('ended')).toBe(`ended:${ErrorCode.CANCEL}`);
+  });
+
+  it('a refused control rejects its promise with the code (NOTINCALL)', async () => {
+    const [customer] = await pair();
+    const outgoing = customer.client.call('agent');
+    await new Promise((resolve) => outgoing.once('ringing', resolve));
+    await outgoing.hangup();
+    await expect(outgoing.hangup()).rejects.toMatchObject({ code: ErrorCode.NOTINCALL, codeName: 'NOTINCALL' });
+  });
+
+  it('calling back a caller is saying yes (glare): one call, started on both sides', async () => {
+    const [customer, agent] = await pair();
+    const calls = incoming(agent);
+    const outgoing = customer.client.call('agent');
+    const outSteps = lifecycle(outgoing);
+    const ringingAtAgent = await calls.next('incoming');
+    const inSteps = lifecycle(ringingAtAgent);
+    const callback = agent.client.call('customer');
+    expect(callback).toBe(ringingAtAgent);
+    expect(await outSteps.next('ringing')).toBe('ringing');
+    const started = await outSteps.next('started');
+    expect(await inSteps.next('started')).toBe(started);
+  });
+
+  it('an offline callee ends the call with OFFLINE', async () => {
+    const [customer] = await pair();
+    const steps = lifecycle(customer.client.call('nobody-home'));
+    expect(await steps.next('ended')).toBe(`ended:${ErrorCode.OFFLINE}`);
+  });
+});

@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CallClient, ErrorCode, VideoCallEvent } from '@callgate/client';
+import { createAccessToken, type RunningServer } from '@callgate/server';
+import { EventQueue } from '../support/event-queue.js';
+import { TEST_SECRET, sleep, startTestServer } from '../support/servers.js';
+import { TestUser } from '../support/test-user.js';
+
+let server: RunningServer | undefined;
+const opened: TestUser[] = [];
+
+async function setup(options: { graceMs?: number } = {}): Promise<RunningServer> {
+  server = await startTestServer(options);
+  return server;
+}
+
+async function user(userId: string): Promise<TestUser> {
+  if (!server) throw new Error('no server');
+  const created = await TestUser.connect(server, userId);
+  opened.push(created);
+  return created;
+}
+
+async function talking(caller: TestUser, callee: TestUser): Promise<number> {
+  caller.client.videoCallControl(VideoCallEvent.REQUEST, callee.userId);
+  await callee.events.next('REQUEST');
+  await caller.events.next('REPLY 0');
+  callee.client.videoCallControl(VideoCallEvent.REPLY, caller.userId, 0);
+  const start = await caller.events.next('START');
+  await callee.events.next('START');
+  return start.param;
+}
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((u) => u.close()));
+  await server?.close();
+  server = undefined;
+});
+
+describe('sessions', () => {
+  it('a second login replaces the first, which is told why; the call ends for the peer', async () => {
+    await setup();
+    const alice = await user('alice');
+    const bob = await user('bob');
+    await talking(alice, bob);
+
+    const second = new CallClient({
+      url: server!.url,
+      token: await createAccessToken({ secret: TEST_SECRET, userId: 'alice' }),
+    });
+    await second.connect();
+    const error = await alice.errors.next('REPLACED');
+    expect(error.code).toBe(ErrorCode.REPLACED);
+    expect(alice.client.connectionState).toBe('disconnected');
+    expect(await bob.events.next('FINISH')).toMatchObject({ event: VideoCallEvent.FINISH, userId: 'alice', errorCode: ErrorCode.DISCONNECT });
+
+    const secondEvents = new EventQueue<number>();
+    second.setVideoCallEventCallback((event, _peer, errorCode) => secondEvents.push(event * 1e6 + errorCode));
+    expect(second.videoCallControl(VideoCallEvent.REQUEST, 'bob')).toBe(0);
+    expect(await bob.events.next('REQUEST from the new login')).toMatchObject({ event: VideoCallEvent.REQUEST, userId: 'alice' });
+    expect(await secondEvents.next('ringing')).toBe(VideoCallEvent.REPLY * 1e6);
+    second.close();
+  });
+
+  it('a deliberate close() ends the call at once, without waiting for the grace period', async () => {
+    await setup({ graceMs: 60_000 });
+    const alice = await user('alice');
+    const bob = await user('bob');
+    await talking(alice, bob);
+    alice.client.close();
+    expect(await bob.events.next('FINISH', 1000)).toMatchObject({ event: VideoCallEvent.FINISH, errorCode: ErrorCode.DISCONNECT });
+  });
+
+  it('after the grace period, a reconnect starts a new session and the SDK ends the lost call itself', async () => {
+    await setup({ graceMs: 300 });
+    const alice = await user('alice');
+    const bob = await user('bob');
+    await talking(alice, bob);
+    alice.drop();
+    expect(await bob.events.next('FINISH 100106')).toMatchObject({ event: VideoCallEvent.FINISH, errorCode: ErrorCode.DISCONNECT });
+    await alice.reconnect();
+    expect(alice.client.welcome?.resumed).toBe(false);
+    expect(await alice.events.next('local FINISH')).toMatchObject({
+      event: VideoCallEvent.FINISH,
+      userId: 'bob',
+      errorCode: ErrorCode.DISCONNECT,
+    });
+    // Both are free again.
+    alice.client.videoCallControl(VideoCallEvent.REQUEST, 'bob');
+    expect(await bob.events.next('REQUEST')).toMatchObject({ event: VideoCallEvent.REQUEST, userId: 'alice' });
+  });
+
+  it('a user in its grace period still gets calls: they ring when it is back', async () => {
+    await setup({ graceMs: 5000 });
+    const alice = await user('alice');
+    const bob = await user('bob');
+    bob.drop();
+    await sleep(100);
+    alice.client.videoCallControl(VideoCallEvent.REQUEST, 'bob', 0, 1, 5, 'are you there?');
+    expect(await alice.events.next('REPLY 0')).toMatchObject({ event: VideoCallEvent.REPLY, errorCode: 0 });
+    await bob.reconnect();
+    expect(bob.client.welcome?.resumed).toBe(true);
+    expect(await bob.events.next('REQUEST after resume')).toMatchObject({
+      event: VideoCallEvent.REQUEST,
+      userId: 'alice',
+      userStr: 'are you there?',
+    });
+    expect(await bob.events.drain(200)).toEqual([]);
+  });
+
+  it('missed events arrive once, in order, after a resume', async () => {
+    await setup({ graceMs: 5000 });
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const carol = await user('carol');
+    alice.drop();
+    await sleep(100);
+    bob.client.videoCallControl(VideoCallEvent.REQUEST, 'alice', 0, 0, 1);
+    await bob.events.next('REPLY 0');
+    carol.client.videoCallControl(VideoCallEvent.REQUEST, 'alice');
+    expect(await carol.events.next('BUSY')).toMatchObject({ errorCode: ErrorCode.BUSY });
+    bob.client.videoCallControl(VideoCallEvent.FINISH, 'alice');
+    await bob.events.next('FINISH');
+    bob.client.videoCallControl(VideoCallEvent.REQUEST, 'alice', 0, 0, 2);
+    await bob.events.next('REPLY 0');
+    await alice.reconnect();
+    const got = [await alice.events.next('1'), await alice.events.next('2'), await alice.events.next('3')];
+    expect(got.map((e) => [e.event, e.errorCode, e.param])).toEqual([
+      [VideoCallEvent.REQUEST, 0, 1],
+      [VideoCallEvent.FINISH, ErrorCode.CANCEL, 0],
+      [VideoCallEvent.REQUEST, 0, 2],
+    ]);
+    expect(await alice.events.drain(200)).toEqual([]);
+  });
+});
+
+describe('one call per user, decided atomically', () => {
+  it('20 simultaneous callers: exactly one rings, the others get BUSY', async () => {
+    await setup();
+    const callee = await user('callee');
+    const callers = await Promise.all(Array.from({ length: 20 }, (_, i) => user(`caller${i}`)));
+    for (const caller of callers) caller.client.videoCallControl(VideoCallEvent.REQUEST, 'callee');
+    const answers = await Promise.all(callers.map((caller) => caller.events.next('an answer')));
+    expect(answers.filter((a) => a.errorCode === 0)).toHaveLength(1);
+    expect(answers.filter((a) => a.errorCode === ErrorCode.BUSY)).toHaveLength(19);
+    expect(await callee.events.next('one REQUEST')).toMatchObject({ event: VideoCallEvent.REQUEST });
+    expect(await callee.events.drain(200)).toEqual([]);
+  });
+
+  it('live calls get distinct non-zero room ids', async () => {
+    await setup();
+    const pairs = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => [await user(`a${i}`), await user(`b${i}`)] as const),
+    );
+    const rooms = await Promise.all(pairs.map(([a, b]) => talking(a, b)));
+    expect(new Set(rooms).size).toBe(10);
+    for (const room of rooms) {
+      expect(room).toBeGreaterThan(0);
+      expect(room).toBeLessThanOrEqual(0xffffffff);
+    }
+  });
+});

@@ -1,0 +1,36 @@
+import WebSocket from 'ws';
+import type { RunningServer } from '@callgate/server';
+import { EventQueue } from './event-queue.js';
+
+/** A bare WebSocket to the user endpoint, for tests that send what no SDK would. */
+export class RawSocket {
+  readonly messages = new EventQueue<Record<string, unknown>>();
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+  }
+
+  static async open(server: RunningServer, query = ''): Promise<RawSocket> {
+    const socket = new WebSocket(`${server.url}/ws${query}`);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new RawSocket(socket);
+  }
+
+  send(message: unknown): void {
+    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  next(what = 'a message'): Promise<Record<string, unknown>> {
+    return this.messages.next(what);
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
