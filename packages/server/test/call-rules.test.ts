@@ -1,0 +1,1083 @@
+/**
+ * DESIGN §4, rule by rule, against the pure call state machine. Each test drives a small
+ * in-memory world (users, calls, timers, inboxes) through `decide`, committing every decision
+ * the way the memory backend does, with the clock and ids injected by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
+import { decide, readSet } from '../src/calls/machine.js';
+import { graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
+import type {
+  CallEvent,
+  CallInput,
+  CallOutcome,
+  CallRecord,
+  CallTransition,
+  ControlInput,
+  Decision,
+  DecisionContext,
+  Kick,
+  Snapshot,
+  TimerInput,
+  UserRecord,
+} from '../src/calls/types.js';
+
+const { REQUEST, REPLY, START, FINISH } = VideoCallEvent;
+const T0 = 1_700_000_000_000;
+const RING_MS = 60_000;
+const GRACE_MS = 15_000;
+
+interface Fields {
+  errorCode?: number;
+  flags?: number;
+  param?: number;
+  userStr?: string;
+  authorize?: boolean;
+  sessionId?: string;
+}
+
+interface PendingTimer {
+  at: number;
+  input: TimerInput;
+}
+
+/** The users, calls and timers of one test, and what each user's callback has received. */
+class World {
+  readonly users = new Map<string, UserRecord>();
+  readonly calls = new Map<string, CallRecord>();
+  readonly timers = new Map<string, PendingTimer>();
+  readonly kicks: Kick[] = [];
+  private readonly inboxes = new Map<string, CallEvent[]>();
+  now = T0;
+  graceMs = GRACE_MS;
+  private callSeq = 0;
+  private roomSeq = 1000;
+  private sessionSeq = 0;
+  private connectionSeq = 0;
+  last!: Decision;
+
+  ctx(): DecisionContext {
+    return {
+      now: this.now,
+      newCallId: () => `call-${++this.callSeq}`,
+      newRoomId: () => ++this.roomSeq,
+      ringTimeoutMs: RING_MS,
+      graceMs: this.graceMs,
+    };
+  }
+
+  /** What the memory backend would load for `input`. */
+  snapshot(input: CallInput): Snapshot {
+    const wanted = readSet(input);
+    const users = new Map<string, UserRecord>();
+    const calls = new Map<string, CallRecord>();
+    const addUser = (id: string): void => {
+      const user = this.users.get(id);
+      if (user) users.set(id, user);
+    };
+    const addCall = (id: string | null): void => {
+      const call = id === null ? undefined : this.calls.get(id);
+      if (call) calls.set(call.callId, call);
+    };
+    wanted.users.forEach(addUser);
+    wanted.calls.forEach(addCall);
+    for (const user of [...users.values()]) addCall(user.callId);
+    for (const call of [...calls.values()]) [call.caller, call.callee].forEach(addUser);
+    return { users, calls };
+  }
+
+  apply(input: CallInput): Decision {
+    const decision = decide(this.snapshot(input), input, this.ctx());
+    for (const [id, user] of decision.users) {
+      const before = this.users.get(id);
+      if (user === null) {
+        this.users.delete(id);
+        this.inboxes.delete(id);
+      } else {
+        this.users.set(id, user);
+        if (before?.sessionId !== user.sessionId) this.inboxes.set(id, []);
+      }
+    }
+    for (const [id, call] of decision.calls) {
+      if (call === null) this.calls.delete(id);
+      else this.calls.set(id, call);
+    }
+    for (const { to, event } of decision.deliveries) this.inboxes.get(to)?.push(event);
+    for (const change of decision.timers) {
+      if ('set' in change) this.timers.set(change.set, { at: change.at, input: change.input });
+      else this.timers.delete(change.clear);
+    }
+    this.kicks.push(...decision.kicks);
+    this.last = decision;
+    return decision;
+  }
+
+  connect(userId: string, resumeSessionId?: string): Decision {
+    const input: CallInput = {
+      kind: 'connect',
+      userId,
+      newSessionId: `s${++this.sessionSeq}-${userId}`,
+      node: 'local',
+      connectionId: `c${++this.connectionSeq}-${userId}`,
+    };
+    return this.apply(resumeSessionId === undefined ? input : { ...input, resumeSessionId });
+  }
+
+  /** Connects users and throws away what they received so far. */
+  online(...userIds: string[]): void {
+    for (const id of userIds) this.connect(id);
+  }
+
+  user(userId: string): UserRecord {
+    const user = this.users.get(userId);
+    if (!user) throw new Error(`${userId} is not here`);
+    return user;
+  }
+
+  callOf(userId: string): CallRecord | undefined {
+    const callId = this.users.get(userId)?.callId ?? null;
+    return callId === null ? undefined : this.calls.get(callId);
+  }
+
+  control(from: string, event: VideoCallEventType, peer: string, fields: Fields = {}): Decision {
+    const input: ControlInput = {
+      kind: 'control',
+      from,
+      sessionId: fields.sessionId ?? this.users.get(from)?.sessionId ?? 'no-session',
+      event,
+      peer,
+      errorCode: fields.errorCode ?? 0,
+      flags: fields.flags ?? 0,
+      param: fields.param ?? 0,
+      userStr: fields.userStr ?? '',
+      authorize: fields.authorize ?? false,
+    };
+    return this.apply(input);
+  }
+
+  request(from: string, to: string, fields: Fields = {}): Decision {
+    return this.control(from, REQUEST, to, fields);
+  }
+
+  reply(from: string, to: string, errorCode: number, fields: Fields = {}): Decision {
+    return this.control(from, REPLY, to, { ...fields, errorCode });
+  }
+
+  finish(from: string, to: string, errorCode = 0, fields: Fields = {}): Decision {
+    return this.control(from, FINISH, to, { ...fields, errorCode });
+  }
+
+  drop(userId: string, final = false): Decision {
+    const user = this.user(userId);
+    return this.apply({ kind: 'disconnect', userId, sessionId: user.sessionId, connectionId: user.connectionId, final });
+  }
+
+  /** Lets the clock reach a pending timer and feeds its input to the machine. */
+  fire(key: string): Decision {
+    const timer = this.timers.get(key);
+    if (!timer) throw new Error(`no timer ${key}`);
+    this.timers.delete(key);
+    this.now = Math.max(this.now, timer.at);
+    return this.apply(timer.input);
+  }
+
+  /** A call and its two parties in a state: ringing (A calls B) or talking (B accepted). */
+  ringing(caller = 'A', callee = 'B', fields: Fields = {}): CallRecord {
+    this.request(caller, callee, fields);
+    this.take(caller);
+    this.take(callee);
+    const call = this.callOf(caller);
+    if (call?.phase !== 'ringing') throw new Error('the call does not ring');
+    return call;
+  }
+
+  talking(caller = 'A', callee = 'B', fields: Fields = {}): CallRecord {
+    this.ringing(caller, callee, fields);
+    this.reply(callee, caller, 0);
+    this.take(caller);
+    this.take(callee);
+    const call = this.callOf(caller);
+    if (call?.phase !== 'talking') throw new Error('the call did not start');
+    return call;
+  }
+
+  /** What `userId` received since the last look. */
+  take(userId: string): CallEvent[] {
+    const events = this.inboxes.get(userId) ?? [];
+    this.inboxes.set(userId, []);
+    return events;
+  }
+
+  ended(): Extract<CallTransition, { type: 'ended' }> {
+    const ends = this.last.transitions.filter((t): t is Extract<CallTransition, { type: 'ended' }> => t.type === 'ended');
+    expect(ends).toHaveLength(1);
+    return ends[0]!;
+  }
+}
+
+function ev(
+  callId: string,
+  event: VideoCallEventType,
+  userId: string,
+  errorCode: number,
+  payload: { flags?: number; param?: number; userStr?: string } = {},
+): CallEvent {
+  return { callId, event, userId, errorCode, flags: payload.flags ?? 0, param: payload.param ?? 0, userStr: payload.userStr ?? '' };
+}
+
+function world(...online: string[]): World {
+  const w = new World();
+  w.online(...online);
+  return w;
+}
+
+/** Both parties are idle again and may call each other at once. */
+function expectIdle(w: World, ...userIds: string[]): void {
+  for (const id of userIds) expect(w.users.get(id)?.callId ?? null).toBeNull();
+}
+
+function expectNoCall(w: World, callId: string): void {
+  expect(w.calls.has(callId)).toBe(false);
+  expect(w.timers.has(ringTimerKey(callId))).toBe(false);
+}
+
+function expectNothingHappened(decision: Decision): void {
+  expect(decision.deliveries).toEqual([]);
+  expect(decision.users.size).toBe(0);
+  expect(decision.calls.size).toBe(0);
+  expect(decision.transitions).toEqual([]);
+  expect(decision.authorize).toEqual([]);
+  expect(decision.kicks).toEqual([]);
+  expect(decision.timers.filter((t) => 'set' in t)).toEqual([]);
+}
+
+const outcomes = (d: Decision): CallOutcome[] =>
+  d.transitions.flatMap((t) => (t.type === 'ended' ? [t.outcome] : []));
+
+// ---------------------------------------------------------------------------------------------
+
+describe('rule 1: REQUEST rings', () => {
+  it('gives the callee REQUEST with flags, param and userStr as sent, and the caller REPLY 0', () => {
+    const w = world('A', 'B');
+    const d = w.request('A', 'B', { flags: 0x103, param: 0xfffffffe, userStr: 'hello, ünïcode' });
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('B')).toEqual([ev('call-1', REQUEST, 'A', 0, { flags: 0x103, param: 0xfffffffe, userStr: 'hello, ünïcode' })]);
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', 0, { flags: 0x103, param: 0xfffffffe })]);
+  });
+
+  it('stores a ringing call that both parties point at, and sets the ring timer', () => {
+    const w = world('A', 'B');
+    w.now = T0 + 500;
+    w.request('A', 'B', { flags: 3, param: 7, userStr: 'x' });
+    expect(w.calls.get('call-1')).toEqual({
+      callId: 'call-1',
+      caller: 'A',
+      callee: 'B',
+      phase: 'ringing',
+      flags: 3,
+      param: 7,
+      userStr: 'x',
+      roomId: 0,
+      requestedAt: T0 + 500,
+      ringDeadline: T0 + 500 + RING_MS,
+      answeredAt: 0,
+    });
+    expect(w.user('A').callId).toBe('call-1');
+    expect(w.user('B').callId).toBe('call-1');
+    expect(w.timers.get(ringTimerKey('call-1'))).toEqual({
+      at: T0 + 500 + RING_MS,
+      input: { kind: 'ring-expired', callId: 'call-1' },
+    });
+  });
+
+  it('reports the transitions requested then ringing', () => {
+    const w = world('A', 'B');
+    const d = w.request('A', 'B');
+    expect(d.transitions.map((t) => t.type)).toEqual(['requested', 'ringing']);
+    expect(d.transitions[1]).toMatchObject({ type: 'ringing', at: T0, call: { callId: 'call-1', phase: 'ringing' } });
+    expect(d.authorize).toEqual([]);
+  });
+
+  it('rings a callee whose connection dropped but is still within its grace period', () => {
+    const w = world('A', 'B');
+    w.drop('B');
+    w.request('A', 'B');
+    expect(w.callOf('A')?.phase).toBe('ringing');
+    w.connect('B', w.user('B').sessionId);
+    expect(w.take('B')).toEqual([ev('call-1', REQUEST, 'A', 0)]);
+  });
+});
+
+describe('rule 1: REQUEST refused at once', () => {
+  it('refuses a caller who is calling with 440 INCHAT, telling nobody else', () => {
+    const w = world('A', 'B', 'C');
+    w.ringing('A', 'B');
+    const d = w.request('A', 'C', { flags: 2, param: 9, userStr: 'again' });
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('A')).toEqual([ev('call-2', REPLY, 'C', ErrorCode.INCHAT, { flags: 2, param: 9 })]);
+    expect(w.take('B')).toEqual([]);
+    expect(w.take('C')).toEqual([]);
+    expect(w.user('C').callId).toBeNull();
+    expect(w.callOf('A')).toMatchObject({ callId: 'call-1', phase: 'ringing' });
+    expect(outcomes(d)).toEqual(['caller-busy']);
+  });
+
+  it('refuses a caller who is being called with 440 INCHAT', () => {
+    const w = world('A', 'B', 'C');
+    w.ringing('A', 'B');
+    w.request('B', 'C');
+    expect(w.take('B')).toEqual([ev('call-2', REPLY, 'C', ErrorCode.INCHAT)]);
+    expect(w.take('C')).toEqual([]);
+    expect(w.take('A')).toEqual([]);
+  });
+
+  it('refuses a caller who is talking with 440 INCHAT', () => {
+    const w = world('A', 'B', 'C');
+    w.talking('A', 'B');
+    w.request('B', 'C');
+    expect(w.take('B')).toEqual([ev('call-2', REPLY, 'C', ErrorCode.INCHAT)]);
+    expect(w.take('C')).toEqual([]);
+    expect(w.callOf('B')?.phase).toBe('talking');
+  });
+
+  it('refuses a call to a user who is not connected with 100102 OFFLINE', () => {
+    const w = world('A');
+    const d = w.request('A', 'ghost', { flags: 1, param: 5, userStr: 'hi' });
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'ghost', ErrorCode.OFFLINE, { flags: 1, param: 5 })]);
+    expect(w.calls.size).toBe(0);
+    expect(w.user('A').callId).toBeNull();
+    expect(w.timers.size).toBe(0);
+    expect(outcomes(d)).toEqual(['offline']);
+  });
+
+  it('refuses a call to a user who closed the connection for good with 100102 OFFLINE', () => {
+    const w = world('A', 'B');
+    w.drop('B', true);
+    w.request('A', 'B');
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.OFFLINE)]);
+  });
+
+  it('refuses a call to a callee who is calling, ringing or talking with 100103 BUSY', () => {
+    const w = world('A', 'B', 'C', 'D', 'E');
+    w.ringing('A', 'B'); // A calling, B ringing
+    for (const [busy, callId] of [
+      ['A', 'call-2'],
+      ['B', 'call-3'],
+    ] as const) {
+      const d = w.request('C', busy);
+      expect(w.take('C')).toEqual([ev(callId, REPLY, busy, ErrorCode.BUSY)]);
+      expect(w.take(busy)).toEqual([]);
+      expect(outcomes(d)).toEqual(['busy']);
+    }
+    w.talking('D', 'E'); // call-4
+    w.request('C', 'E');
+    expect(w.take('C')).toEqual([ev('call-5', REPLY, 'E', ErrorCode.BUSY)]);
+    expect(w.take('E')).toEqual([]);
+    expect(w.take('D')).toEqual([]);
+    expectIdle(w, 'C');
+  });
+
+  it('refuses a call to oneself with SELF_CALL (200005)', () => {
+    const w = world('A');
+    const d = w.request('A', 'A');
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'A', ErrorCode.SELF_CALL)]);
+    expect(ErrorCode.SELF_CALL).toBe(200005);
+    expect(w.calls.size).toBe(0);
+    expect(w.user('A').callId).toBeNull();
+    expect(outcomes(d)).toEqual(['invalid']);
+  });
+
+  it('reports a refusal as ended from "requested", by the server, and changes no state', () => {
+    const w = world('A');
+    const d = w.request('A', 'ghost', { flags: 1, param: 2, userStr: 'u' });
+    expect(d.transitions).toEqual([
+      {
+        type: 'ended',
+        call: expect.objectContaining({ callId: 'call-1', caller: 'A', callee: 'ghost', flags: 1, param: 2, userStr: 'u' }),
+        at: T0,
+        outcome: 'offline',
+        errorCode: ErrorCode.OFFLINE,
+        endedBy: 'server',
+        from: 'requested',
+        detail: { flags: 0, param: 0, userStr: '' },
+      },
+    ]);
+    expect(d.users.size).toBe(0);
+    expect(d.calls.size).toBe(0);
+    expect(d.timers).toEqual([]);
+  });
+});
+
+describe('rule 2: REPLY', () => {
+  it('REPLY 0 starts the call: both get START with param = the new roomId and the flags of the call', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B', { flags: 0x83, param: 77, userStr: 'req' });
+    w.now = T0 + 4000;
+    const d = w.reply('B', 'A', 0, { flags: 0x10, param: 5, userStr: 'accepted' });
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('A')).toEqual([ev('call-1', START, 'B', 0, { flags: 0x83, param: 1001, userStr: 'accepted' })]);
+    expect(w.take('B')).toEqual([ev('call-1', START, 'A', 0, { flags: 0x83, param: 1001, userStr: 'accepted' })]);
+    expect(w.calls.get('call-1')).toMatchObject({ phase: 'talking', roomId: 1001, answeredAt: T0 + 4000 });
+    expect(w.timers.has(ringTimerKey('call-1'))).toBe(false);
+    expect(d.transitions).toEqual([
+      {
+        type: 'started',
+        call: expect.objectContaining({ callId: 'call-1', phase: 'talking', roomId: 1001 }),
+        at: T0 + 4000,
+        acceptedWith: { userStr: 'accepted' },
+      },
+    ]);
+  });
+
+  it('gives each started call the roomId that ctx.newRoomId allocates', () => {
+    const w = world('A', 'B', 'C', 'D');
+    const first = w.talking('A', 'B');
+    const second = w.talking('C', 'D');
+    expect([first.roomId, second.roomId]).toEqual([1001, 1002]);
+  });
+
+  it('REPLY 100104 refuses: the caller gets REPLY 100104 with the userStr, the call is over for both', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B', { flags: 3 });
+    w.now = T0 + 2000;
+    const d = w.reply('B', 'A', ErrorCode.REJECT, { userStr: 'later please', param: 4 });
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.REJECT, { param: 4, userStr: 'later please' })]);
+    expect(w.take('B')).toEqual([]);
+    expectNoCall(w, 'call-1');
+    expectIdle(w, 'A', 'B');
+    expect(w.ended()).toMatchObject({
+      outcome: 'refused',
+      errorCode: ErrorCode.REJECT,
+      endedBy: 'B',
+      from: 'ringing',
+      at: T0 + 2000,
+      detail: { flags: 0, param: 4, userStr: 'later please' },
+    });
+  });
+
+  it('passes any other non-zero REPLY code on untouched (7777)', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.reply('B', 'A', 7777, { userStr: 'in a meeting' });
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', 7777, { userStr: 'in a meeting' })]);
+    expect(w.take('B')).toEqual([]);
+    expectIdle(w, 'A', 'B');
+    expect(w.ended()).toMatchObject({ outcome: 'refused', errorCode: 7777 });
+  });
+
+  it('lets both parties call again at once after a refusal', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.reply('B', 'A', ErrorCode.REJECT);
+    w.take('A');
+    w.request('B', 'A');
+    expect(w.take('A')).toEqual([ev('call-2', REQUEST, 'B', 0)]);
+    expect(w.take('B')).toEqual([ev('call-2', REPLY, 'A', 0)]);
+  });
+});
+
+describe('rule 3: FINISH and cancel', () => {
+  it('a caller FINISH before the answer cancels: both get FINISH 100101', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    const d = w.finish('A', 'B', 0);
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.CANCEL)]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.CANCEL)]);
+    expectNoCall(w, 'call-1');
+    expectIdle(w, 'A', 'B');
+    expect(w.ended()).toMatchObject({ outcome: 'cancelled', errorCode: ErrorCode.CANCEL, endedBy: 'A', from: 'ringing' });
+  });
+
+  it('a caller FINISH with its own code before the answer still cancels with 100101', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.finish('A', 'B', 4321);
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.CANCEL)]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.CANCEL)]);
+  });
+
+  it('a caller REPLY 100101 before the answer cancels like the seed demos do', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    const d = w.reply('A', 'B', ErrorCode.CANCEL);
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.CANCEL)]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.CANCEL)]);
+    expectIdle(w, 'A', 'B');
+    expect(w.ended()).toMatchObject({ outcome: 'cancelled', endedBy: 'A', from: 'ringing' });
+  });
+
+  // BUG (machine.ts `cancel` uses emptyPayload): DESIGN §2 says param and userStr are carried
+  // untouched from sender to peer, and CallTransition.detail is "the finish as sent". A cancel
+  // loses the caller's userStr/param both in the callee's FINISH and in the transition detail.
+  it('a cancel carries the caller’s param and userStr to the callee and into the record (DESIGN §2)', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.finish('A', 'B', 0, { param: 12, userStr: 'changed my mind' });
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.CANCEL, { param: 12, userStr: 'changed my mind' })]);
+    expect(w.ended().detail).toEqual({ flags: 0, param: 12, userStr: 'changed my mind' });
+  });
+
+  it('a callee FINISH while ringing ends the call: both get FINISH with its code and payload', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    const d = w.finish('B', 'A', 4242, { flags: 1, param: 2, userStr: 'nope' });
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 4242, { flags: 1, param: 2, userStr: 'nope' })]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 4242, { flags: 1, param: 2, userStr: 'nope' })]);
+    expectIdle(w, 'A', 'B');
+    expect(w.ended()).toMatchObject({ outcome: 'refused', errorCode: 4242, endedBy: 'B', from: 'ringing' });
+  });
+
+  it('a callee FINISH 0 while ringing gives both FINISH 0', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.finish('B', 'A', 0);
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 0)]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 0)]);
+  });
+
+  it('a caller FINISH in a started call: both get FINISH with the sender’s code', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    w.now = T0 + 90_000;
+    const d = w.finish('A', 'B', 0, { userStr: 'bye' });
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 0, { userStr: 'bye' })]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 0, { userStr: 'bye' })]);
+    expectNoCall(w, 'call-1');
+    expectIdle(w, 'A', 'B');
+    expect(w.ended()).toMatchObject({ outcome: 'completed', errorCode: 0, endedBy: 'A', from: 'talking', at: T0 + 90_000 });
+  });
+
+  it('a callee FINISH in a started call: both get FINISH with the sender’s code', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    w.finish('B', 'A', 1234, { flags: 8, param: 9, userStr: 'done' });
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 1234, { flags: 8, param: 9, userStr: 'done' })]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 1234, { flags: 8, param: 9, userStr: 'done' })]);
+    expect(w.ended()).toMatchObject({ outcome: 'completed', errorCode: 1234, endedBy: 'B' });
+  });
+
+  it('a REPLY 100101 in a started call does not end it (NOTINCALL)', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const d = w.reply('A', 'B', ErrorCode.CANCEL);
+    expect(d.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expectNothingHappened(d);
+    expect(w.callOf('A')?.phase).toBe('talking');
+  });
+
+  it('lets both call again at once after a hang-up', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    w.finish('B', 'A');
+    w.take('A');
+    w.take('B');
+    w.request('B', 'A');
+    expect(w.take('A')).toEqual([ev('call-2', REQUEST, 'B', 0)]);
+  });
+});
+
+describe('rule 4: no answer in time', () => {
+  it('gives the caller REPLY 100105 and the callee FINISH 100105 when the ring timer fires', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B', { flags: 3, param: 6, userStr: 's' });
+    const d = w.fire(ringTimerKey('call-1'));
+    expect(w.now).toBe(T0 + RING_MS);
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.TIMEOUT, { flags: 3, param: 6 })]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.TIMEOUT)]);
+    expectNoCall(w, 'call-1');
+    expectIdle(w, 'A', 'B');
+    expect(outcomes(d)).toEqual(['timeout']);
+    expect(w.ended()).toMatchObject({ errorCode: ErrorCode.TIMEOUT, endedBy: 'server', from: 'ringing', at: T0 + RING_MS });
+  });
+});
+
+describe('rule 6: NOTINCALL', () => {
+  it('answers REPLY from a user in no call with NOTINCALL and tells nobody', () => {
+    const w = world('A', 'B');
+    const d = w.reply('A', 'B', 0);
+    expect(d.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expectNothingHappened(d);
+    expect(w.take('B')).toEqual([]);
+  });
+
+  it('answers FINISH from a user in no call with NOTINCALL and tells nobody', () => {
+    const w = world('A', 'B');
+    const d = w.finish('A', 'B');
+    expect(d.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expectNothingHappened(d);
+  });
+
+  it('answers REPLY or FINISH about someone else’s call with NOTINCALL, leaving that call alone', () => {
+    const w = world('A', 'B', 'C');
+    w.ringing('A', 'B');
+    for (const d of [w.reply('C', 'A', 0), w.reply('C', 'B', ErrorCode.REJECT), w.finish('C', 'A'), w.finish('C', 'B')]) {
+      expect(d.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+      expectNothingHappened(d);
+    }
+    expect(w.callOf('A')?.phase).toBe('ringing');
+    for (const id of ['A', 'B', 'C']) expect(w.take(id)).toEqual([]);
+  });
+
+  it('answers REPLY or FINISH naming the wrong peer with NOTINCALL, leaving the sender’s call alone', () => {
+    const w = world('A', 'B', 'C');
+    w.ringing('A', 'B');
+    for (const d of [w.reply('B', 'C', 0), w.finish('B', 'C'), w.finish('A', 'C'), w.reply('A', 'C', ErrorCode.CANCEL)]) {
+      expect(d.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+      expectNothingHappened(d);
+    }
+    expect(w.callOf('B')?.phase).toBe('ringing');
+    for (const id of ['A', 'B', 'C']) expect(w.take(id)).toEqual([]);
+  });
+
+  it('answers a second REPLY 0 by the callee once the call has started with NOTINCALL', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const d = w.reply('B', 'A', 0);
+    expect(d.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expectNothingHappened(d);
+  });
+
+  it('refuses START from a client with INVALID_EVENT', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    const d = w.control('B', START, 'A');
+    expect(d.result).toEqual({ ok: false, code: ErrorCode.INVALID_EVENT });
+    expectNothingHappened(d);
+  });
+});
+
+describe('rule 6: glare', () => {
+  it('a REQUEST back from the callee while the call rings starts it: both get START', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B', { flags: 3, param: 1 });
+    const d = w.request('B', 'A', { flags: 1, param: 99, userStr: 'me too' });
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('A')).toEqual([ev('call-1', START, 'B', 0, { flags: 3, param: 1001, userStr: 'me too' })]);
+    expect(w.take('B')).toEqual([ev('call-1', START, 'A', 0, { flags: 3, param: 1001, userStr: 'me too' })]);
+    expect(w.calls.size).toBe(1);
+    expect(w.calls.get('call-1')).toMatchObject({ phase: 'talking', roomId: 1001, caller: 'A', callee: 'B' });
+    expect(d.transitions.map((t) => t.type)).toEqual(['started']);
+    expect(w.timers.has(ringTimerKey('call-1'))).toBe(false);
+  });
+
+  it('a REQUEST back from the caller to its own callee is not glare but INCHAT', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.request('A', 'B');
+    expect(w.take('A')).toEqual([ev('call-2', REPLY, 'B', ErrorCode.INCHAT)]);
+    expect(w.take('B')).toEqual([]);
+    expect(w.callOf('A')?.phase).toBe('ringing');
+  });
+});
+
+describe('rule 5: a dropped party that does not come back', () => {
+  it('keeps the call through the grace period and tells nobody at the drop', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    w.now = T0 + 100;
+    const d = w.drop('A');
+    expect(d.deliveries).toEqual([]);
+    expect(w.user('A')).toMatchObject({ connected: false, graceDeadline: T0 + 100 + GRACE_MS, callId: 'call-1' });
+    expect(w.timers.get(graceTimerKey('A'))).toEqual({
+      at: T0 + 100 + GRACE_MS,
+      input: { kind: 'grace-expired', userId: 'A', sessionId: w.user('A').sessionId },
+    });
+    expect(w.callOf('B')?.phase).toBe('talking');
+  });
+
+  it('ringing caller gone: the callee gets FINISH 100106', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.drop('A');
+    const d = w.fire(graceTimerKey('A'));
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
+    expect(d.deliveries.map((x) => x.to)).toEqual(['B']);
+    expect(w.users.has('A')).toBe(false);
+    expectNoCall(w, 'call-1');
+    expectIdle(w, 'B');
+    expect(w.ended()).toMatchObject({ outcome: 'disconnected', errorCode: ErrorCode.DISCONNECT, endedBy: 'A', from: 'ringing' });
+  });
+
+  it('ringing callee gone: the caller gets REPLY 100106', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B', { flags: 2, param: 3 });
+    w.drop('B');
+    const d = w.fire(graceTimerKey('B'));
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.DISCONNECT, { flags: 2, param: 3 })]);
+    expect(d.deliveries.map((x) => x.to)).toEqual(['A']);
+    expect(w.users.has('B')).toBe(false);
+    expectIdle(w, 'A');
+    expect(w.ended()).toMatchObject({ outcome: 'disconnected', endedBy: 'B', from: 'ringing' });
+  });
+
+  it('talking party gone: the other party gets FINISH 100106', () => {
+    for (const [gone, stays] of [
+      ['A', 'B'],
+      ['B', 'A'],
+    ] as const) {
+      const w = world('A', 'B');
+      w.talking('A', 'B');
+      w.drop(gone);
+      const d = w.fire(graceTimerKey(gone));
+      expect(w.take(stays)).toEqual([ev('call-1', FINISH, gone, ErrorCode.DISCONNECT)]);
+      expect(d.deliveries.map((x) => x.to)).toEqual([stays]);
+      expect(w.users.has(gone)).toBe(false);
+      expectIdle(w, stays);
+      expect(w.ended()).toMatchObject({ outcome: 'disconnected', endedBy: gone, from: 'talking' });
+    }
+  });
+
+  it('a user that is gone is offline for the next caller', () => {
+    const w = world('A', 'B', 'C');
+    w.talking('A', 'B');
+    w.drop('A');
+    w.fire(graceTimerKey('A'));
+    w.request('C', 'A');
+    expect(w.take('C')).toEqual([ev('call-2', REPLY, 'A', ErrorCode.OFFLINE)]);
+    w.request('C', 'B');
+    expect(w.take('B')).toEqual([ev('call-3', REQUEST, 'C', 0)]);
+  });
+
+  it('a final disconnect ends the call at once, with no grace period', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const d = w.drop('B', true);
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.DISCONNECT)]);
+    expect(w.users.has('B')).toBe(false);
+    expect(w.timers.has(graceTimerKey('B'))).toBe(false);
+    expect(d.timers.filter((t) => 'set' in t)).toEqual([]);
+    expectIdle(w, 'A');
+    expect(outcomes(d)).toEqual(['disconnected']);
+  });
+
+  it('a final disconnect of a ringing callee gives the caller REPLY 100106', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.drop('B', true);
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.DISCONNECT)]);
+  });
+
+  it('with a zero grace period every disconnect is final', () => {
+    const w = world('A', 'B');
+    w.graceMs = 0;
+    w.ringing('A', 'B');
+    w.drop('A');
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
+    expect(w.users.has('A')).toBe(false);
+  });
+
+  it('a grace-expired that comes before the deadline is ignored', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    w.drop('A');
+    w.now += GRACE_MS - 1;
+    const d = w.apply({ kind: 'grace-expired', userId: 'A', sessionId: w.user('A').sessionId });
+    expectNothingHappened(d);
+    expect(w.callOf('A')?.phase).toBe('talking');
+  });
+});
+
+describe('rule 5: resume', () => {
+  it('a reconnect with the same session within grace keeps the call', () => {
+    const w = world('A', 'B');
+    const call = w.talking('A', 'B');
+    const session = w.user('A').sessionId;
+    w.drop('A');
+    w.now += 5000;
+    const d = w.connect('A', session);
+    expect(d.session).toEqual({ sessionId: session, resumed: true });
+    expect(d.deliveries).toEqual([]);
+    expect(d.kicks).toEqual([]);
+    expect(w.user('A')).toMatchObject({ sessionId: session, connected: true, graceDeadline: 0, callId: 'call-1' });
+    expect(w.user('A').connectionId).not.toBe('c1-A');
+    expect(w.timers.has(graceTimerKey('A'))).toBe(false);
+    expect(w.calls.get('call-1')).toEqual(call);
+    w.finish('B', 'A');
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 0)]);
+  });
+
+  it('events sent while a party is away wait for its resume', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const session = w.user('A').sessionId;
+    w.drop('A');
+    w.finish('B', 'A', 0);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 0)]);
+    w.connect('A', session);
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 0)]);
+    expectIdle(w, 'A', 'B');
+  });
+
+  it('a reconnect with a stale session id after the grace period gives a new idle session', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const session = w.user('A').sessionId;
+    w.drop('A');
+    w.fire(graceTimerKey('A'));
+    const d = w.connect('A', session);
+    expect(d.session?.resumed).toBe(false);
+    expect(d.session?.sessionId).not.toBe(session);
+    expect(w.user('A')).toMatchObject({ callId: null, connected: true });
+  });
+});
+
+describe('rule 5: a new login without resume replaces the old one', () => {
+  it('kicks the old connection with REPLACED, ends a started call for the peer, and starts idle', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const old = w.user('A');
+    const d = w.connect('A');
+    expect(d.kicks).toEqual([{ userId: 'A', node: 'local', connectionId: old.connectionId, code: ErrorCode.REPLACED }]);
+    expect(d.session).toEqual({ sessionId: w.user('A').sessionId, resumed: false });
+    expect(w.user('A').sessionId).not.toBe(old.sessionId);
+    expect(w.user('A')).toMatchObject({ callId: null, connected: true });
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
+    expect(d.deliveries.map((x) => x.to)).toEqual(['B']);
+    expect(w.take('A')).toEqual([]);
+    expectNoCall(w, 'call-1');
+    expectIdle(w, 'B');
+    expect(outcomes(d)).toEqual(['disconnected']);
+  });
+
+  it('ends a ringing call per rule 5: the callee gets FINISH 100106 when the caller logs in again', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.connect('A');
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
+    expect(w.take('A')).toEqual([]);
+    expectIdle(w, 'A', 'B');
+  });
+
+  it('ends a ringing call per rule 5: the caller gets REPLY 100106 when the callee logs in again', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.connect('B');
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.DISCONNECT)]);
+    expect(w.take('B')).toEqual([]);
+    expectIdle(w, 'A', 'B');
+  });
+
+  it('does not kick anyone when the old session had already dropped', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    w.drop('A');
+    const d = w.connect('A');
+    expect(d.kicks).toEqual([]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
+    expect(w.timers.has(graceTimerKey('A'))).toBe(false);
+  });
+
+  it('answers controls from the replaced session with REPLACED and changes nothing', () => {
+    const w = world('A', 'B', 'C');
+    const old = w.user('A').sessionId;
+    w.connect('A');
+    w.ringing('B', 'C');
+    for (const d of [
+      w.request('A', 'C', { sessionId: old }),
+      w.finish('A', 'B', 0, { sessionId: old }),
+      w.reply('A', 'B', 0, { sessionId: old }),
+    ]) {
+      expect(d.result).toEqual({ ok: false, code: ErrorCode.REPLACED });
+      expectNothingHappened(d);
+    }
+    expect(w.callOf('B')?.phase).toBe('ringing');
+    for (const id of ['A', 'B', 'C']) expect(w.take(id)).toEqual([]);
+  });
+
+  it('ignores the late disconnect of a replaced connection', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const old = w.user('A');
+    w.connect('A', old.sessionId); // a takeover that resumes: the old socket is kicked
+    const d = w.apply({ kind: 'disconnect', userId: 'A', sessionId: old.sessionId, connectionId: old.connectionId, final: true });
+    expectNothingHappened(d);
+    expect(w.user('A').connected).toBe(true);
+    expect(w.callOf('B')?.phase).toBe('talking');
+  });
+});
+
+describe('business authorization', () => {
+  function authorizing(): World {
+    const w = world('A', 'B', 'C');
+    w.request('A', 'B', { flags: 3, param: 8, userStr: 'support', authorize: true });
+    return w;
+  }
+
+  it('holds the REQUEST in phase authorizing and asks the business server, telling the callee nothing', () => {
+    const w = world('A', 'B');
+    const d = w.request('A', 'B', { flags: 3, param: 8, userStr: 'support', authorize: true });
+    expect(d.result).toEqual({ ok: true });
+    expect(w.calls.get('call-1')?.phase).toBe('authorizing');
+    expect(d.authorize).toEqual([{ call: expect.objectContaining({ callId: 'call-1', caller: 'A', callee: 'B', phase: 'authorizing' }) }]);
+    expect(d.deliveries).toEqual([]);
+    expect(d.transitions.map((t) => t.type)).toEqual(['requested']);
+    expect(w.user('B').callId).toBe('call-1');
+    expect(w.timers.has(ringTimerKey('call-1'))).toBe(true);
+  });
+
+  it('rings when the business server answers 0', () => {
+    const w = authorizing();
+    w.now += 300;
+    const d = w.apply({ kind: 'authorized', callId: 'call-1', code: 0 });
+    expect(w.take('B')).toEqual([ev('call-1', REQUEST, 'A', 0, { flags: 3, param: 8, userStr: 'support' })]);
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', 0, { flags: 3, param: 8 })]);
+    expect(w.calls.get('call-1')?.phase).toBe('ringing');
+    expect(d.transitions.map((t) => t.type)).toEqual(['ringing']);
+    w.reply('B', 'A', 0);
+    expect(w.take('A').map((e) => e.event)).toEqual([START]);
+  });
+
+  it('refuses with the business code when the business server answers non-zero', () => {
+    const w = authorizing();
+    const d = w.apply({ kind: 'authorized', callId: 'call-1', code: 4001 });
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', 4001, { flags: 3, param: 8 })]);
+    expect(w.take('B')).toEqual([]);
+    expectNoCall(w, 'call-1');
+    expectIdle(w, 'A', 'B');
+    expect(w.ended()).toMatchObject({ outcome: 'vetoed', errorCode: 4001, endedBy: 'business', from: 'authorizing' });
+    expect(outcomes(d)).toEqual(['vetoed']);
+  });
+
+  it('keeps the callee busy for others, and deaf to its own REPLY or FINISH, while authorizing', () => {
+    const w = authorizing();
+    w.request('C', 'B');
+    expect(w.take('C')).toEqual([ev('call-2', REPLY, 'B', ErrorCode.BUSY)]);
+    expect(w.reply('B', 'A', 0).result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expect(w.finish('B', 'A').result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expect(w.calls.get('call-1')?.phase).toBe('authorizing');
+    expect(w.take('A')).toEqual([]);
+  });
+
+  it('lets the caller cancel while authorizing; the late answer is then ignored', () => {
+    const w = authorizing();
+    w.finish('A', 'B');
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.CANCEL)]);
+    expect(w.take('B')).toEqual([]);
+    expect(w.ended()).toMatchObject({ outcome: 'cancelled', from: 'authorizing' });
+    const late = w.apply({ kind: 'authorized', callId: 'call-1', code: 0 });
+    expectNothingHappened(late);
+    expect(w.take('B')).toEqual([]);
+  });
+
+  it('times out a business server that never answers: REPLY 100105 to the caller only', () => {
+    const w = authorizing();
+    w.fire(ringTimerKey('call-1'));
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.TIMEOUT, { flags: 3, param: 8 })]);
+    expect(w.take('B')).toEqual([]);
+    expectIdle(w, 'A', 'B');
+  });
+
+  it('ignores a second answer for a call that already rings', () => {
+    const w = authorizing();
+    w.apply({ kind: 'authorized', callId: 'call-1', code: 0 });
+    w.take('A');
+    w.take('B');
+    expectNothingHappened(w.apply({ kind: 'authorized', callId: 'call-1', code: 4001 }));
+    expect(w.calls.get('call-1')?.phase).toBe('ringing');
+  });
+});
+
+describe('business force-finish', () => {
+  it('ends a started call: both get FINISH with the code and userStr', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const d = w.apply({ kind: 'force-finish', userId: 'B', errorCode: 8001, userStr: 'closed by agent', by: 'business' });
+    expect(d.result).toEqual({ ok: true });
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 8001, { userStr: 'closed by agent' })]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 8001, { userStr: 'closed by agent' })]);
+    expectIdle(w, 'A', 'B');
+    expect(w.ended()).toMatchObject({ outcome: 'force-ended', errorCode: 8001, endedBy: 'business', from: 'talking' });
+  });
+
+  it('ends a ringing call: both get FINISH with the code', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.apply({ kind: 'force-finish', userId: 'A', errorCode: ErrorCode.SHUTTING_DOWN, userStr: '', by: 'server' });
+    expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.SHUTTING_DOWN)]);
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.SHUTTING_DOWN)]);
+    expect(w.ended()).toMatchObject({ outcome: 'force-ended', endedBy: 'server', from: 'ringing' });
+  });
+
+  it('answers NOTINCALL for a user in no call, or not connected at all', () => {
+    const w = world('A');
+    for (const userId of ['A', 'ghost']) {
+      const d = w.apply({ kind: 'force-finish', userId, errorCode: 8001, userStr: '', by: 'business' });
+      expect(d.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+      expectNothingHappened(d);
+    }
+  });
+});
+
+describe('stale inputs are ignored', () => {
+  it('ring-expired for a call that already started', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const d = w.apply({ kind: 'ring-expired', callId: 'call-1' });
+    expectNothingHappened(d);
+    expect(w.callOf('A')?.phase).toBe('talking');
+  });
+
+  it('ring-expired for a call that already ended', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.reply('B', 'A', ErrorCode.REJECT);
+    w.take('A');
+    w.ringing('A', 'B');
+    const d = w.apply({ kind: 'ring-expired', callId: 'call-1' });
+    expectNothingHappened(d);
+    expect(w.callOf('A')).toMatchObject({ callId: 'call-2', phase: 'ringing' });
+  });
+
+  it('grace-expired after a resume', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    const user = w.user('A');
+    w.drop('A');
+    w.connect('A', user.sessionId);
+    w.now += GRACE_MS * 2;
+    const d = w.apply({ kind: 'grace-expired', userId: 'A', sessionId: user.sessionId });
+    expectNothingHappened(d);
+    expect(w.callOf('A')?.phase).toBe('talking');
+    expect(w.take('B')).toEqual([]);
+  });
+
+  it('grace-expired for a session that was replaced', () => {
+    const w = world('A', 'B');
+    const old = w.user('A').sessionId;
+    w.drop('A');
+    w.connect('A');
+    w.drop('A');
+    w.now += GRACE_MS;
+    const d = w.apply({ kind: 'grace-expired', userId: 'A', sessionId: old });
+    expectNothingHappened(d);
+    expect(w.users.has('A')).toBe(true);
+  });
+});
+
+describe('transitions name each way a call ends', () => {
+  const cases: [CallOutcome, (w: World) => void][] = [
+    ['completed', (w) => (w.talking('A', 'B'), w.finish('A', 'B'))],
+    ['refused', (w) => (w.ringing('A', 'B'), w.reply('B', 'A', ErrorCode.REJECT))],
+    ['busy', (w) => (w.ringing('A', 'B'), w.request('C', 'B'))],
+    ['offline', (w) => w.request('A', 'nobody')],
+    ['cancelled', (w) => (w.ringing('A', 'B'), w.reply('A', 'B', ErrorCode.CANCEL))],
+    ['timeout', (w) => (w.ringing('A', 'B'), w.fire(ringTimerKey('call-1')))],
+    ['disconnected', (w) => (w.ringing('A', 'B'), w.drop('B', true))],
+    ['vetoed', (w) => (w.request('A', 'B', { authorize: true }), w.apply({ kind: 'authorized', callId: 'call-1', code: 9 }))],
+    ['force-ended', (w) => (w.ringing('A', 'B'), w.apply({ kind: 'force-finish', userId: 'B', errorCode: 1, userStr: '', by: 'business' }))],
+    ['caller-busy', (w) => (w.ringing('A', 'B'), w.request('A', 'C'))],
+    ['invalid', (w) => w.request('C', 'C')],
+  ];
+  for (const [outcome, run] of cases) {
+    it(outcome, () => {
+      const w = world('A', 'B', 'C');
+      run(w);
+      expect(outcomes(w.last)).toEqual([outcome]);
+    });
+  }
+});
