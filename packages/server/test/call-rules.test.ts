@@ -737,6 +737,7 @@ describe('rule 5: a dropped party that does not come back', () => {
     w.talking('A', 'B');
     w.drop('A');
     w.fire(graceTimerKey('A'));
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
     w.request('C', 'A');
     expect(w.take('C')).toEqual([ev('call-2', REPLY, 'A', ErrorCode.OFFLINE)]);
     w.request('C', 'B');

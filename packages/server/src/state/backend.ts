@@ -1,5 +1,5 @@
 import type { EventMessage } from '@callgate/protocol';
-import type { CallInput, Decision, Kick, Snapshot, TimerInput } from '../calls/types.js';
+import type { CallInput, CallRecord, Decision, Kick, Snapshot, TimerInput, UserRecord } from '../calls/types.js';
 
 /** Thrown by `transact` when the decision cannot be committed, e.g. the store is unreachable. */
 export class StateUnavailableError extends Error {
@@ -30,6 +30,10 @@ export interface StateBackend {
    * session is gone or its outbox no longer holds every event after `afterSeq`.
    */
   eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<EventMessage[] | undefined>;
+  /** A user's record and the call it is in, read without a transaction (for queries, not decisions). */
+  inspect(userId: string): Promise<{ user?: UserRecord; call?: CallRecord }>;
+  /** Every live call. */
+  liveCalls(): Promise<CallRecord[]>;
   /** Whether the store can be used now (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;

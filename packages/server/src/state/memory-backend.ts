@@ -58,8 +58,13 @@ export class MemoryStateBackend implements StateBackend {
     this.timers.clear();
   }
 
-  /** Live calls, for metrics and tests. */
-  liveCalls(): CallRecord[] {
+  async inspect(userId: string): Promise<{ user?: UserRecord; call?: CallRecord }> {
+    const user = this.users.get(userId);
+    const call = user?.callId ? this.calls.get(user.callId) : undefined;
+    return { ...(user ? { user } : {}), ...(call ? { call } : {}) };
+  }
+
+  async liveCalls(): Promise<CallRecord[]> {
     return [...this.calls.values()];
   }
 
