@@ -28,6 +28,7 @@ export interface Control {
   flags: number;
   param: number;
   userStr: string;
+  controlId?: string;
 }
 
 const randomRoomId = (): number => randomInt(1, 0x1_0000_0000);

@@ -69,12 +69,30 @@ function payloadOf(input: ControlInput): Payload {
   return { flags: input.flags, param: input.param, userStr: input.userStr };
 }
 
+/** How many control ids a session remembers for de-duplication. */
+export const REMEMBERED_CONTROLS = 32;
+
 function control(draft: DecisionDraft, input: ControlInput): void {
   const sender = draft.user(input.from);
   if (!sender || sender.sessionId !== input.sessionId) {
     draft.fail(ErrorCode.REPLACED);
     return;
   }
+  const id = input.controlId;
+  const seen = id === undefined ? undefined : sender.recentControls?.find(([known]) => known === id);
+  if (seen) {
+    draft.result(seen[1] === 0 ? { ok: true } : { ok: false, code: seen[1] });
+    return;
+  }
+  applyControl(draft, input);
+  const after = draft.user(input.from);
+  if (id === undefined || !after) return;
+  const result = draft.decision.result;
+  const remembered: [string, number][] = [...(after.recentControls ?? []), [id, result.ok ? 0 : result.code]];
+  draft.putUser({ ...after, recentControls: remembered.slice(-REMEMBERED_CONTROLS) });
+}
+
+function applyControl(draft: DecisionDraft, input: ControlInput): void {
   switch (input.event) {
     case VideoCallEvent.REQUEST:
       request(draft, input);

@@ -15,6 +15,8 @@ export interface UserRecord {
   graceDeadline: number;
   /** The call this user is in, or null when idle. */
   callId: string | null;
+  /** Ids of this session's latest controls with the code each got (0 = applied), so a re-sent control is applied once. */
+  recentControls?: [string, number][];
 }
 
 /**
@@ -121,6 +123,8 @@ export interface ControlInput {
   userStr: string;
   /** True when a business server must allow a REQUEST before it rings. */
   authorize: boolean;
+  /** The client's id for this control; a control whose id was seen in this session gets its first answer again. */
+  controlId?: string;
 }
 
 export interface ConnectInput {

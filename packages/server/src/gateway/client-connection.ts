@@ -18,6 +18,7 @@ import {
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
+import { withoutStaleRinging } from './stale-ringing.js';
 
 export interface GatewayConfig {
   graceMs: number;
@@ -106,11 +107,11 @@ export class ClientConnection {
           this.close(1011, 'session lost');
           return;
         }
-        for (const event of events) {
-          if (event.seq <= this.sentSeq) continue;
-          this.send(event);
-          this.sentSeq = event.seq;
+        for (const event of withoutStaleRinging(events)) {
+          if (event.seq > this.sentSeq) this.send(event);
         }
+        const last = events.at(-1);
+        if (last && last.seq > this.sentSeq) this.sentSeq = last.seq;
       } while (this.flushAgain && this.phase === 'open');
     } finally {
       this.flushing = false;
@@ -213,6 +214,7 @@ export class ClientConnection {
       flags: message.flags,
       param: message.param,
       userStr: message.userStr,
+      ...(message.id !== undefined ? { controlId: message.id } : {}),
     });
     if (result.ok) {
       if (message.id !== undefined) this.send({ type: 'ack', id: message.id });
