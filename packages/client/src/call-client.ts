@@ -105,6 +105,15 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     await this.connection.open();
   }
 
+  /**
+   * Gives the server a fresh access token without dropping the connection or the call: the one
+   * passed (which also serves later reconnects), or a new one from the token function. With a
+   * token function the SDK does this by itself shortly before each token expires.
+   */
+  async refreshToken(token?: string): Promise<void> {
+    await this.connection.refresh(token);
+  }
+
   /** Leaves: the server ends this user's session (and call) at once. */
   close(): void {
     this.connection.close();

@@ -5,3 +5,4 @@ export * from './limits.js';
 export * from './messages.js';
 export * from './parse.js';
 export * from './close-codes.js';
+export * from './claims.js';

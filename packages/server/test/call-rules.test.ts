@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
-import { decide, readSet } from '../src/calls/machine.js';
+import { REMEMBERED_CONTROLS, decide, readSet } from '../src/calls/machine.js';
 import { graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
 import type {
   CallEvent,
@@ -34,6 +34,7 @@ interface Fields {
   userStr?: string;
   authorize?: boolean;
   sessionId?: string;
+  controlId?: string;
 }
 
 interface PendingTimer {
@@ -152,7 +153,7 @@ class World {
       userStr: fields.userStr ?? '',
       authorize: fields.authorize ?? false,
     };
-    return this.apply(input);
+    return this.apply(fields.controlId === undefined ? input : { ...input, controlId: fields.controlId });
   }
 
   request(from: string, to: string, fields: Fields = {}): Decision {
@@ -1057,6 +1058,73 @@ describe('stale inputs are ignored', () => {
     const d = w.apply({ kind: 'grace-expired', userId: 'A', sessionId: old });
     expectNothingHappened(d);
     expect(w.users.has('A')).toBe(true);
+  });
+});
+
+describe('a control sent again with the same id is applied once', () => {
+  it('a re-sent REPLY 0 gets its first answer and starts nothing twice', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.reply('B', 'A', 0, { controlId: 'k1' });
+    expect(w.take('A').map((e) => e.event)).toEqual([START]);
+    expect(w.take('B').map((e) => e.event)).toEqual([START]);
+    expect(w.user('B').recentControls).toEqual([['k1', 0]]);
+    const again = w.reply('B', 'A', 0, { controlId: 'k1' });
+    expect(again.result).toEqual({ ok: true });
+    expectNothingHappened(again);
+    expect(w.take('A')).toEqual([]);
+    expect(w.take('B')).toEqual([]);
+  });
+
+  it('a re-sent FINISH after its call ended answers ok, not NOTINCALL', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    w.finish('A', 'B', 0, { controlId: 'k1' });
+    w.take('A');
+    w.take('B');
+    const again = w.finish('A', 'B', 0, { controlId: 'k1' });
+    expect(again.result).toEqual({ ok: true });
+    expectNothingHappened(again);
+    expect(w.take('B')).toEqual([]);
+  });
+
+  it('a re-sent control that failed fails the same way, even if it would now apply', () => {
+    const w = world('A', 'B');
+    const first = w.finish('A', 'B', 0, { controlId: 'k1' });
+    expect(first.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expect(first.deliveries).toEqual([]);
+    expect([...first.users.values()]).toEqual([{ ...w.user('A'), recentControls: [['k1', ErrorCode.NOTINCALL]] }]);
+    w.ringing('A', 'B');
+    const again = w.finish('A', 'B', 0, { controlId: 'k1' });
+    expect(again.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expectNothingHappened(again);
+    expect(w.callOf('A')?.phase).toBe('ringing');
+  });
+
+  it('ids survive a resume but not a new session', () => {
+    const w = world('A', 'B', 'C');
+    w.request('A', 'B', { controlId: 'k1' });
+    w.take('A');
+    w.take('B');
+    const session = w.user('A').sessionId;
+    w.drop('A');
+    w.connect('A', session);
+    expectNothingHappened(w.request('A', 'B', { controlId: 'k1' }));
+    expect(w.take('B')).toEqual([]);
+    w.connect('A'); // a new login: the call ends, the remembered ids go with the old session
+    w.take('B');
+    w.request('A', 'B', { controlId: 'k1' });
+    expect(w.take('B')).toEqual([ev('call-2', REQUEST, 'A', 0)]);
+  });
+
+  it(`remembers the last ${REMEMBERED_CONTROLS} ids only`, () => {
+    const w = world('A', 'B');
+    for (let i = 0; i <= REMEMBERED_CONTROLS; i++) w.finish('A', 'B', 0, { controlId: `k${i}` });
+    expect(w.user('A').recentControls).toHaveLength(REMEMBERED_CONTROLS);
+    w.ringing('A', 'B');
+    expect(w.finish('A', 'B', 0, { controlId: `k${REMEMBERED_CONTROLS}` }).result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expect(w.finish('A', 'B', 0, { controlId: 'k0' }).result).toEqual({ ok: true });
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.CANCEL)]);
   });
 });
 

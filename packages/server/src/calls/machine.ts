@@ -1,4 +1,4 @@
-import { ErrorCode, VideoCallEvent } from '@callgate/protocol';
+import { ErrorCode, VideoCallEvent, grantAllows } from '@callgate/protocol';
 import { DecisionDraft, emptyPayload, graceTimerKey, ringTimerKey, type Payload } from './draft.js';
 import type {
   AuthorizedInput,
@@ -165,6 +165,7 @@ function refusalOf(
   if (draft.callOf(caller)) return { code: ErrorCode.INCHAT, outcome: 'caller-busy' };
   const target = draft.user(callee);
   if (!target) return { code: ErrorCode.OFFLINE, outcome: 'offline' };
+  if (!grantAllows(draft.user(caller)?.canCall, target)) return { code: ErrorCode.FORBIDDEN, outcome: 'forbidden' };
   if (target.callId !== null) return { code: ErrorCode.BUSY, outcome: 'busy' };
   return undefined;
 }
@@ -276,7 +277,14 @@ function forceFinish(draft: DecisionDraft, input: ForceFinishInput): void {
 
 function connect(draft: DecisionDraft, input: ConnectInput): void {
   const existing = draft.user(input.userId);
-  const attach = { node: input.node, connectionId: input.connectionId, connected: true, graceDeadline: 0 };
+  const attach = {
+    node: input.node,
+    connectionId: input.connectionId,
+    connected: true,
+    graceDeadline: 0,
+    ...(input.role !== undefined ? { role: input.role } : {}),
+    ...(input.canCall !== undefined ? { canCall: input.canCall } : {}),
+  };
   if (existing?.connected) {
     draft.decision.kicks.push({
       userId: existing.userId,

@@ -15,6 +15,9 @@ export interface UserRecord {
   graceDeadline: number;
   /** The call this user is in, or null when idle. */
   callId: string | null;
+  /** From the access token: the user's role, and whom it may call (see CallgateClaims). */
+  role?: string;
+  canCall?: string[];
   /** Ids of this session's latest controls with the code each got (0 = applied), so a re-sent control is applied once. */
   recentControls?: [string, number][];
 }
@@ -73,6 +76,7 @@ export type CallOutcome =
   | 'vetoed'
   | 'force-ended'
   | 'caller-busy'
+  | 'forbidden'
   | 'invalid';
 
 export type CallTransition =
@@ -135,6 +139,8 @@ export interface ConnectInput {
   node: string;
   connectionId: string;
   resumeSessionId?: string;
+  role?: string;
+  canCall?: string[];
 }
 
 export interface DisconnectInput {
