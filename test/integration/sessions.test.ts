@@ -160,7 +160,7 @@ describe('controls are applied once', () => {
     const bob = await user('bob');
     alice.proxy.stall();
     const call = alice.client.call('bob', { param: 77 });
-    const acked = new Promise((resolve) => call.once('ringing', resolve));
+    const acked = new Promise<void>((resolve) => call.once('ringing', () => resolve()));
     expect(await bob.events.next('REQUEST')).toMatchObject({ event: VideoCallEvent.REQUEST, param: 77 });
     alice.drop();
     await alice.reconnect();

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
-import { REMEMBERED_CONTROLS, decide, readSet } from '../src/calls/machine.js';
+import { REMEMBERED_CONTROLS, decide } from '../src/calls/machine.js';
+import { snapshotFor } from '../src/calls/snapshot.js';
 import { graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
 import type {
   CallEvent,
@@ -217,22 +218,7 @@ class World {
   }
 
   snapshot(input: CallInput): Snapshot {
-    const wanted = readSet(input);
-    const users = new Map<string, UserRecord>();
-    const calls = new Map<string, CallRecord>();
-    const addUser = (id: string): void => {
-      const user = this.users.get(id);
-      if (user) users.set(id, user);
-    };
-    const addCall = (id: string | null): void => {
-      const call = id === null ? undefined : this.calls.get(id);
-      if (call) calls.set(call.callId, call);
-    };
-    wanted.users.forEach(addUser);
-    wanted.calls.forEach(addCall);
-    for (const user of [...users.values()]) addCall(user.callId);
-    for (const call of [...calls.values()]) [call.caller, call.callee].forEach(addUser);
-    return { users, calls };
+    return snapshotFor(input, (id) => this.users.get(id), (id) => this.calls.get(id));
   }
 
   // ---- the model ----
@@ -312,7 +298,7 @@ class World {
       }
       case 'ring-expired': {
         const call = this.calls.get(input.callId);
-        if (!call || call.phase === 'talking') return nothing;
+        if (!call || call.phase === 'talking' || this.now < call.ringDeadline) return nothing;
         const callee = call.phase === 'ringing' ? [delivery(call.callee, FINISH, ErrorCode.TIMEOUT)] : [];
         return act(['ended:timeout'], [delivery(call.caller, REPLY, ErrorCode.TIMEOUT), ...callee]);
       }

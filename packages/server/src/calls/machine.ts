@@ -200,7 +200,7 @@ function reply(draft: DecisionDraft, input: ControlInput): void {
   }
   const cancels = code === ErrorCode.CANCEL && call && call.phase !== 'talking';
   if (cancels && call.caller === input.from && call.callee === input.peer) {
-    cancel(draft, call, input.from);
+    cancel(draft, call, input.from, payloadOf(input));
     return;
   }
   draft.fail(ErrorCode.NOTINCALL);
@@ -228,7 +228,7 @@ function finish(draft: DecisionDraft, input: ControlInput): void {
     return;
   }
   if (call.phase !== 'talking' && call.caller === input.from) {
-    cancel(draft, call, input.from);
+    cancel(draft, call, input.from, payloadOf(input));
     return;
   }
   draft.finishBoth(call, input.errorCode, payloadOf(input));
@@ -236,16 +236,17 @@ function finish(draft: DecisionDraft, input: ControlInput): void {
   draft.end(call, { outcome, errorCode: input.errorCode, endedBy: input.from, detail: payloadOf(input) });
 }
 
-function cancel(draft: DecisionDraft, call: CallRecord, by: string): void {
-  draft.finishBoth(call, ErrorCode.CANCEL, emptyPayload);
-  draft.end(call, { outcome: 'cancelled', errorCode: ErrorCode.CANCEL, endedBy: by });
+/** The caller gives up before the answer: FINISH 100101 to both, carrying what the caller sent. */
+function cancel(draft: DecisionDraft, call: CallRecord, by: string, payload: Payload): void {
+  draft.finishBoth(call, ErrorCode.CANCEL, payload);
+  draft.end(call, { outcome: 'cancelled', errorCode: ErrorCode.CANCEL, endedBy: by, detail: payload });
 }
 
 // ---- rule 4: ringing timeout; business decisions ----
 
 function ringExpired(draft: DecisionDraft, input: RingExpiredInput): void {
   const call = draft.call(input.callId);
-  if (!call || call.phase === 'talking') return;
+  if (!call || call.phase === 'talking' || draft.ctx.now < call.ringDeadline) return;
   draft.deliver(call, call.caller, VideoCallEvent.REPLY, ErrorCode.TIMEOUT, { flags: call.flags, param: call.param, userStr: '' });
   if (call.phase === 'ringing') draft.deliver(call, call.callee, VideoCallEvent.FINISH, ErrorCode.TIMEOUT, emptyPayload);
   draft.end(call, { outcome: 'timeout', errorCode: ErrorCode.TIMEOUT, endedBy: 'server' });

@@ -39,7 +39,7 @@ export interface CallRecord {
   /** 0 until the call starts. */
   roomId: number;
   requestedAt: number;
-  /** When ringing ends with TIMEOUT (ms since epoch), counted from the REQUEST. */
+  /** When ringing ends with TIMEOUT (ms since epoch): the ringing timeout after the callee was told. */
   ringDeadline: number;
   answeredAt: number;
 }
