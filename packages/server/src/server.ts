@@ -6,6 +6,13 @@ import { createLogger } from './logger.js';
 import type { StateBackend } from './state/backend.js';
 import { MemoryStateBackend } from './state/memory-backend.js';
 import { Switchboard } from './switchboard.js';
+import { CallRecords } from './records/call-records.js';
+import { CallMetrics } from './observability/call-metrics.js';
+import { logTransition } from './observability/call-log.js';
+import { ApiAccess } from './http/api-access.js';
+import { registerHistoryRoutes } from './http/history-routes.js';
+import { registerMetricsRoute } from './http/metrics-route.js';
+import { drainCalls } from './drain.js';
 import type { IceServer } from '@callgate/protocol';
 import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 
@@ -39,6 +46,15 @@ export interface ServerOptions {
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** STUN/TURN servers handed to each user in its welcome message. */
   iceServers?: (userId: string) => IceServer[];
+  /** Where call records go: a SQLite file path, ":memory:" (the default) or a postgres:// URL. */
+  db?: string;
+  /** Bearer key that reads every call record through the history API; none by default. */
+  adminKey?: string;
+}
+
+export interface CloseOptions {
+  /** How long live calls may go on before they are ended with FINISH SHUTTING_DOWN (200011). Default 0. */
+  drainTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -52,7 +68,12 @@ export interface RunningServer {
    * with `errorCode`. Resolves to 0, or to NOTINCALL when the user is in no call.
    */
   finishCall(userId: string, errorCode: number, userStr?: string): Promise<number>;
-  close(): Promise<void>;
+  /**
+   * Shuts down gracefully: stops accepting connections, refuses new REQUESTs with SHUTTING_DOWN,
+   * lets live calls go on for up to `drainTimeoutMs`, ends the rest with FINISH SHUTTING_DOWN,
+   * writes every call record, then closes. Calling it again returns the same promise.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** Starts a Callgate server and resolves once it listens. */
@@ -61,11 +82,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
   const backend = options.backend ?? new MemoryStateBackend();
   const graceMs = options.graceMs ?? 15_000;
+  const metrics: CallMetrics = new CallMetrics({
+    connectedUsers: (): number => gateway.connectedUsers,
+    liveCalls: () => backend.liveCalls(),
+    recordQueueDepth: (): number => callRecords.writer.depth,
+  });
+  const callRecords = await CallRecords.open({ db: options.db ?? ':memory:', backend, logger, observer: metrics.records });
   const switchboard = new Switchboard({
     backend,
     logger,
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
     graceMs,
+  });
+  switchboard.onTransition((transition) => {
+    callRecords.record(transition);
+    metrics.transition(transition);
+    logTransition(logger, transition);
   });
   const gateway = new ClientGateway({
     switchboard,
@@ -74,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     maxPayload: options.maxPayload ?? 65_536,
     allowOrigins: options.allowOrigins ?? [],
+    observer: metrics.connections,
     config: {
       limits: { ...defaultLimits, ...options.limits },
       graceMs,
@@ -91,15 +124,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = createHttpApp({
     logger,
     backend,
+    records: callRecords.store,
     ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600 } } : {}),
   });
+  const access = new ApiAccess(gateway.verifier, options.adminKey);
+  registerHistoryRoutes(app, { store: callRecords.store, writer: callRecords.writer, access });
+  registerMetricsRoute(app, metrics);
+  let draining = false;
   app.server.on('upgrade', (request, socket, head) => {
+    if (draining) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === CLIENT_PATH) gateway.handleUpgrade(request, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   const host = options.host ?? '127.0.0.1';
-  await app.listen({ port: options.port ?? 8080, host });
+  await app.listen({ port: options.port ?? 8080, host }).catch(async (error: unknown) => {
+    await callRecords.close();
+    throw error;
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -113,11 +158,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const decision = await switchboard.handle({ kind: 'force-finish', userId, errorCode, userStr, by: 'business' });
       return decision.result.ok ? 0 : decision.result.code;
     },
-    close() {
+    close(closeOptions = {}) {
       closing ??= (async () => {
+        draining = true;
+        switchboard.setDraining(true);
+        app.server.close();
+        await drainCalls({ switchboard, backend, logger, timeoutMs: closeOptions.drainTimeoutMs ?? 0 });
         await gateway.close();
         await app.close();
         await backend.close();
+        await callRecords.close();
       })();
       return closing;
     },

@@ -22,6 +22,7 @@ import type { Switchboard } from '../switchboard.js';
 import type { ConnectionLimits } from './limits.js';
 import { withoutStaleRinging } from './stale-ringing.js';
 import { TokenBucket } from './token-bucket.js';
+import type { ConnectionObserver } from './connection-observer.js';
 
 export interface GatewayConfig {
   graceMs: number;
@@ -38,6 +39,7 @@ export interface ConnectionHost {
   readonly verifier: TokenVerifier;
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  readonly observer?: ConnectionObserver;
   attach(connection: ClientConnection): void;
   detach(connection: ClientConnection): void;
   /** Takes one call control from the user's shared budget; false when the user is over it. */
@@ -143,6 +145,7 @@ export class ClientConnection {
     const parsed: ParseResult<ClientMessage> = isBinary
       ? { ok: false, code: ErrorCode.MALFORMED, error: 'binary frames are not accepted; send JSON text' }
       : parseClientMessage(data.toString());
+    this.host.observer?.received(parsed, this.userId);
     this.inbound = this.inbound
       .then(() => this.process(parsed))
       .catch((error: unknown) => {
@@ -321,6 +324,7 @@ export class ClientConnection {
       return;
     }
     this.socket.send(JSON.stringify(message));
+    this.host.observer?.sent(message, this.userId);
   }
 
   private sendError(code: number, message?: string, ref?: string): void {

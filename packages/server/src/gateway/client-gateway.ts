@@ -10,6 +10,7 @@ import type { Switchboard } from '../switchboard.js';
 import { ClientConnection, type ConnectionHost, type GatewayConfig } from './client-connection.js';
 import { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
+import type { ConnectionObserver } from './connection-observer.js';
 
 export const CLIENT_PATH = '/ws';
 
@@ -23,6 +24,8 @@ export interface ClientGatewayOptions {
   maxPayload: number;
   /** Browser origins allowed besides the server's own; "*" for any. */
   allowOrigins: readonly string[];
+  /** Told about every message in and out (metrics). */
+  observer?: ConnectionObserver;
 }
 
 /** The users' WebSocket endpoint: holds this node's connections, one live socket per user. */
@@ -32,6 +35,7 @@ export class ClientGateway implements ConnectionHost {
   readonly verifier: TokenVerifier;
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  readonly observer?: ConnectionObserver;
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, ClientConnection>();
   private readonly all = new Set<ClientConnection>();
@@ -47,6 +51,7 @@ export class ClientGateway implements ConnectionHost {
     this.config = options.config;
     this.logger = options.logger;
     this.originPolicy = new OriginPolicy(options.allowOrigins);
+    this.observer = options.observer;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
     this.wss.on('connection', (socket) => {
       const connection = new ClientConnection(socket, this);

@@ -1,0 +1,65 @@
+import { performance } from 'node:perf_hooks';
+import { VideoCallEvent, type ClientMessage, type ParseResult, type ServerMessage } from '@callgate/protocol';
+import type { CallTransition } from '../calls/types.js';
+
+/** REQUESTs that arrived but whose call the switchboard has not named yet, at most. */
+const MAX_UNDECIDED = 10_000;
+
+const pairKey = (caller: string, callee: string): string => `${caller}\n${callee}`;
+
+/**
+ * Times a call's ring delivery: from the REQUEST control's arrival at the server to the REQUEST
+ * event written to the callee's socket. The arrival is known by caller and callee; the
+ * switchboard's "requested" transition gives it the call id the delivered event carries.
+ */
+export class RingDeliveryClock {
+  private readonly undecided = new Map<string, number>();
+  private readonly ringing = new Map<string, number>();
+
+  constructor(private readonly observe: (seconds: number) => void) {}
+
+  received(parsed: ParseResult<ClientMessage>, userId: string): void {
+    if (!parsed.ok || userId === '') return;
+    const message = parsed.message;
+    if (message.type !== 'control' || message.event !== VideoCallEvent.REQUEST) return;
+    const key = pairKey(userId, String(message.userId));
+    this.undecided.delete(key);
+    this.undecided.set(key, performance.now());
+    if (this.undecided.size > MAX_UNDECIDED) {
+      const oldest = this.undecided.keys().next().value;
+      if (oldest !== undefined) this.undecided.delete(oldest);
+    }
+  }
+
+  transition(transition: CallTransition): void {
+    const { call } = transition;
+    switch (transition.type) {
+      case 'requested': {
+        const key = pairKey(call.caller, call.callee);
+        const arrivedAt = this.undecided.get(key);
+        this.undecided.delete(key);
+        if (arrivedAt !== undefined) this.ringing.set(call.callId, arrivedAt);
+        return;
+      }
+      case 'ringing':
+        return;
+      case 'started':
+        // Glare: the callee's own REQUEST answered the call.
+        this.undecided.delete(pairKey(call.callee, call.caller));
+        this.ringing.delete(call.callId);
+        return;
+      case 'ended':
+        if (transition.from === 'requested') this.undecided.delete(pairKey(call.caller, call.callee));
+        this.ringing.delete(call.callId);
+        return;
+    }
+  }
+
+  sent(message: ServerMessage): void {
+    if (message.type !== 'event' || message.event !== VideoCallEvent.REQUEST) return;
+    const arrivedAt = this.ringing.get(message.callId);
+    if (arrivedAt === undefined) return;
+    this.ringing.delete(message.callId);
+    this.observe((performance.now() - arrivedAt) / 1000);
+  }
+}
