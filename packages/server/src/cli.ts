@@ -63,6 +63,18 @@ program
       .argParser(nonNegativeNumber)
       .default(10),
   )
+  .addOption(
+    new Option('--db <path-or-url>', 'call records: a SQLite file path, or a postgres:// URL')
+      .env('CALLGATE_DB')
+      .default('./data/callgate.db'),
+  )
+  .addOption(new Option('--admin-key <key>', 'Bearer key that reads every call through the history API').env('CALLGATE_ADMIN_KEY'))
+  .addOption(
+    new Option('--drain-timeout <seconds>', 'on SIGTERM/SIGINT, how long live calls may go on before they are ended')
+      .env('CALLGATE_DRAIN_TIMEOUT')
+      .argParser(nonNegativeNumber)
+      .default(30),
+  )
   .addOption(new Option('--log-level <level>', 'log level').env('CALLGATE_LOG_LEVEL').choices(logLevels).default('info'))
   .addOption(
     new Option('--dev', 'development mode: demo login for anyone, a generated secret when none is given').env(
@@ -81,6 +93,9 @@ program
     maxConnectionsPerIp: number;
     messageRate: number;
     controlRate: number;
+    db: string;
+    adminKey?: string;
+    drainTimeout: number;
   }) => {
     const logger = createLogger(options.logLevel);
     let secret = options.secret;
@@ -93,6 +108,7 @@ program
       secret = randomBytes(24).toString('base64url');
       logger.warn(`dev mode: generated token secret ${secret} (mint tokens with: callgate token --user alice --secret ${secret})`);
     }
+    const adminKey = options.adminKey || (options.dev ? randomBytes(18).toString('base64url') : undefined);
     const server = await startServer({
       port: options.port,
       host: options.host,
@@ -109,17 +125,32 @@ program
         controlsPerSecond: options.controlRate,
         controlBurst: options.controlRate * 2,
       },
+      db: options.db,
+      ...(adminKey ? { adminKey } : {}),
+    }).catch((error: unknown) => {
+      logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+      process.exit(1);
     });
     logger.info({ url: server.url }, `Callgate listening on ${server.url} (HTTP ${server.httpUrl})`);
     if (options.dev) logger.warn('dev mode: POST /api/dev/login mints a token for any user; never use --dev in production');
+    if (options.dev && !options.adminKey) {
+      logger.warn(`dev mode: generated admin key ${adminKey} (curl -H 'Authorization: Bearer ${adminKey}' ${server.httpUrl}/api/calls)`);
+    }
 
     let stopping = false;
     const stop = (signal: string): void => {
-      if (stopping) process.exit(1);
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting at once');
+        process.exit(1);
+      }
       stopping = true;
-      logger.info({ signal }, 'shutting down');
-      server.close().then(
-        () => process.exit(0),
+      const drainTimeoutMs = options.drainTimeout * 1000;
+      logger.info({ signal, drainTimeoutMs }, 'shutting down: no new connections or calls; live calls may go on until the drain timeout');
+      server.close({ drainTimeoutMs }).then(
+        () => {
+          logger.info('stopped; every call record is written');
+          process.exit(0);
+        },
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');
           process.exit(1);

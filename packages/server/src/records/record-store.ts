@@ -94,7 +94,8 @@ export class CallRecordStore {
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-      throw new Error(`migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(failed ? `migration ${failed} failed: ${message}` : message, { cause: error });
     }
   }
 
