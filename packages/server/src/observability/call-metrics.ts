@@ -111,10 +111,10 @@ export class CallMetrics {
         received.inc({ type: parsed.ok ? parsed.message.type : 'invalid' });
         ringClock.received(parsed, userId);
       },
-      sent(message: ServerMessage) {
+      sent(message: ServerMessage, userId: string) {
         sent.inc({ type: message.type });
         if (message.type === 'error') refused.inc({ reason: message.name });
-        ringClock.sent(message);
+        ringClock.sent(message, userId);
       },
     };
     this.records = {

@@ -10,7 +10,8 @@ const pairKey = (caller: string, callee: string): string => `${caller}\n${callee
 /**
  * Times a call's ring delivery: from the REQUEST control's arrival at the server to the REQUEST
  * event written to the callee's socket. The arrival is known by caller and callee; the
- * switchboard's "requested" transition gives it the call id the delivered event carries.
+ * switchboard's "requested" transition names the call, for a REQUEST that is delivered later
+ * (after the business server allowed it, or when the callee resumes).
  */
 export class RingDeliveryClock {
   private readonly undecided = new Map<string, number>();
@@ -55,11 +56,13 @@ export class RingDeliveryClock {
     }
   }
 
-  sent(message: ServerMessage): void {
+  /** `to` got `message`; a REQUEST may reach the socket before the switchboard reports the transition. */
+  sent(message: ServerMessage, to: string): void {
     if (message.type !== 'event' || message.event !== VideoCallEvent.REQUEST) return;
-    const arrivedAt = this.ringing.get(message.callId);
-    if (arrivedAt === undefined) return;
+    const key = pairKey(message.userId, to);
+    const arrivedAt = this.ringing.get(message.callId) ?? this.undecided.get(key);
     this.ringing.delete(message.callId);
-    this.observe((performance.now() - arrivedAt) / 1000);
+    this.undecided.delete(key);
+    if (arrivedAt !== undefined) this.observe((performance.now() - arrivedAt) / 1000);
   }
 }
