@@ -1,11 +1,12 @@
-import type { Call } from '@callgate/client';
+import type { Call, CallClient } from '@callgate/client';
 import { EventQueue } from './event-queue.js';
 import type { TestUser } from './test-user.js';
 
-/** The next incoming call a user gets. */
-export function incomingCalls(user: TestUser): EventQueue<Call> {
+/** The incoming calls a user gets, in order. */
+export function incomingCalls(user: TestUser | CallClient): EventQueue<Call> {
   const calls = new EventQueue<Call>();
-  user.client.on('incoming', (call) => calls.push(call));
+  const client = 'client' in user ? user.client : user;
+  client.on('incoming', (call) => calls.push(call));
   return calls;
 }
 
