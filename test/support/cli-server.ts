@@ -29,10 +29,10 @@ export class CliServer {
   }
 
   /** Starts `callgate serve --port 0 --secret CLI_SECRET ...args` and resolves once it listens. */
-  static start(args: string[]): Promise<CliServer> {
+  static start(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliServer> {
     const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--secret', CLI_SECRET, ...args], {
-      cwd: root,
-      env: { ...process.env, CALLGATE_SECRET: '' },
+      cwd: options.cwd ?? root,
+      env: { ...process.env, CALLGATE_SECRET: '', ...options.env },
     });
     let output = '';
     return new Promise((resolve, reject) => {
