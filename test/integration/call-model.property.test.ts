@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/client';
 import type { EventMessage } from '@callgate/protocol';
-import type { RunningServer } from '@callgate/server';
-import { sleep, startTestServer } from '../support/servers.js';
+
+import { sleep, startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
 /**
@@ -16,7 +16,7 @@ const NAMES = ['ann', 'ben', 'cat'] as const;
 type Name = (typeof NAMES)[number];
 
 interface World {
-  server: RunningServer;
+  server: TestServer;
   users: Map<Name, TestUser>;
   /** Every event each user received, with its call id. */
   received: Map<Name, EventMessage[]>;

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import { parseClientMessage } from '@callgate/protocol';
-import { createAccessToken, type RunningServer } from '@callgate/server';
+import { createAccessToken } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
-import { TEST_SECRET, startTestServer } from '../support/servers.js';
+import { TEST_SECRET, startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
-let server: RunningServer;
+let server: TestServer;
 let fuzzer: RawSocket;
 let probe: TestUser;
 

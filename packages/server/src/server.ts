@@ -5,6 +5,7 @@ import { createHttpApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import type { StateBackend } from './state/backend.js';
 import { MemoryStateBackend } from './state/memory-backend.js';
+import { RedisStateBackend } from './state/redis/redis-backend.js';
 import { Switchboard } from './switchboard.js';
 import type { IceServer } from '@callgate/protocol';
 import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
@@ -32,8 +33,14 @@ export interface ServerOptions {
   allowOrigins?: string[];
   /** Dev mode: a demo login endpoint mints tokens for anyone. Never in production. */
   dev?: boolean;
-  /** Where call state lives. Default: in this process. */
+  /** Where call state lives. Default: in this process, or in Redis when `redis` is set. */
   backend?: StateBackend;
+  /** Cluster mode: a Redis URL (redis://host:port). Every node given the same URL and prefix acts as one. */
+  redis?: string;
+  /** Key prefix in Redis shared by the nodes of one deployment. Default "callgate:". */
+  redisPrefix?: string;
+  /** This node's name in the cluster. Default: host, pid and a random part. */
+  node?: string;
   /** A pino logger; default: JSON lines at `logLevel`. */
   logger?: Logger;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -59,7 +66,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   if (!options.secret) throw new TypeError('startServer: a secret is required to verify access tokens');
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
-  const backend = options.backend ?? new MemoryStateBackend();
+  const backend = options.backend ?? (options.redis ? await startRedisBackend(options) : new MemoryStateBackend());
   const graceMs = options.graceMs ?? 15_000;
   const switchboard = new Switchboard({
     backend,
@@ -85,7 +92,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   backend.listen({
     events: (userId) => gateway.deliver(userId),
     kick: (kick) => gateway.kick(kick),
-    timer: (input) => void switchboard.handleQuietly(input),
+    input: (input) => void switchboard.handleQuietly(input),
   });
 
   const app = createHttpApp({
@@ -122,4 +129,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+async function startRedisBackend(options: ServerOptions): Promise<RedisStateBackend> {
+  const backend = new RedisStateBackend({
+    url: options.redis ?? '',
+    ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
+    ...(options.node !== undefined ? { node: options.node } : {}),
+  });
+  await backend.start();
+  return backend;
 }

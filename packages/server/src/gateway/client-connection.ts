@@ -42,6 +42,8 @@ export interface ConnectionHost {
   detach(connection: ClientConnection): void;
   /** Takes one call control from the user's shared budget; false when the user is over it. */
   allowControl(userId: string): boolean;
+  /** Work that must finish before the server closes (the disconnect of a closed socket). */
+  track(work: Promise<void>): void;
 }
 
 type Phase = 'authenticating' | 'open' | 'closed';
@@ -66,6 +68,8 @@ export class ClientConnection {
   private expiryTimer: NodeJS.Timeout | undefined;
   private tokenExpiresAt = 0;
   private readonly messageBudget: TokenBucket;
+  /** Resolves when the socket has closed. */
+  readonly closed: Promise<void>;
   /** Set once the connection broke a limit: nothing more it sends is read. */
   private ignoring = false;
 
@@ -80,7 +84,8 @@ export class ClientConnection {
     this.messageBudget = new TokenBucket(host.config.limits.messagesPerSecond, host.config.limits.messageBurst);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('pong', () => (this.alive = true));
-    socket.on('close', (code) => this.closed(code));
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('close', (code) => this.onClose(code));
     socket.on('error', (error) => host.logger.debug({ err: error }, 'socket error'));
   }
 
@@ -291,14 +296,14 @@ export class ClientConnection {
     }
   }
 
-  private closed(code: number): void {
+  private onClose(code: number): void {
     clearTimeout(this.authTimer);
     clearTimeout(this.expiryTimer);
     const wasOpen = this.phase === 'open';
     this.phase = 'closed';
     if (!wasOpen) return;
     this.host.detach(this);
-    void this.host.switchboard.handleQuietly(this.disconnectInput(code === CloseCode.NORMAL));
+    this.host.track(this.host.switchboard.handleQuietly(this.disconnectInput(code === CloseCode.NORMAL)));
   }
 
   private disconnectInput(final: boolean) {

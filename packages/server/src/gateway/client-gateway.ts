@@ -39,6 +39,7 @@ export class ClientGateway implements ConnectionHost {
   private readonly originPolicy: OriginPolicy;
   private readonly connectionsByIp = new Map<string, number>();
   private readonly controlBudgets = new Map<string, TokenBucket>();
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(options: ClientGatewayOptions) {
     this.switchboard = options.switchboard;
@@ -77,6 +78,11 @@ export class ClientGateway implements ConnectionHost {
       else this.connectionsByIp.delete(address);
     });
     this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
+  }
+
+  track(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
   }
 
   allowControl(userId: string): boolean {
@@ -121,11 +127,14 @@ export class ClientGateway implements ConnectionHost {
     return this.byUser.size;
   }
 
-  /** Closes every socket (going away) and stops accepting. */
+  /** Closes every socket (going away), stops accepting, and waits until their sessions are told. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    const closed = [...this.all].map((connection) => connection.closed);
     for (const connection of this.all) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await Promise.allSettled([...this.pending]);
   }
 }
 

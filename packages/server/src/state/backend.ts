@@ -1,5 +1,5 @@
 import type { EventMessage } from '@callgate/protocol';
-import type { CallInput, CallRecord, Decision, Kick, Snapshot, TimerInput, UserRecord } from '../calls/types.js';
+import type { CallInput, CallRecord, Decision, DisconnectInput, Kick, Snapshot, TimerInput, UserRecord } from '../calls/types.js';
 
 /** Thrown by `transact` when the decision cannot be committed, e.g. the store is unreachable. */
 export class StateUnavailableError extends Error {
@@ -9,8 +9,8 @@ export class StateUnavailableError extends Error {
 export interface StateListeners {
   /** New events wait in `userId`'s outbox (called on the node that holds the user). */
   events(userId: string): void;
-  /** A timer set by an earlier decision is due. */
-  timer(input: TimerInput): void;
+  /** An input the store produced: a timer set by an earlier decision is due, or a dead node's user dropped. */
+  input(input: TimerInput | DisconnectInput): void;
   /** A socket held by this node must be closed. */
   kick(kick: Kick): void;
 }

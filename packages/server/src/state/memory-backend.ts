@@ -9,7 +9,7 @@ export interface MemoryBackendOptions {
   outboxCapacity?: number;
 }
 
-const noListeners: StateListeners = { events() {}, timer() {}, kick() {} };
+const noListeners: StateListeners = { events() {}, input() {}, kick() {} };
 
 /**
  * State in this process. Every transaction runs from read to commit without yielding, so
@@ -128,7 +128,7 @@ export class MemoryStateBackend implements StateBackend {
     const delay = Math.max(0, change.at - Date.now()) + 1;
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.listeners.timer(change.input);
+      this.listeners.input(change.input);
     }, delay);
     timer.unref();
     this.timers.set(key, timer);
