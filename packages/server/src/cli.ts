@@ -63,6 +63,19 @@ program
       .argParser(nonNegativeNumber)
       .default(10),
   )
+  .addOption(new Option('--redis <url>', 'cluster mode: keep call state in this Redis (redis://host:port)').env('CALLGATE_REDIS'))
+  .addOption(
+    new Option('--redis-prefix <prefix>', 'Redis key prefix shared by the nodes of one deployment')
+      .env('CALLGATE_REDIS_PREFIX')
+      .default('callgate:'),
+  )
+  .addOption(new Option('--node <name>', 'this node\'s name in the cluster (default: host-pid-random)').env('CALLGATE_NODE'))
+  .addOption(
+    new Option('--node-timeout <seconds>', 'a node silent this long is dead and its users are dropped')
+      .env('CALLGATE_NODE_TIMEOUT')
+      .argParser(nonNegativeNumber)
+      .default(5),
+  )
   .addOption(new Option('--log-level <level>', 'log level').env('CALLGATE_LOG_LEVEL').choices(logLevels).default('info'))
   .addOption(
     new Option('--dev', 'development mode: demo login for anyone, a generated secret when none is given').env(
@@ -81,6 +94,10 @@ program
     maxConnectionsPerIp: number;
     messageRate: number;
     controlRate: number;
+    redis?: string;
+    redisPrefix: string;
+    node?: string;
+    nodeTimeout: number;
   }) => {
     const logger = createLogger(options.logLevel);
     let secret = options.secret;
@@ -102,6 +119,10 @@ program
       dev: options.dev === true,
       logger,
       allowOrigins: options.allowOrigin ?? [],
+      ...(options.redis
+        ? { redis: options.redis, redisPrefix: options.redisPrefix, nodeTimeoutMs: options.nodeTimeout * 1000 }
+        : {}),
+      ...(options.node ? { node: options.node } : {}),
       limits: {
         maxConnectionsPerIp: options.maxConnectionsPerIp,
         messagesPerSecond: options.messageRate,

@@ -41,6 +41,8 @@ export interface ServerOptions {
   redisPrefix?: string;
   /** This node's name in the cluster. Default: host, pid and a random part. */
   node?: string;
+  /** Cluster mode: a node silent this long is dead and its users are treated as dropped. Default 5000. */
+  nodeTimeoutMs?: number;
   /** A pino logger; default: JSON lines at `logLevel`. */
   logger?: Logger;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -92,6 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   backend.listen({
     events: (userId) => gateway.deliver(userId),
     kick: (kick) => gateway.kick(kick),
+    restored: () => void gateway.verifySessions(),
     input: (input) => void switchboard.handleQuietly(input),
   });
 
@@ -136,6 +139,7 @@ async function startRedisBackend(options: ServerOptions): Promise<RedisStateBack
     url: options.redis ?? '',
     ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
     ...(options.node !== undefined ? { node: options.node } : {}),
+    ...(options.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: options.nodeTimeoutMs } : {}),
   });
   await backend.start();
   return backend;

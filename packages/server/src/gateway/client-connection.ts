@@ -17,7 +17,7 @@ import {
   type IceServer,
 } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
-import type { StateBackend } from '../state/backend.js';
+import { StateUnavailableError, type StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
 import type { ConnectionLimits } from './limits.js';
 import { withoutStaleRinging } from './stale-ringing.js';
@@ -203,7 +203,8 @@ export class ClientConnection {
       return;
     }
     clearTimeout(this.authTimer);
-    const decision = await this.host.switchboard.handle({
+    const decision = await this.host.switchboard
+      .handle({
       kind: 'connect',
       userId: check.userId,
       newSessionId: newSessionId(),
@@ -211,7 +212,14 @@ export class ClientConnection {
       connectionId: this.connectionId,
       ...(message.resume ? { resumeSessionId: message.resume.sessionId } : {}),
       ...check.grants,
-    });
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof StateUnavailableError)) throw error;
+        this.sendError(ErrorCode.UNAVAILABLE);
+        this.close(CloseCode.TRY_AGAIN_LATER, 'call state unavailable');
+        return undefined;
+      });
+    if (!decision) return;
     const session = decision.session;
     if (!session) throw new Error('connect decided no session');
     this.userId = check.userId;

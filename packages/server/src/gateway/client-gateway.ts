@@ -123,6 +123,17 @@ export class ClientGateway implements ConnectionHost {
     }
   }
 
+  /**
+   * After the state store came back from an outage: a socket whose session the store no longer
+   * knows is closed (1012) so that its client reconnects and starts afresh.
+   */
+  async verifySessions(): Promise<void> {
+    for (const connection of [...this.byUser.values()]) {
+      const { user } = await this.backend.inspect(connection.userId).catch(() => ({ user: undefined }));
+      if (user?.sessionId !== connection.sessionId) connection.close(CloseCode.SERVICE_RESTART, 'session lost; reconnect');
+    }
+  }
+
   get connectedUsers(): number {
     return this.byUser.size;
   }

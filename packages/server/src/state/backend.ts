@@ -13,6 +13,8 @@ export interface StateListeners {
   input(input: TimerInput | DisconnectInput): void;
   /** A socket held by this node must be closed. */
   kick(kick: Kick): void;
+  /** The store is reachable again after an outage. */
+  restored?(): void;
 }
 
 /**

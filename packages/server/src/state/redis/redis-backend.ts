@@ -91,6 +91,13 @@ export class RedisStateBackend implements StateBackend {
   async start(): Promise<void> {
     await Promise.all([this.redis, this.subscriber, ...this.pool.connections].map((client) => client.connect()));
     this.subscriber.on('message', (_channel: string, text: string) => this.nodeMessage(text));
+    let lost = false;
+    this.redis.on('close', () => (lost = true));
+    this.redis.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      void this.beat().then(() => this.listeners.restored?.());
+    });
     await this.subscriber.subscribe(this.keys.nodeChannel(this.node));
     await this.beat();
     this.every(this.options.heartbeatMs, () => this.beat());
