@@ -5,3 +5,5 @@ export * from './limits.js';
 export * from './messages.js';
 export * from './parse.js';
 export * from './close-codes.js';
+export * from './signal.js';
+export * from './presence.js';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Limits, USER_ID_PATTERN, fitsUserStr } from './limits.js';
+import { presenceMessageSchema, presenceWatchMessageSchema } from './presence.js';
+import { signalDeliveryMessageSchema, signalMessageSchema } from './signal.js';
 
 const uint32 = z.number().int().min(0).max(Limits.UINT32_MAX);
 
@@ -49,6 +51,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   authMessageSchema,
   controlMessageSchema,
   pingMessageSchema,
+  signalMessageSchema,
+  presenceWatchMessageSchema,
 ]);
 
 export type AuthMessage = z.infer<typeof authMessageSchema>;
@@ -116,6 +120,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   ackMessageSchema,
   errorMessageSchema,
   pongMessageSchema,
+  signalDeliveryMessageSchema,
+  presenceMessageSchema,
 ]);
 
 export type IceServer = z.infer<typeof iceServerSchema>;
