@@ -14,10 +14,13 @@ import {
   type ClientMessage,
   type ServerMessage,
   type IceServer,
+  type SignalMessage,
 } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
+import { roleOf, type PresenceBoard } from '../presence/presence-board.js';
 import type { StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
+import type { SignalRelay } from './signal-relay.js';
 
 export interface GatewayConfig {
   graceMs: number;
@@ -33,6 +36,8 @@ export interface ConnectionHost {
   readonly verifier: TokenVerifier;
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  readonly signals: SignalRelay;
+  readonly presence: PresenceBoard;
   attach(connection: ClientConnection): void;
   detach(connection: ClientConnection): void;
 }
@@ -153,6 +158,12 @@ export class ClientConnection {
       case 'ping':
         this.send({ type: 'pong' });
         return;
+      case 'signal':
+        await this.signal(message);
+        return;
+      case 'presence.watch':
+        await this.host.presence.watch(this, message);
+        return;
     }
   }
 
@@ -185,6 +196,7 @@ export class ClientConnection {
     }
     this.phase = 'open';
     this.host.attach(this);
+    this.host.presence.joined(this.userId, roleOf(check.claims));
     const config = this.host.config;
     this.send({
       type: 'welcome',
@@ -221,8 +233,14 @@ export class ClientConnection {
     }
   }
 
+  private async signal(message: SignalMessage): Promise<void> {
+    const result = await this.host.signals.relay({ userId: this.userId, sessionId: this.sessionId }, message);
+    if (!result.ok) this.sendError(result.code, result.message);
+  }
+
   private closed(code: number): void {
     clearTimeout(this.authTimer);
+    this.host.presence.unwatch(this);
     const wasOpen = this.phase === 'open';
     this.phase = 'closed';
     if (!wasOpen) return;
@@ -240,7 +258,7 @@ export class ClientConnection {
     };
   }
 
-  private send(message: ServerMessage): void {
+  send(message: ServerMessage): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
