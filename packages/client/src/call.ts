@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { ErrorCode, VideoCallEvent, type EventMessage } from '@callgate/protocol';
+import type { MediaKind, MediaSession, MediaState } from './media/media-session.js';
 
 export type CallDirection = 'outgoing' | 'incoming';
 
@@ -13,6 +14,8 @@ export interface CallEvents {
   started: (roomId: number) => void;
   /** The call is over: refused (REPLY≠0) or finished (FINISH); `errorCode` says why, 0 for a normal hang-up. */
   ended: (errorCode: number) => void;
+  /** The call's media changed: streams arrived, the connection state moved, a device was muted. */
+  'media-state': (state: MediaState) => void;
 }
 
 export interface CallOptions {
@@ -54,6 +57,31 @@ export class Call extends EventEmitter<CallEvents> {
     this.param = request.param;
     this.userStr = request.userStr;
     this.state = direction === 'incoming' ? 'ringing' : 'dialing';
+  }
+
+  /** The media of this started call; null before START, or when the client's media is off. */
+  media: MediaSession | null = null;
+
+  /** This side's camera and microphone during the call. */
+  get localStream(): MediaStream | null {
+    return this.media?.localStream ?? null;
+  }
+
+  /** The other party's audio and video during the call. */
+  get remoteStream(): MediaStream | null {
+    return this.media?.remoteStream ?? null;
+  }
+
+  /** Mutes or unmutes this side's microphone or camera. */
+  setMuted(kind: MediaKind, muted: boolean): void {
+    this.media?.setMuted(kind, muted);
+  }
+
+  /** Called by the SDK at START. */
+  attachMedia(session: MediaSession): void {
+    this.media = session;
+    session.on('media-state', (state) => this.emit('media-state', state));
+    this.emit('media-state', session.state);
   }
 
   get isLive(): boolean {

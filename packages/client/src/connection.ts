@@ -5,7 +5,9 @@ import {
   parseServerMessage,
   type ErrorMessage,
   type EventMessage,
+  type PresenceMessage,
   type ServerMessage,
+  type SignalDeliveryMessage,
   type WelcomeMessage,
 } from '@callgate/protocol';
 import { defaultReconnectPolicy, reconnectDelay, type ReconnectPolicy } from './backoff.js';
@@ -25,6 +27,9 @@ export interface ConnectionEvents {
   event: (event: EventMessage) => void;
   ack: (id: string) => void;
   error: (error: ErrorMessage) => void;
+  /** WebRTC signaling from the other party of a started call. */
+  signal: (message: SignalDeliveryMessage) => void;
+  presence: (message: PresenceMessage) => void;
   /** The connection ended for good (closed by the app, or refused by the server). */
   closed: (error: CallgateError | null) => void;
 }
@@ -183,6 +188,12 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
         this.emit('error', message);
         return;
       case 'pong':
+        return;
+      case 'signal':
+        this.emit('signal', message);
+        return;
+      case 'presence':
+        this.emit('presence', message);
         return;
     }
   }
