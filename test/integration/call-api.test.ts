@@ -88,7 +88,7 @@ describe('the idiomatic Call API', () => {
   it('a refused control rejects its promise with the code (NOTINCALL)', async () => {
     const [customer] = await pair();
     const outgoing = customer.client.call('agent');
-    await new Promise((resolve) => outgoing.once('ringing', resolve));
+    await new Promise<void>((resolve) => outgoing.once('ringing', () => resolve()));
     await outgoing.hangup();
     await expect(outgoing.hangup()).rejects.toMatchObject({ code: ErrorCode.NOTINCALL, codeName: 'NOTINCALL' });
   });

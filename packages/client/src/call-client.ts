@@ -59,6 +59,7 @@ export interface CallClientEvents {
 }
 
 interface PendingControl {
+  message: object;
   resolve: () => void;
   reject: (error: CallgateError) => void;
 }
@@ -137,6 +138,15 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     await this.connection.open();
   }
 
+  /**
+   * Gives the server a fresh access token without dropping the connection or the call: the one
+   * passed (which also serves later reconnects), or a new one from the token function. With a
+   * token function the SDK does this by itself shortly before each token expires.
+   */
+  async refreshToken(token?: string): Promise<void> {
+    await this.connection.refresh(token);
+  }
+
   /** Leaves: the server ends this user's session (and call) at once. */
   close(): void {
     this.connection.close();
@@ -211,7 +221,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     }
     const message = parsed.data;
     if (!this.connection.send(message)) return this.refused(ErrorCode.NOT_CONNECTED);
-    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { message, resolve, reject }));
     if (event !== VideoCallEvent.REQUEST) return { code: 0, done };
     const call = new Call(this.sendControl, message.userId, 'outgoing', {
       callId: null,
@@ -264,7 +274,13 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   }
 
   private welcomed(welcome: WelcomeMessage): void {
-    if (this.hadSession && !welcome.resumed) this.endEverything(ErrorCode.DISCONNECT, true);
+    if (welcome.resumed) {
+      // Controls sent just before the drop may not have arrived; the server applies each id once.
+      for (const { message } of this.pending.values()) this.connection.send(message);
+    } else if (this.hadSession) {
+      for (const id of [...this.pending.keys()]) this.settle(id, new CallgateError(ErrorCode.DISCONNECT));
+      this.endEverything(ErrorCode.DISCONNECT, true);
+    }
     this.hadSession = true;
   }
 

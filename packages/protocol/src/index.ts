@@ -7,3 +7,4 @@ export * from './parse.js';
 export * from './close-codes.js';
 export * from './signal.js';
 export * from './presence.js';
+export * from './claims.js';

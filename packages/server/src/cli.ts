@@ -54,6 +54,29 @@ program
       .argParser(nonNegativeNumber)
       .default(15),
   )
+  .addOption(
+    new Option('--allow-origin <origin>', 'a browser origin allowed to connect besides the server\'s own (repeatable; * for any)')
+      .env('CALLGATE_ALLOW_ORIGIN')
+      .argParser((value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)]),
+  )
+  .addOption(
+    new Option('--max-connections-per-ip <n>', 'open WebSockets per client address (0 = no limit)')
+      .env('CALLGATE_MAX_CONNECTIONS_PER_IP')
+      .argParser(nonNegativeNumber)
+      .default(200),
+  )
+  .addOption(
+    new Option('--message-rate <n>', 'messages per second per connection (burst: twice as many)')
+      .env('CALLGATE_MESSAGE_RATE')
+      .argParser(nonNegativeNumber)
+      .default(50),
+  )
+  .addOption(
+    new Option('--control-rate <n>', 'call controls per second per user (burst: twice as many)')
+      .env('CALLGATE_CONTROL_RATE')
+      .argParser(nonNegativeNumber)
+      .default(10),
+  )
   .addOption(new Option('--log-level <level>', 'log level').env('CALLGATE_LOG_LEVEL').choices(logLevels).default('info'))
   .addOption(
     new Option('--dev', 'development mode: demo login for anyone, a generated secret when none is given').env(
@@ -80,6 +103,10 @@ program
     turnSecret?: string;
     turnTtl: number;
     demo?: boolean;
+    allowOrigin?: string[];
+    maxConnectionsPerIp: number;
+    messageRate: number;
+    controlRate: number;
   }) => {
     const logger = createLogger(options.logLevel);
     let secret = options.secret;
@@ -112,6 +139,14 @@ program
       graceMs: options.grace * 1000,
       dev: options.dev === true,
       logger,
+      allowOrigins: options.allowOrigin ?? [],
+      limits: {
+        maxConnectionsPerIp: options.maxConnectionsPerIp,
+        messagesPerSecond: options.messageRate,
+        messageBurst: options.messageRate * 2,
+        controlsPerSecond: options.controlRate,
+        controlBurst: options.controlRate * 2,
+      },
     });
     logger.info({ url: server.url }, `Callgate listening on ${server.url} (HTTP ${server.httpUrl})`);
     if (options.dev) logger.warn('dev mode: POST /api/dev/login mints a token for any user; never use --dev in production');

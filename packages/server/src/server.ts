@@ -8,6 +8,7 @@ import type { StateBackend } from './state/backend.js';
 import { MemoryStateBackend } from './state/memory-backend.js';
 import { Switchboard } from './switchboard.js';
 import type { IceServer } from '@callgate/protocol';
+import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -26,6 +27,10 @@ export interface ServerOptions {
   authTimeoutMs?: number;
   /** Largest WebSocket message, in bytes. Default 65 536. */
   maxPayload?: number;
+  /** Rate and size bounds per connection, user and address; see docs/security.md. */
+  limits?: Partial<ConnectionLimits>;
+  /** Browser origins allowed to connect besides the server's own; ["*"] for any. */
+  allowOrigins?: string[];
   /** Dev mode: a demo login endpoint mints tokens for anyone. Never in production. */
   dev?: boolean;
   /** Where call state lives. Default: in this process. */
@@ -74,7 +79,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     verifier: new TokenVerifier(options.secret),
     logger,
     maxPayload: options.maxPayload ?? 65_536,
+    allowOrigins: options.allowOrigins ?? [],
     config: {
+      limits: { ...defaultLimits, ...options.limits },
       graceMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 20_000,
       authTimeoutMs: options.authTimeoutMs ?? 10_000,

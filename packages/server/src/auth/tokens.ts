@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { ErrorCode, USER_ID_PATTERN } from '@callgate/protocol';
+import { ErrorCode, USER_ID_PATTERN, type CallgateClaims } from '@callgate/protocol';
 
 export interface AccessTokenOptions {
   /** The server's token key (`--secret`). */
@@ -7,8 +7,8 @@ export interface AccessTokenOptions {
   userId: string;
   /** Lifetime in seconds; default one hour. */
   ttlSeconds?: number;
-  /** Extra claims to sign into the token. */
-  claims?: Record<string, unknown>;
+  /** Extra claims to sign into the token, e.g. `{ role: 'customer', canCall: ['role:agent'] }`. */
+  claims?: CallgateClaims & Record<string, unknown>;
 }
 
 const keyOf = (secret: string): Uint8Array => new TextEncoder().encode(secret);
@@ -29,7 +29,7 @@ export async function createAccessToken(options: AccessTokenOptions): Promise<st
 }
 
 export type TokenCheck =
-  | { ok: true; userId: string; expiresAt: number; claims: JWTPayload }
+  | { ok: true; userId: string; expiresAt: number; grants: CallgateClaims; claims: JWTPayload }
   | { ok: false; code: typeof ErrorCode.UNAUTHORIZED | typeof ErrorCode.TOKEN_EXPIRED; reason: string };
 
 /** Checks user access tokens against the server's key. */
@@ -47,7 +47,9 @@ export class TokenVerifier {
       if (!USER_ID_PATTERN.test(userId)) {
         return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: 'the token names an invalid user id' };
       }
-      return { ok: true, userId, expiresAt: (payload.exp ?? 0) * 1000, claims: payload };
+      const grants = grantsOf(payload);
+      if (typeof grants === 'string') return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: grants };
+      return { ok: true, userId, expiresAt: (payload.exp ?? 0) * 1000, grants, claims: payload };
     } catch (error) {
       if (error instanceof errors.JWTExpired) {
         return { ok: false, code: ErrorCode.TOKEN_EXPIRED, reason: 'the access token has expired' };
@@ -56,4 +58,20 @@ export class TokenVerifier {
       return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: `invalid access token: ${reason}` };
     }
   }
+}
+
+/** The Callgate claims of a verified token, or why they are unusable. */
+function grantsOf(payload: JWTPayload): CallgateClaims | string {
+  const { role, canCall } = payload;
+  const grants: CallgateClaims = {};
+  if (role !== undefined) {
+    if (typeof role !== 'string' || role.length === 0 || role.length > 64) return 'the role claim must be a string of 1-64 characters';
+    grants.role = role;
+  }
+  if (canCall !== undefined) {
+    const valid = Array.isArray(canCall) && canCall.length <= 100 && canCall.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 80);
+    if (!valid) return 'the canCall claim must be a list of at most 100 patterns';
+    grants.canCall = canCall as string[];
+  }
+  return grants;
 }

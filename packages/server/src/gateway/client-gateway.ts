@@ -10,6 +10,8 @@ import type { PresenceBoard } from '../presence/presence-board.js';
 import type { Switchboard } from '../switchboard.js';
 import { ClientConnection, type ConnectionHost, type GatewayConfig } from './client-connection.js';
 import { LocalSignalRelay, type SignalRelay, type SignalRoute } from './signal-relay.js';
+import { OriginPolicy } from './origin-policy.js';
+import { TokenBucket } from './token-bucket.js';
 
 export const CLIENT_PATH = '/ws';
 
@@ -22,6 +24,8 @@ export interface ClientGatewayOptions {
   /** Largest message accepted, in bytes. */
   maxPayload: number;
   presence: PresenceBoard;
+  /** Browser origins allowed besides the server's own; "*" for any. */
+  allowOrigins: readonly string[];
 }
 
 /** The users' WebSocket endpoint: holds this node's connections, one live socket per user. */
@@ -37,6 +41,9 @@ export class ClientGateway implements ConnectionHost, SignalRoute {
   private readonly byUser = new Map<string, ClientConnection>();
   private readonly all = new Set<ClientConnection>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly originPolicy: OriginPolicy;
+  private readonly connectionsByIp = new Map<string, number>();
+  private readonly controlBudgets = new Map<string, TokenBucket>();
 
   constructor(options: ClientGatewayOptions) {
     this.switchboard = options.switchboard;
@@ -46,19 +53,53 @@ export class ClientGateway implements ConnectionHost, SignalRoute {
     this.logger = options.logger;
     this.presence = options.presence;
     this.signals = new LocalSignalRelay(options.backend, this);
+    this.originPolicy = new OriginPolicy(options.allowOrigins);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
     this.wss.on('connection', (socket) => {
       const connection = new ClientConnection(socket, this);
       this.all.add(connection);
       socket.on('close', () => this.all.delete(connection));
     });
-    this.heartbeat = setInterval(() => this.all.forEach((c) => c.heartbeat()), this.config.heartbeatIntervalMs);
+    this.heartbeat = setInterval(() => this.tick(), this.config.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
 
-  /** Takes over upgrade requests for CLIENT_PATH on `server`. */
+  /** Takes over upgrade requests for CLIENT_PATH: checks the Origin and the per-address limit first. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!this.originPolicy.allows(request)) {
+      refuseUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
+      return;
+    }
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const open = this.connectionsByIp.get(address) ?? 0;
+    const max = this.config.limits.maxConnectionsPerIp;
+    if (max > 0 && open >= max) {
+      refuseUpgrade(socket, 429, 'Too Many Requests', 'too many connections from this address');
+      return;
+    }
+    this.connectionsByIp.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.connectionsByIp.get(address) ?? 1) - 1;
+      if (left > 0) this.connectionsByIp.set(address, left);
+      else this.connectionsByIp.delete(address);
+    });
     this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
+  }
+
+  allowControl(userId: string): boolean {
+    let budget = this.controlBudgets.get(userId);
+    if (!budget) {
+      budget = new TokenBucket(this.config.limits.controlsPerSecond, this.config.limits.controlBurst);
+      this.controlBudgets.set(userId, budget);
+    }
+    return budget.take();
+  }
+
+  private tick(): void {
+    this.all.forEach((connection) => connection.heartbeat());
+    for (const [userId, budget] of this.controlBudgets) {
+      if (budget.isFull()) this.controlBudgets.delete(userId);
+    }
   }
 
   attach(connection: ClientConnection): void {
@@ -102,3 +143,7 @@ export class ClientGateway implements ConnectionHost, SignalRoute {
   }
 }
 
+
+function refuseUpgrade(socket: Duplex, status: number, statusText: string, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+}

@@ -1,6 +1,6 @@
 import type { EventMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, Snapshot, TimerChange, UserRecord } from '../calls/types.js';
-import { readSet } from '../calls/machine.js';
+import { snapshotFor } from '../calls/snapshot.js';
 import type { StateBackend, StateListeners } from './backend.js';
 import { Outbox } from './outbox.js';
 
@@ -69,22 +69,7 @@ export class MemoryStateBackend implements StateBackend {
   }
 
   private snapshot(input: CallInput): Snapshot {
-    const wanted = readSet(input);
-    const users = new Map<string, UserRecord>();
-    const calls = new Map<string, CallRecord>();
-    const addUser = (userId: string): void => {
-      const user = this.users.get(userId);
-      if (user) users.set(userId, user);
-    };
-    const addCall = (callId: string | null): void => {
-      const call = callId === null ? undefined : this.calls.get(callId);
-      if (call) calls.set(call.callId, call);
-    };
-    wanted.users.forEach(addUser);
-    wanted.calls.forEach(addCall);
-    for (const user of [...users.values()]) addCall(user.callId);
-    for (const call of calls.values()) [call.caller, call.callee].forEach(addUser);
-    return { users, calls };
+    return snapshotFor(input, (id) => this.users.get(id), (id) => this.calls.get(id));
   }
 
   private roomTaken(decision: Decision): boolean {
