@@ -93,9 +93,13 @@ export class Call extends EventEmitter<CallEvents> {
     return this.sendControl(VideoCallEvent.REPLY, this.peer, ErrorCode.SUCCESS, options);
   }
 
-  /** Incoming: refuse (REPLY `code`, REJECT by default). */
-  reject(code: number = ErrorCode.REJECT, options: CallOptions = {}): Promise<void> {
-    return this.sendControl(VideoCallEvent.REPLY, this.peer, code, options);
+  /**
+   * Incoming: refuse (REPLY `code`, REJECT by default). The server tells only the caller, so once
+   * it has taken the refusal the call ends here too, with `code`.
+   */
+  async reject(code: number = ErrorCode.REJECT, options: CallOptions = {}): Promise<void> {
+    await this.sendControl(VideoCallEvent.REPLY, this.peer, code, options);
+    this.end(code);
   }
 
   /** Hang up (FINISH); before the answer, the caller's hang-up cancels the call. */

@@ -140,7 +140,6 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   /** Finds a new network path (after a drop, or when the path failed): the caller offers anew, the callee asks it to. */
   restartIce(): void {
     if (this.closed) return;
-    if (this.connection === 'connected') this.setConnection('reconnecting');
     this.enqueue(async () => {
       if (this.side === 'caller') await this.offer(true);
       else this.options.send({ kind: 'restart' });
