@@ -119,7 +119,7 @@ describe('limits', () => {
     expect((await raw.closed).code).toBe(1009);
   });
 
-  it('drops a client that stops reading before its queue grows without bound; other calls go on', async () => {
+  it('a flooder and a client that stops reading at once: the reader is dropped, other calls go on', async () => {
     const logs = capturedLogger('warn');
     const unlimited = 1_000_000;
     await setup({
@@ -146,6 +146,14 @@ describe('limits', () => {
         refuser.send({ type: 'control', event: 2, userId: 'stalled', errorCode: ErrorCode.REJECT, userStr: big });
       }
     });
+    const flooder = await authenticated('flooder');
+    let flooding = true;
+    const flood = (async () => {
+      while (flooding) {
+        for (let i = 0; i < 100; i++) flooder.send({ type: 'ping' });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
     stalled.proxy.stall();
     stalled.states.clear();
     let dropped = false;
@@ -161,6 +169,10 @@ describe('limits', () => {
     expect(logs.lines().find((line) => line.msg === 'dropping a client that does not read')).toMatchObject({ userId: 'stalled' });
     expect(logs.lines().filter((line) => line.msg === 'closing an abusive connection')).toEqual([]);
     await callWorks(alice, bob);
+    flooding = false;
+    await flood;
+    expect(flooder.messages.size).toBeGreaterThan(1000);
     refuser.close();
+    flooder.close();
   }, 60_000);
 });
