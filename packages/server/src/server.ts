@@ -3,6 +3,7 @@ import { TokenVerifier } from './auth/tokens.js';
 import { ClientGateway, CLIENT_PATH } from './gateway/client-gateway.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { PresenceBoard } from './presence/presence-board.js';
 import type { StateBackend } from './state/backend.js';
 import { MemoryStateBackend } from './state/memory-backend.js';
 import { RedisStateBackend } from './state/redis/redis-backend.js';
@@ -48,6 +49,8 @@ export interface ServerOptions {
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** STUN/TURN servers handed to each user in its welcome message. */
   iceServers?: (userId: string) => IceServer[];
+  /** Serves the demo page (apps/demo/dist) from this folder at `/`. */
+  demoDir?: string;
 }
 
 export interface RunningServer {
@@ -76,7 +79,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
     graceMs,
   });
+  const presence = new PresenceBoard(backend, logger);
+  switchboard.onDecision((decision) => presence.touched(decision.users.keys()));
   const gateway = new ClientGateway({
+    presence,
     switchboard,
     backend,
     verifier: new TokenVerifier(options.secret),
@@ -102,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     backend,
     ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600 } } : {}),
+    ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });
   app.server.on('upgrade', (request, socket, head) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;

@@ -15,10 +15,13 @@ import {
   type ClientMessage,
   type ServerMessage,
   type IceServer,
+  type SignalMessage,
 } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
+import { roleOf, type PresenceBoard } from '../presence/presence-board.js';
 import { StateUnavailableError, type StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
+import type { SignalRelay } from './signal-relay.js';
 import type { ConnectionLimits } from './limits.js';
 import { withoutStaleRinging } from './stale-ringing.js';
 import { TokenBucket } from './token-bucket.js';
@@ -38,6 +41,8 @@ export interface ConnectionHost {
   readonly verifier: TokenVerifier;
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  readonly signals: SignalRelay;
+  readonly presence: PresenceBoard;
   attach(connection: ClientConnection): void;
   detach(connection: ClientConnection): void;
   /** Takes one call control from the user's shared budget; false when the user is over it. */
@@ -182,6 +187,12 @@ export class ClientConnection {
       case 'refresh':
         await this.refresh(message);
         return;
+      case 'signal':
+        await this.signal(message);
+        return;
+      case 'presence.watch':
+        await this.host.presence.watch(this, message);
+        return;
     }
   }
 
@@ -231,6 +242,7 @@ export class ClientConnection {
     }
     this.phase = 'open';
     this.host.attach(this);
+    this.host.presence.joined(this.userId, roleOf(check.claims));
     this.expireAt(check.expiresAt);
     const config = this.host.config;
     this.send({
@@ -304,8 +316,14 @@ export class ClientConnection {
     }
   }
 
+  private async signal(message: SignalMessage): Promise<void> {
+    const result = await this.host.signals.relay({ userId: this.userId, sessionId: this.sessionId }, message);
+    if (!result.ok) this.sendError(result.code, result.message);
+  }
+
   private onClose(code: number): void {
     clearTimeout(this.authTimer);
+    this.host.presence.unwatch(this);
     clearTimeout(this.expiryTimer);
     const wasOpen = this.phase === 'open';
     this.phase = 'closed';
@@ -324,7 +342,7 @@ export class ClientConnection {
     };
   }
 
-  private send(message: ServerMessage): void {
+  send(message: ServerMessage): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.host.config.limits.maxBufferedBytes) {
       // A client that does not read: drop it before its queue grows without bound. Its events stay

@@ -2,12 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { CloseCode, errorMessage, ErrorCode } from '@callgate/protocol';
+import { CloseCode, errorMessage, ErrorCode, type SignalDeliveryMessage } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { Kick } from '../calls/types.js';
 import type { StateBackend } from '../state/backend.js';
+import type { PresenceBoard } from '../presence/presence-board.js';
 import type { Switchboard } from '../switchboard.js';
 import { ClientConnection, type ConnectionHost, type GatewayConfig } from './client-connection.js';
+import { LocalSignalRelay, type SignalRelay, type SignalRoute } from './signal-relay.js';
 import { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -21,17 +23,20 @@ export interface ClientGatewayOptions {
   logger: Logger;
   /** Largest message accepted, in bytes. */
   maxPayload: number;
+  presence: PresenceBoard;
   /** Browser origins allowed besides the server's own; "*" for any. */
   allowOrigins: readonly string[];
 }
 
 /** The users' WebSocket endpoint: holds this node's connections, one live socket per user. */
-export class ClientGateway implements ConnectionHost {
+export class ClientGateway implements ConnectionHost, SignalRoute {
   readonly switchboard: Switchboard;
   readonly backend: StateBackend;
   readonly verifier: TokenVerifier;
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  readonly signals: SignalRelay;
+  readonly presence: PresenceBoard;
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, ClientConnection>();
   private readonly all = new Set<ClientConnection>();
@@ -47,6 +52,8 @@ export class ClientGateway implements ConnectionHost {
     this.verifier = options.verifier;
     this.config = options.config;
     this.logger = options.logger;
+    this.presence = options.presence;
+    this.signals = new LocalSignalRelay(options.backend, this);
     this.originPolicy = new OriginPolicy(options.allowOrigins);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
     this.wss.on('connection', (socket) => {
@@ -114,6 +121,13 @@ export class ClientGateway implements ConnectionHost {
   /** New events for a user: send them if this node holds the user's socket. */
   deliver(userId: string): void {
     void this.byUser.get(userId)?.flush();
+  }
+
+  deliverSignal(userId: string, message: SignalDeliveryMessage): boolean {
+    const connection = this.byUser.get(userId);
+    if (!connection || connection.isClosed()) return false;
+    connection.send(message);
+    return true;
   }
 
   kick(kick: Kick): void {
