@@ -28,6 +28,7 @@ export default defineConfig({
         test: { name: 'redis', include: [...clusterSuite, 'test/cluster/**/*.test.ts'], env: { CALLGATE_TEST_TOPOLOGY: 'redis' } },
       },
       { extends: true, test: { name: 'redis-3', include: clusterSuite, env: { CALLGATE_TEST_TOPOLOGY: 'redis-3' } } },
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 60_000 } },
     ],
   },
 });
