@@ -12,6 +12,8 @@ const clusterSuite = [
   'test/integration/heartbeats.test.ts',
   'test/integration/tokens.test.ts',
   'test/integration/call-model.property.test.ts',
+  'test/integration/presence.test.ts',
+  'test/integration/signaling.test.ts',
 ];
 
 export default defineConfig({

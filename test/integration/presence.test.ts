@@ -118,7 +118,7 @@ describe('presence', () => {
 async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (Date.now() > deadline) throw new Error(`condition not met in time: ${condition.toString()}`);
     await sleep(10);
   }
 }

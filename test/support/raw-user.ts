@@ -1,10 +1,14 @@
 import { createAccessToken, type RunningServer } from '@callgate/server';
 import { RawSocket } from './raw-socket.js';
-import { TEST_SECRET } from './servers.js';
+import { TEST_SECRET, type TestServer } from './servers.js';
 
 /** A raw socket, authenticated as `userId`, welcome consumed: for tests that speak the wire protocol. */
-export async function rawUser(server: RunningServer, userId: string, claims?: Record<string, unknown>): Promise<RawSocket> {
-  const socket = await RawSocket.open(server);
+export async function rawUser(
+  server: RunningServer | TestServer,
+  userId: string,
+  claims?: Record<string, unknown>,
+): Promise<RawSocket> {
+  const socket = await RawSocket.open('nodeFor' in server ? server.nodeFor(userId) : server);
   const token = await createAccessToken({ secret: TEST_SECRET, userId, ttlSeconds: 600, ...(claims ? { claims } : {}) });
   socket.send({ type: 'auth', token });
   const welcome = await socket.next('welcome');

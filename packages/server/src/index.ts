@@ -8,4 +8,4 @@ export { RedisStateBackend, type RedisBackendOptions } from './state/redis/redis
 export * from './calls/index.js';
 export { iceServersFor, turnCredential, checkIceServerConfig, type IceServerConfig, type TurnConfig } from './media/ice-servers.js';
 export { PresenceBoard, type PresenceWatcher } from './presence/presence-board.js';
-export type { SignalRelay, SignalRoute } from './gateway/signal-relay.js';
+export { SignalRelay } from './gateway/signal-relay.js';

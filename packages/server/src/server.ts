@@ -80,7 +80,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     graceMs,
   });
   const presence = new PresenceBoard(backend, logger);
-  switchboard.onDecision((decision) => presence.touched(decision.users.keys()));
   const gateway = new ClientGateway({
     presence,
     switchboard,
@@ -101,6 +100,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     events: (userId) => gateway.deliver(userId),
     kick: (kick) => gateway.kick(kick),
     restored: () => void gateway.verifySessions(),
+    presence: (userIds) => presence.changed(userIds),
+    signal: (userId, message) => gateway.deliverSignal(userId, message),
     input: (input) => void switchboard.handleQuietly(input),
   });
 

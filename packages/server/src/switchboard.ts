@@ -29,7 +29,6 @@ const randomRoomId = (): number => randomInt(1, 0x1_0000_0000);
  */
 export class Switchboard {
   private readonly transitionListeners: ((transition: CallTransition) => void)[] = [];
-  private readonly decisionListeners: ((decision: Decision) => void)[] = [];
   private authorizer: Authorizer | null = null;
   private readonly now: () => number;
   private readonly newCallId: () => string;
@@ -43,11 +42,6 @@ export class Switchboard {
 
   onTransition(listener: (transition: CallTransition) => void): void {
     this.transitionListeners.push(listener);
-  }
-
-  /** Called after every committed decision (e.g. to see which users' records it wrote). */
-  onDecision(listener: (decision: Decision) => void): void {
-    this.decisionListeners.push(listener);
   }
 
   /** While an authorizer is set, every REQUEST waits for its decision before it rings. */
@@ -78,7 +72,6 @@ export class Switchboard {
       for (const listener of this.transitionListeners) listener(transition);
     }
     for (const { call } of decision.authorize) void this.authorize(call);
-    for (const listener of this.decisionListeners) listener(decision);
     return decision;
   }
 

@@ -18,7 +18,7 @@ import {
   type SignalMessage,
 } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
-import { roleOf, type PresenceBoard } from '../presence/presence-board.js';
+import type { PresenceBoard } from '../presence/presence-board.js';
 import { StateUnavailableError, type StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
 import type { SignalRelay } from './signal-relay.js';
@@ -242,7 +242,6 @@ export class ClientConnection {
     }
     this.phase = 'open';
     this.host.attach(this);
-    this.host.presence.joined(this.userId, roleOf(check.claims));
     this.expireAt(check.expiresAt);
     const config = this.host.config;
     this.send({

@@ -9,7 +9,7 @@ import type { StateBackend } from '../state/backend.js';
 import type { PresenceBoard } from '../presence/presence-board.js';
 import type { Switchboard } from '../switchboard.js';
 import { ClientConnection, type ConnectionHost, type GatewayConfig } from './client-connection.js';
-import { LocalSignalRelay, type SignalRelay, type SignalRoute } from './signal-relay.js';
+import { SignalRelay } from './signal-relay.js';
 import { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -29,7 +29,7 @@ export interface ClientGatewayOptions {
 }
 
 /** The users' WebSocket endpoint: holds this node's connections, one live socket per user. */
-export class ClientGateway implements ConnectionHost, SignalRoute {
+export class ClientGateway implements ConnectionHost {
   readonly switchboard: Switchboard;
   readonly backend: StateBackend;
   readonly verifier: TokenVerifier;
@@ -53,7 +53,7 @@ export class ClientGateway implements ConnectionHost, SignalRoute {
     this.config = options.config;
     this.logger = options.logger;
     this.presence = options.presence;
-    this.signals = new LocalSignalRelay(options.backend, this);
+    this.signals = new SignalRelay(options.backend);
     this.originPolicy = new OriginPolicy(options.allowOrigins);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
     this.wss.on('connection', (socket) => {

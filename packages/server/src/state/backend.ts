@@ -1,4 +1,4 @@
-import type { EventMessage } from '@callgate/protocol';
+import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, DisconnectInput, Kick, Snapshot, TimerInput, UserRecord } from '../calls/types.js';
 
 /** Thrown by `transact` when the decision cannot be committed, e.g. the store is unreachable. */
@@ -15,6 +15,10 @@ export interface StateListeners {
   kick(kick: Kick): void;
   /** The store is reachable again after an outage. */
   restored?(): void;
+  /** These users' presence may have changed (by a decision on any node). */
+  presence?(userIds: string[]): void;
+  /** A WebRTC signal for a user whose socket this node holds. */
+  signal?(userId: string, message: SignalDeliveryMessage): void;
 }
 
 /**
@@ -36,7 +40,19 @@ export interface StateBackend {
   inspect(userId: string): Promise<{ user?: UserRecord; call?: CallRecord }>;
   /** Every live call. */
   liveCalls(): Promise<CallRecord[]>;
+  /** These users' presence: offline when unknown, else idle or busy, with the role of their token. */
+  presence(userIds: readonly string[]): Promise<PresenceEntry[]>;
+  /** Everyone online whose token has `role`. */
+  presenceByRole(role: string): Promise<PresenceEntry[]>;
+  /** Hands a signal to the socket of `userId` on `node`, wherever that is. */
+  sendSignal(userId: string, node: string, message: SignalDeliveryMessage): Promise<void>;
   /** Whether the store can be used now (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** What presence a user record stands for (undefined: offline). */
+export function presenceEntry(userId: string, user: UserRecord | undefined): PresenceEntry {
+  if (!user) return { userId, status: 'offline' };
+  return { userId, status: user.callId ? 'busy' : 'idle', ...(user.role ? { role: user.role } : {}) };
 }

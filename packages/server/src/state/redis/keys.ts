@@ -13,6 +13,12 @@ export class RedisKeys {
   nodeUsers = (node: string): string => `${this.prefix}node-users:${node}`;
   /** Pub/sub channel of a node: events waiting for its users, sockets to close. */
   nodeChannel = (node: string): string => `${this.prefix}node:${node}`;
+  /** The online users whose token has a role. */
+  role = (role: string): string => `${this.prefix}role:${role}`;
+  /** Cluster-wide channel: these users' presence changed. */
+  get presenceChannel(): string {
+    return `${this.prefix}presence`;
+  }
   get liveCalls(): string {
     return `${this.prefix}calls`;
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis, type ChainableCommander } from 'ioredis';
-import type { EventMessage } from '@callgate/protocol';
+import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
 import { readSet } from '../../calls/machine.js';
 import type {
   CallInput,
@@ -12,7 +12,7 @@ import type {
   TimerInput,
   UserRecord,
 } from '../../calls/types.js';
-import { StateUnavailableError, type StateBackend, type StateListeners } from '../backend.js';
+import { StateUnavailableError, presenceEntry, type StateBackend, type StateListeners } from '../backend.js';
 import { ConnectionPool } from './connection-pool.js';
 import { RedisKeys } from './keys.js';
 import { claimTimersScript, eventsAfterScript, releaseTimerScript } from './scripts.js';
@@ -36,7 +36,10 @@ export interface RedisBackendOptions {
   timerPollMs?: number;
 }
 
-type NodeMessage = { type: 'events'; userId: string } | { type: 'kick'; kick: Kick };
+type NodeMessage =
+  | { type: 'events'; userId: string }
+  | { type: 'kick'; kick: Kick }
+  | { type: 'signal'; userId: string; message: SignalDeliveryMessage };
 
 const noListeners: StateListeners = { events() {}, input() {}, kick() {} };
 const MAX_ATTEMPTS = 200;
@@ -90,7 +93,10 @@ export class RedisStateBackend implements StateBackend {
   /** Connects, joins the cluster and starts the timer and node watchers. */
   async start(): Promise<void> {
     await Promise.all([this.redis, this.subscriber, ...this.pool.connections].map((client) => client.connect()));
-    this.subscriber.on('message', (_channel: string, text: string) => this.nodeMessage(text));
+    this.subscriber.on('message', (channel: string, text: string) => {
+      if (channel === this.keys.presenceChannel) this.listeners.presence?.(parse<string[]>(text) ?? []);
+      else this.nodeMessage(text);
+    });
     let lost = false;
     this.redis.on('close', () => (lost = true));
     this.redis.on('ready', () => {
@@ -98,7 +104,7 @@ export class RedisStateBackend implements StateBackend {
       lost = false;
       void this.beat().then(() => this.listeners.restored?.());
     });
-    await this.subscriber.subscribe(this.keys.nodeChannel(this.node));
+    await this.subscriber.subscribe(this.keys.nodeChannel(this.node), this.keys.presenceChannel);
     await this.beat();
     this.every(this.options.heartbeatMs, () => this.beat());
     this.every(this.options.heartbeatMs, () => this.sweepDeadNodes());
@@ -144,6 +150,22 @@ export class RedisStateBackend implements StateBackend {
     if (ids.length === 0) return [];
     const values = await this.redis.mget(ids.map(this.keys.call));
     return values.map((value) => parse<CallRecord>(value)).filter((call): call is CallRecord => call !== undefined);
+  }
+
+  async presence(userIds: readonly string[]): Promise<PresenceEntry[]> {
+    if (userIds.length === 0) return [];
+    const users = await this.redis.mget(userIds.map(this.keys.user));
+    return userIds.map((userId, i) => presenceEntry(userId, parse<UserRecord>(users[i] ?? null)));
+  }
+
+  async presenceByRole(role: string): Promise<PresenceEntry[]> {
+    const members = await this.redis.smembers(this.keys.role(role));
+    return (await this.presence(members)).filter((entry) => entry.role === role);
+  }
+
+  async sendSignal(userId: string, node: string, message: SignalDeliveryMessage): Promise<void> {
+    if (node === this.node) this.listeners.signal?.(userId, message);
+    else await this.redis.publish(this.keys.nodeChannel(node), JSON.stringify({ type: 'signal', userId, message } satisfies NodeMessage));
   }
 
   async ready(): Promise<boolean> {
@@ -246,12 +268,14 @@ export class RedisStateBackend implements StateBackend {
     const outboxes = new Map<string, { sessionId: string; seq: number }>();
     for (const [userId, user] of decision.users) {
       const before = snapshot.users.get(userId);
+      if (before?.role && before.role !== user?.role) m.srem(k.role(before.role), userId);
       if (user === null) {
         m.del(k.user(userId), k.outbox(userId), k.seq(userId));
         if (before) m.srem(k.nodeUsers(before.node), userId);
         continue;
       }
       m.set(k.user(userId), JSON.stringify(user));
+      if (user.role && before?.role !== user.role) m.sadd(k.role(user.role), userId);
       if (before?.node !== user.node) {
         if (before) m.srem(k.nodeUsers(before.node), userId);
         m.sadd(k.nodeUsers(user.node), userId);
@@ -306,6 +330,7 @@ export class RedisStateBackend implements StateBackend {
         m.hdel(k.timerInputs, change.clear);
       }
     }
+    if (decision.users.size > 0) m.publish(k.presenceChannel, JSON.stringify([...decision.users.keys()]));
     for (const kick of decision.kicks) {
       if (kick.node === this.node) local.kicks.push(kick);
       else m.publish(k.nodeChannel(kick.node), JSON.stringify({ type: 'kick', kick } satisfies NodeMessage));
@@ -319,6 +344,7 @@ export class RedisStateBackend implements StateBackend {
     const message = parse<NodeMessage>(text);
     if (message?.type === 'events') this.listeners.events(message.userId);
     else if (message?.type === 'kick') this.listeners.kick(message.kick);
+    else if (message?.type === 'signal') this.listeners.signal?.(message.userId, message.message);
   }
 
   private async pollTimers(): Promise<void> {
