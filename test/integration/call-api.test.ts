@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, type Call } from '@callgate/client';
-import type { RunningServer } from '@callgate/server';
+
 import { EventQueue } from '../support/event-queue.js';
-import { startTestServer } from '../support/servers.js';
+import { startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
-let server: RunningServer | undefined;
+let server: TestServer | undefined;
 const opened: TestUser[] = [];
 
 async function pair(): Promise<[TestUser, TestUser]> {

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
-import { createAccessToken, type RunningServer } from '@callgate/server';
+import { createAccessToken } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
-import { TEST_SECRET, startTestServer } from '../support/servers.js';
+import { TEST_SECRET, startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
-let server: RunningServer | undefined;
+let server: TestServer | undefined;
 const opened: TestUser[] = [];
 
 afterEach(async () => {

@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
-import { createAccessToken, type RunningServer, type ServerOptions } from '@callgate/server';
+import { createAccessToken, type ServerOptions } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
-import { TEST_SECRET, startTestServer } from '../support/servers.js';
+import { TEST_SECRET, startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 import { capturedLogger } from '../support/captured-logs.js';
 
-let server: RunningServer | undefined;
+let server: TestServer | undefined;
 const opened: TestUser[] = [];
 
-async function setup(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+async function setup(options: Partial<ServerOptions> = {}): Promise<TestServer> {
   server = await startTestServer(options);
   return server;
 }
@@ -119,7 +119,7 @@ describe('limits', () => {
     expect((await raw.closed).code).toBe(1009);
   });
 
-  it('drops a client that stops reading before its queue grows without bound; other calls go on', async () => {
+  it('a flooder and a client that stops reading at once: the reader is dropped, other calls go on', async () => {
     const logs = capturedLogger('warn');
     const unlimited = 1_000_000;
     await setup({
@@ -146,14 +146,23 @@ describe('limits', () => {
         refuser.send({ type: 'control', event: 2, userId: 'stalled', errorCode: ErrorCode.REJECT, userStr: big });
       }
     });
+    const flooder = await authenticated('flooder');
+    let flooding = true;
+    const flood = (async () => {
+      while (flooding) {
+        for (let i = 0; i < 100; i++) flooder.send({ type: 'ping' });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
     stalled.proxy.stall();
     stalled.states.clear();
     let dropped = false;
-    const droppedState = stalled.states.next('the stalled client to be dropped', 30_000).then((state) => {
+    const droppedState = stalled.states.next('the stalled client to be dropped', 35_000).then((state) => {
       dropped = true;
       return state;
     });
-    for (let round = 0; round < 100_000 && !dropped; round++) {
+    const until = Date.now() + 30_000;
+    for (let round = 0; !dropped && Date.now() < until; round++) {
       stalled.client.videoCallControl(VideoCallEvent.REQUEST, 'refuser');
       if (round % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 1));
     }
@@ -161,6 +170,10 @@ describe('limits', () => {
     expect(logs.lines().find((line) => line.msg === 'dropping a client that does not read')).toMatchObject({ userId: 'stalled' });
     expect(logs.lines().filter((line) => line.msg === 'closing an abusive connection')).toEqual([]);
     await callWorks(alice, bob);
+    flooding = false;
+    await flood;
+    expect(flooder.messages.size).toBeGreaterThan(1000);
     refuser.close();
+    flooder.close();
   }, 60_000);
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VideoCallEvent, type VideoCallEventType } from '@callgate/client';
-import type { RunningServer } from '@callgate/server';
-import { startTestServer } from '../support/servers.js';
+
+import { startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser, type ReceivedEvent } from '../support/test-user.js';
 
 type Fields = Partial<Record<'errorCode' | 'flags' | 'param' | 'userStr', number | string>>;
@@ -31,7 +31,7 @@ function timersFor(scenario: Scenario): { ringTimeoutMs: number; graceMs: number
   return { ringTimeoutMs: expires('ring') ? 400 : 60_000, graceMs: expires('grace') ? 400 : 10_000 };
 }
 
-let server: RunningServer | undefined;
+let server: TestServer | undefined;
 const users = new Map<string, TestUser>();
 
 afterEach(async () => {

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CallClient, ErrorCode, VideoCallEvent } from '@callgate/client';
-import { createAccessToken, type RunningServer } from '@callgate/server';
+import { createAccessToken } from '@callgate/server';
 import { EventQueue } from '../support/event-queue.js';
 import { RawSocket } from '../support/raw-socket.js';
-import { TEST_SECRET, sleep, startTestServer } from '../support/servers.js';
+import { TEST_SECRET, sleep, startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
-let server: RunningServer | undefined;
+let server: TestServer | undefined;
 const clients: { close(): unknown }[] = [];
 
 afterEach(async () => {

@@ -11,7 +11,7 @@ export class TcpProxy {
   private blocked = false;
   port = 0;
 
-  constructor(private readonly targetPort: number) {
+  constructor(private targetPort: number) {
     this.server = net.createServer((client) => this.accept(client));
   }
 
@@ -39,6 +39,11 @@ export class TcpProxy {
       upstream.unpipe(client);
       upstream.pause();
     }
+  }
+
+  /** New connections go to `port` from now on, as a load balancer moves clients to another node. */
+  retarget(port: number): void {
+    this.targetPort = port;
   }
 
   restore(): void {

@@ -5,6 +5,7 @@ import {
   controlMessageSchema,
   type ErrorMessage,
   type EventMessage,
+  type PresenceEntry,
   type VideoCallEventType,
   type WelcomeMessage,
 } from '@callgate/protocol';
@@ -13,6 +14,10 @@ import { Call, type CallOptions } from './call.js';
 import { SignalConnection, type ConnectionState, type TokenSource } from './connection.js';
 import { CallgateError, notConnected } from './errors.js';
 import type { SocketFactory } from './socket.js';
+import { CallMedia } from './media/call-media.js';
+import type { MediaOptions } from './media/platform.js';
+import type { MediaSession } from './media/media-session.js';
+import { PresenceWatch, type PresenceFilter } from './presence-watch.js';
 
 /** The seed SDK's callback: `userId` is always the other party. */
 export type VideoCallEventCallback = (
@@ -32,6 +37,11 @@ export interface CallClientOptions {
   /** Opens WebSockets; the platform's default when omitted. */
   createSocket?: SocketFactory;
   reconnect?: ReconnectPolicy;
+  /**
+   * Audio and video for started calls: on by default in browsers; `false` turns it off (e.g. for
+   * bots); in Node, pass `{ platform }` with a WebRTC implementation to turn it on.
+   */
+  media?: false | MediaOptions;
 }
 
 export interface CallClientEvents {
@@ -42,6 +52,10 @@ export interface CallClientEvents {
   'connection-state': (state: ConnectionState) => void;
   /** Every call event, as received (after the seed callback). */
   event: (event: EventMessage) => void;
+  /** The watched users' presence changed (see `watchPresence`). */
+  presence: (users: ReadonlyMap<string, PresenceEntry>) => void;
+  /** A started call's media began (before the call's `started`); it emits `media-state`. */
+  media: (session: MediaSession) => void;
 }
 
 interface PendingControl {
@@ -63,6 +77,8 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   private unbound: Call[] = [];
   private nextControlId = 1;
   private hadSession = false;
+  private readonly media: CallMedia | null;
+  private readonly presenceWatch: PresenceWatch;
 
   constructor(options: CallClientOptions & { createSocket: SocketFactory }) {
     super();
@@ -78,6 +94,23 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     this.connection.on('ack', (id) => this.settle(id, null));
     this.connection.on('error', (message) => this.serverError(message));
     this.connection.on('closed', (error) => this.connectionClosed(error));
+    this.media = CallMedia.over(this.connection, options.media, (session) => this.invoke(() => this.emit('media', session)));
+    this.presenceWatch = new PresenceWatch(this.connection, (users) => this.invoke(() => this.emit('presence', users)));
+  }
+
+  /** The media of the started call, if any (null when media is off). */
+  get currentMedia(): MediaSession | null {
+    return this.media?.current ?? null;
+  }
+
+  /** Watches who is online and free: the users of a role and/or named users; null stops. */
+  watchPresence(filter: PresenceFilter | null): void {
+    this.presenceWatch.watch(filter);
+  }
+
+  /** The watched users, as the server last reported them. */
+  get presence(): ReadonlyMap<string, PresenceEntry> {
+    return this.presenceWatch.users;
   }
 
   /** The authenticated user's id; empty before the first connect. */
@@ -223,6 +256,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
       }
       if (calls.length) this.calls.set(event.callId, calls);
     }
+    this.media?.follow(event, calls);
     let ended = false;
     for (const call of calls) ended = call.apply(event) || ended;
     if (ended) this.calls.delete(event.callId);
@@ -255,6 +289,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     const live = [...[...this.calls.values()].flat(), ...this.unbound].filter((call) => call.isLive);
     this.calls.clear();
     this.unbound = [];
+    this.media?.stopAll();
     const told = new Set<string>();
     for (const call of live) {
       if (tellCallback && !told.has(call.peer)) {

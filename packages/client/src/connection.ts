@@ -5,7 +5,9 @@ import {
   parseServerMessage,
   type ErrorMessage,
   type EventMessage,
+  type PresenceMessage,
   type ServerMessage,
+  type SignalDeliveryMessage,
   type WelcomeMessage,
 } from '@callgate/protocol';
 import { defaultReconnectPolicy, reconnectDelay, type ReconnectPolicy } from './backoff.js';
@@ -27,6 +29,9 @@ export interface ConnectionEvents {
   /** The server took a refreshed token that expires at `tokenExpiresAt`. */
   refreshed: (tokenExpiresAt: number) => void;
   error: (error: ErrorMessage) => void;
+  /** WebRTC signaling from the other party of a started call. */
+  signal: (message: SignalDeliveryMessage) => void;
+  presence: (message: PresenceMessage) => void;
   /** The connection ended for good (closed by the app, or refused by the server). */
   closed: (error: CallgateError | null) => void;
 }
@@ -242,6 +247,12 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
       case 'refreshed':
         this.scheduleRefresh(message.tokenExpiresAt);
         this.emit('refreshed', message.tokenExpiresAt);
+        return;
+      case 'signal':
+        this.emit('signal', message);
+        return;
+      case 'presence':
+        this.emit('presence', message);
         return;
     }
   }

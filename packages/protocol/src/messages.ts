@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Limits, USER_ID_PATTERN, fitsUserStr } from './limits.js';
+import { presenceMessageSchema, presenceWatchMessageSchema } from './presence.js';
+import { signalDeliveryMessageSchema, signalMessageSchema } from './signal.js';
 
 const uint32 = z.number().int().min(0).max(Limits.UINT32_MAX);
 
@@ -55,6 +57,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   authMessageSchema,
   controlMessageSchema,
   pingMessageSchema,
+  signalMessageSchema,
+  presenceWatchMessageSchema,
   refreshMessageSchema,
 ]);
 
@@ -132,6 +136,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   ackMessageSchema,
   errorMessageSchema,
   pongMessageSchema,
+  signalDeliveryMessageSchema,
+  presenceMessageSchema,
   refreshedMessageSchema,
 ]);
 

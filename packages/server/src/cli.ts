@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ROLE_PATTERN } from '@callgate/protocol';
 import { createAccessToken } from './auth/tokens.js';
+import { defaultDemoDir } from './http/demo-page.js';
 import { createLogger, type LogLevel } from './logger.js';
+import { iceServersFor, type IceServerConfig } from './media/ice-servers.js';
 import { startServer } from './server.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -15,6 +18,17 @@ function nonNegativeNumber(value: string): number {
 function port(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError('expected a port 0-65535');
+  return number;
+}
+
+/** Repeatable URL options; one option or env value may also list several, comma-separated. */
+function urlList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((url) => url.trim()).filter(Boolean)];
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a whole number > 0');
   return number;
 }
 
@@ -75,12 +89,32 @@ program
       .argParser(nonNegativeNumber)
       .default(30),
   )
+  .addOption(new Option('--redis <url>', 'cluster mode: keep call state in this Redis (redis://host:port)').env('CALLGATE_REDIS'))
+  .addOption(
+    new Option('--redis-prefix <prefix>', 'Redis key prefix shared by the nodes of one deployment')
+      .env('CALLGATE_REDIS_PREFIX')
+      .default('callgate:'),
+  )
+  .addOption(new Option('--node <name>', 'this node\'s name in the cluster (default: host-pid-random)').env('CALLGATE_NODE'))
+  .addOption(
+    new Option('--node-timeout <seconds>', 'a node silent this long is dead and its users are dropped')
+      .env('CALLGATE_NODE_TIMEOUT')
+      .argParser(nonNegativeNumber)
+      .default(5),
+  )
   .addOption(new Option('--log-level <level>', 'log level').env('CALLGATE_LOG_LEVEL').choices(logLevels).default('info'))
   .addOption(
     new Option('--dev', 'development mode: demo login for anyone, a generated secret when none is given').env(
       'CALLGATE_DEV',
     ),
   )
+  .addOption(new Option('--stun <url>', 'STUN server handed to clients (repeatable)').env('CALLGATE_STUN').argParser(urlList))
+  .addOption(new Option('--turn-url <url>', 'TURN server handed to clients (repeatable)').env('CALLGATE_TURN_URL').argParser(urlList))
+  .addOption(new Option('--turn-secret <secret>', "TURN shared secret (coturn's static-auth-secret)").env('CALLGATE_TURN_SECRET'))
+  .addOption(
+    new Option('--turn-ttl <seconds>', 'lifetime of TURN credentials').env('CALLGATE_TURN_TTL').argParser(positiveInteger).default(3600),
+  )
+  .addOption(new Option('--demo', 'serve the demo page at / (always on with --dev)').env('CALLGATE_DEMO'))
   .action(async (options: {
     port: number;
     host: string;
@@ -89,6 +123,11 @@ program
     grace: number;
     logLevel: LogLevel;
     dev?: boolean;
+    stun?: string[];
+    turnUrl?: string[];
+    turnSecret?: string;
+    turnTtl: number;
+    demo?: boolean;
     allowOrigin?: string[];
     maxConnectionsPerIp: number;
     messageRate: number;
@@ -96,6 +135,10 @@ program
     db: string;
     adminKey?: string;
     drainTimeout: number;
+    redis?: string;
+    redisPrefix: string;
+    node?: string;
+    nodeTimeout: number;
   }) => {
     const logger = createLogger(options.logLevel);
     let secret = options.secret;
@@ -109,7 +152,19 @@ program
       logger.warn(`dev mode: generated token secret ${secret} (mint tokens with: callgate token --user alice --secret ${secret})`);
     }
     const adminKey = options.adminKey || (options.dev ? randomBytes(18).toString('base64url') : undefined);
+    const ice: IceServerConfig = { stun: options.stun ?? [] };
+    if (options.turnUrl?.length || options.turnSecret) {
+      ice.turn = { urls: options.turnUrl ?? [], secret: options.turnSecret ?? '', ttlSeconds: options.turnTtl };
+    }
+    let iceServers: ReturnType<typeof iceServersFor> = () => [];
+    try {
+      iceServers = iceServersFor(ice);
+    } catch (error) {
+      program.error(`error: ${(error as Error).message}`);
+    }
     const server = await startServer({
+      iceServers,
+      ...(options.dev || options.demo ? { demoDir: defaultDemoDir } : {}),
       port: options.port,
       host: options.host,
       secret,
@@ -118,6 +173,10 @@ program
       dev: options.dev === true,
       logger,
       allowOrigins: options.allowOrigin ?? [],
+      ...(options.redis
+        ? { redis: options.redis, redisPrefix: options.redisPrefix, nodeTimeoutMs: options.nodeTimeout * 1000 }
+        : {}),
+      ...(options.node ? { node: options.node } : {}),
       limits: {
         maxConnectionsPerIp: options.maxConnectionsPerIp,
         messagesPerSecond: options.messageRate,
@@ -136,6 +195,7 @@ program
     if (options.dev && !options.adminKey) {
       logger.warn(`dev mode: generated admin key ${adminKey} (curl -H 'Authorization: Bearer ${adminKey}' ${server.httpUrl}/api/calls)`);
     }
+    if (options.dev || options.demo) logger.info(`demo page: ${server.httpUrl}/`);
 
     let stopping = false;
     const stop = (signal: string): void => {
@@ -167,10 +227,13 @@ program
   .requiredOption('--user <userId>', 'the user id the token is for')
   .addOption(new Option('--ttl <seconds>', 'lifetime in seconds').argParser(nonNegativeNumber).default(3600))
   .addOption(new Option('--secret <secret>', 'the server token secret').env('CALLGATE_SECRET'))
-  .action(async (options: { user: string; ttl: number; secret?: string }) => {
+  .option('--role <role>', 'a role claim, e.g. agent (shown in presence)')
+  .action(async (options: { user: string; ttl: number; secret?: string; role?: string }) => {
     const secret = options.secret || program.error('error: --secret <secret> (or CALLGATE_SECRET) is required to sign the token');
+    if (options.role !== undefined && !ROLE_PATTERN.test(options.role)) program.error('error: --role: 1-32 characters of A-Z a-z 0-9 _ -');
     try {
-      const token = await createAccessToken({ secret, userId: options.user, ttlSeconds: options.ttl });
+      const claims = options.role === undefined ? {} : { claims: { role: options.role } };
+      const token = await createAccessToken({ secret, userId: options.user, ttlSeconds: options.ttl, ...claims });
       process.stdout.write(`${token}\n`);
     } catch (error) {
       program.error(`error: ${(error as Error).message}`);

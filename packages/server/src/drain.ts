@@ -14,11 +14,19 @@ export interface DrainOptions {
 }
 
 /**
- * The calls this server must see ended before it stops. With state in this process these are
- * all live calls; a state store shared by several nodes will keep those the other nodes hold.
+ * The calls this server must see ended before it stops: those with a party whose session this
+ * node holds. With state in this process that is every live call; in a cluster, the calls of
+ * other nodes' users go on.
  */
 async function callsToDrain(backend: StateBackend): Promise<CallRecord[]> {
-  return backend.liveCalls();
+  const calls = await backend.liveCalls();
+  const held = await Promise.all(
+    calls.map(async (call) => {
+      const parties = await Promise.all([backend.inspect(call.caller), backend.inspect(call.callee)]);
+      return parties.some(({ user }) => user?.node === backend.node);
+    }),
+  );
+  return calls.filter((_call, i) => held[i]);
 }
 
 /**

@@ -6,4 +6,8 @@ export { Switchboard, type Authorizer, type Control } from './switchboard.js';
 export type { StateBackend, StateListeners } from './state/backend.js';
 export { StateUnavailableError } from './state/backend.js';
 export { MemoryStateBackend } from './state/memory-backend.js';
+export { RedisStateBackend, type RedisBackendOptions } from './state/redis/redis-backend.js';
 export * from './calls/index.js';
+export { iceServersFor, turnCredential, checkIceServerConfig, type IceServerConfig, type TurnConfig } from './media/ice-servers.js';
+export { PresenceBoard, type PresenceWatcher } from './presence/presence-board.js';
+export { SignalRelay } from './gateway/signal-relay.js';

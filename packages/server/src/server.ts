@@ -3,8 +3,10 @@ import { TokenVerifier } from './auth/tokens.js';
 import { ClientGateway, CLIENT_PATH } from './gateway/client-gateway.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { PresenceBoard } from './presence/presence-board.js';
 import type { StateBackend } from './state/backend.js';
 import { MemoryStateBackend } from './state/memory-backend.js';
+import { RedisStateBackend } from './state/redis/redis-backend.js';
 import { Switchboard } from './switchboard.js';
 import { CallRecords } from './records/call-records.js';
 import { CallMetrics } from './observability/call-metrics.js';
@@ -39,13 +41,23 @@ export interface ServerOptions {
   allowOrigins?: string[];
   /** Dev mode: a demo login endpoint mints tokens for anyone. Never in production. */
   dev?: boolean;
-  /** Where call state lives. Default: in this process. */
+  /** Where call state lives. Default: in this process, or in Redis when `redis` is set. */
   backend?: StateBackend;
+  /** Cluster mode: a Redis URL (redis://host:port). Every node given the same URL and prefix acts as one. */
+  redis?: string;
+  /** Key prefix in Redis shared by the nodes of one deployment. Default "callgate:". */
+  redisPrefix?: string;
+  /** This node's name in the cluster. Default: host, pid and a random part. */
+  node?: string;
+  /** Cluster mode: a node silent this long is dead and its users are treated as dropped. Default 5000. */
+  nodeTimeoutMs?: number;
   /** A pino logger; default: JSON lines at `logLevel`. */
   logger?: Logger;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** STUN/TURN servers handed to each user in its welcome message. */
   iceServers?: (userId: string) => IceServer[];
+  /** Serves the demo page (apps/demo/dist) from this folder at `/`. */
+  demoDir?: string;
   /** Where call records go: a SQLite file path, ":memory:" (the default) or a postgres:// URL. */
   db?: string;
   /** Bearer key that reads every call record through the history API; none by default. */
@@ -80,14 +92,19 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   if (!options.secret) throw new TypeError('startServer: a secret is required to verify access tokens');
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
-  const backend = options.backend ?? new MemoryStateBackend();
+  const backend = options.backend ?? (options.redis ? await startRedisBackend(options) : new MemoryStateBackend());
   const graceMs = options.graceMs ?? 15_000;
   const metrics: CallMetrics = new CallMetrics({
     connectedUsers: (): number => gateway.connectedUsers,
     liveCalls: () => backend.liveCalls(),
     recordQueueDepth: (): number => callRecords.writer.depth,
   });
-  const callRecords = await CallRecords.open({ db: options.db ?? ':memory:', backend, logger, observer: metrics.records });
+  const callRecords = await CallRecords.open({ db: options.db ?? ':memory:', backend, logger, observer: metrics.records }).catch(
+    async (error: unknown) => {
+      if (!options.backend) await backend.close();
+      throw error;
+    },
+  );
   const switchboard = new Switchboard({
     backend,
     logger,
@@ -99,7 +116,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics.transition(transition);
     logTransition(logger, transition);
   });
+  const presence = new PresenceBoard(backend, logger);
   const gateway = new ClientGateway({
+    presence,
     switchboard,
     backend,
     verifier: new TokenVerifier(options.secret),
@@ -118,7 +137,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   backend.listen({
     events: (userId) => gateway.deliver(userId),
     kick: (kick) => gateway.kick(kick),
-    timer: (input) => void switchboard.handleQuietly(input),
+    restored: () => void gateway.verifySessions(),
+    presence: (userIds) => presence.changed(userIds),
+    signal: (userId, message) => gateway.deliverSignal(userId, message),
+    input: (input) => void switchboard.handleQuietly(input),
   });
 
   const app = createHttpApp({
@@ -126,6 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     backend,
     records: callRecords.store,
     ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600 } } : {}),
+    ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });
   const access = new ApiAccess(gateway.verifier, options.adminKey);
   registerHistoryRoutes(app, { store: callRecords.store, writer: callRecords.writer, access });
@@ -172,4 +195,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+async function startRedisBackend(options: ServerOptions): Promise<RedisStateBackend> {
+  const backend = new RedisStateBackend({
+    url: options.redis ?? '',
+    ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
+    ...(options.node !== undefined ? { node: options.node } : {}),
+    ...(options.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: options.nodeTimeoutMs } : {}),
+  });
+  await backend.start();
+  return backend;
 }

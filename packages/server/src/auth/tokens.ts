@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { ErrorCode, USER_ID_PATTERN, type CallgateClaims } from '@callgate/protocol';
+import { ErrorCode, ROLE_PATTERN, USER_ID_PATTERN, type CallgateClaims } from '@callgate/protocol';
 
 export interface AccessTokenOptions {
   /** The server's token key (`--secret`). */
@@ -65,7 +65,7 @@ function grantsOf(payload: JWTPayload): CallgateClaims | string {
   const { role, canCall } = payload;
   const grants: CallgateClaims = {};
   if (role !== undefined) {
-    if (typeof role !== 'string' || role.length === 0 || role.length > 64) return 'the role claim must be a string of 1-64 characters';
+    if (typeof role !== 'string' || !ROLE_PATTERN.test(role)) return 'the role claim must be 1-32 characters of A-Z a-z 0-9 _ -';
     grants.role = role;
   }
   if (canCall !== undefined) {

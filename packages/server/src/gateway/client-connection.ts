@@ -15,10 +15,13 @@ import {
   type ClientMessage,
   type ServerMessage,
   type IceServer,
+  type SignalMessage,
 } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
-import type { StateBackend } from '../state/backend.js';
+import type { PresenceBoard } from '../presence/presence-board.js';
+import { StateUnavailableError, type StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
+import type { SignalRelay } from './signal-relay.js';
 import type { ConnectionLimits } from './limits.js';
 import { withoutStaleRinging } from './stale-ringing.js';
 import { TokenBucket } from './token-bucket.js';
@@ -40,10 +43,14 @@ export interface ConnectionHost {
   readonly config: GatewayConfig;
   readonly logger: Logger;
   readonly observer?: ConnectionObserver;
+  readonly signals: SignalRelay;
+  readonly presence: PresenceBoard;
   attach(connection: ClientConnection): void;
   detach(connection: ClientConnection): void;
   /** Takes one call control from the user's shared budget; false when the user is over it. */
   allowControl(userId: string): boolean;
+  /** Work that must finish before the server closes (the disconnect of a closed socket). */
+  track(work: Promise<void>): void;
 }
 
 type Phase = 'authenticating' | 'open' | 'closed';
@@ -68,6 +75,8 @@ export class ClientConnection {
   private expiryTimer: NodeJS.Timeout | undefined;
   private tokenExpiresAt = 0;
   private readonly messageBudget: TokenBucket;
+  /** Resolves when the socket has closed. */
+  readonly closed: Promise<void>;
   /** Set once the connection broke a limit: nothing more it sends is read. */
   private ignoring = false;
 
@@ -82,7 +91,8 @@ export class ClientConnection {
     this.messageBudget = new TokenBucket(host.config.limits.messagesPerSecond, host.config.limits.messageBurst);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('pong', () => (this.alive = true));
-    socket.on('close', (code) => this.closed(code));
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('close', (code) => this.onClose(code));
     socket.on('error', (error) => host.logger.debug({ err: error }, 'socket error'));
   }
 
@@ -180,6 +190,12 @@ export class ClientConnection {
       case 'refresh':
         await this.refresh(message);
         return;
+      case 'signal':
+        await this.signal(message);
+        return;
+      case 'presence.watch':
+        await this.host.presence.watch(this, message);
+        return;
     }
   }
 
@@ -201,7 +217,8 @@ export class ClientConnection {
       return;
     }
     clearTimeout(this.authTimer);
-    const decision = await this.host.switchboard.handle({
+    const decision = await this.host.switchboard
+      .handle({
       kind: 'connect',
       userId: check.userId,
       newSessionId: newSessionId(),
@@ -209,7 +226,14 @@ export class ClientConnection {
       connectionId: this.connectionId,
       ...(message.resume ? { resumeSessionId: message.resume.sessionId } : {}),
       ...check.grants,
-    });
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof StateUnavailableError)) throw error;
+        this.sendError(ErrorCode.UNAVAILABLE);
+        this.close(CloseCode.TRY_AGAIN_LATER, 'call state unavailable');
+        return undefined;
+      });
+    if (!decision) return;
     const session = decision.session;
     if (!session) throw new Error('connect decided no session');
     this.userId = check.userId;
@@ -294,14 +318,20 @@ export class ClientConnection {
     }
   }
 
-  private closed(code: number): void {
+  private async signal(message: SignalMessage): Promise<void> {
+    const result = await this.host.signals.relay({ userId: this.userId, sessionId: this.sessionId }, message);
+    if (!result.ok) this.sendError(result.code, result.message);
+  }
+
+  private onClose(code: number): void {
     clearTimeout(this.authTimer);
+    this.host.presence.unwatch(this);
     clearTimeout(this.expiryTimer);
     const wasOpen = this.phase === 'open';
     this.phase = 'closed';
     if (!wasOpen) return;
     this.host.detach(this);
-    void this.host.switchboard.handleQuietly(this.disconnectInput(code === CloseCode.NORMAL));
+    this.host.track(this.host.switchboard.handleQuietly(this.disconnectInput(code === CloseCode.NORMAL)));
   }
 
   private disconnectInput(final: boolean) {
@@ -314,7 +344,7 @@ export class ClientConnection {
     };
   }
 
-  private send(message: ServerMessage): void {
+  send(message: ServerMessage): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.host.config.limits.maxBufferedBytes) {
       // A client that does not read: drop it before its queue grows without bound. Its events stay

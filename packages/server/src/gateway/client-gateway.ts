@@ -2,12 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { CloseCode, errorMessage, ErrorCode } from '@callgate/protocol';
+import { CloseCode, errorMessage, ErrorCode, type SignalDeliveryMessage } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { Kick } from '../calls/types.js';
 import type { StateBackend } from '../state/backend.js';
+import type { PresenceBoard } from '../presence/presence-board.js';
 import type { Switchboard } from '../switchboard.js';
 import { ClientConnection, type ConnectionHost, type GatewayConfig } from './client-connection.js';
+import { SignalRelay } from './signal-relay.js';
 import { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
 import type { ConnectionObserver } from './connection-observer.js';
@@ -22,6 +24,7 @@ export interface ClientGatewayOptions {
   logger: Logger;
   /** Largest message accepted, in bytes. */
   maxPayload: number;
+  presence: PresenceBoard;
   /** Browser origins allowed besides the server's own; "*" for any. */
   allowOrigins: readonly string[];
   /** Told about every message in and out (metrics). */
@@ -36,6 +39,8 @@ export class ClientGateway implements ConnectionHost {
   readonly config: GatewayConfig;
   readonly logger: Logger;
   readonly observer?: ConnectionObserver;
+  readonly signals: SignalRelay;
+  readonly presence: PresenceBoard;
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, ClientConnection>();
   private readonly all = new Set<ClientConnection>();
@@ -43,6 +48,7 @@ export class ClientGateway implements ConnectionHost {
   private readonly originPolicy: OriginPolicy;
   private readonly connectionsByIp = new Map<string, number>();
   private readonly controlBudgets = new Map<string, TokenBucket>();
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(options: ClientGatewayOptions) {
     this.switchboard = options.switchboard;
@@ -50,6 +56,8 @@ export class ClientGateway implements ConnectionHost {
     this.verifier = options.verifier;
     this.config = options.config;
     this.logger = options.logger;
+    this.presence = options.presence;
+    this.signals = new SignalRelay(options.backend);
     this.originPolicy = new OriginPolicy(options.allowOrigins);
     this.observer = options.observer;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
@@ -84,6 +92,11 @@ export class ClientGateway implements ConnectionHost {
     this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
   }
 
+  track(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
   allowControl(userId: string): boolean {
     let budget = this.controlBudgets.get(userId);
     if (!budget) {
@@ -115,6 +128,13 @@ export class ClientGateway implements ConnectionHost {
     void this.byUser.get(userId)?.flush();
   }
 
+  deliverSignal(userId: string, message: SignalDeliveryMessage): boolean {
+    const connection = this.byUser.get(userId);
+    if (!connection || connection.isClosed()) return false;
+    connection.send(message);
+    return true;
+  }
+
   kick(kick: Kick): void {
     const connection = this.byUser.get(kick.userId);
     if (connection?.connectionId === kick.connectionId) {
@@ -122,15 +142,29 @@ export class ClientGateway implements ConnectionHost {
     }
   }
 
+  /**
+   * After the state store came back from an outage: a socket whose session the store no longer
+   * knows is closed (1012) so that its client reconnects and starts afresh.
+   */
+  async verifySessions(): Promise<void> {
+    for (const connection of [...this.byUser.values()]) {
+      const { user } = await this.backend.inspect(connection.userId).catch(() => ({ user: undefined }));
+      if (user?.sessionId !== connection.sessionId) connection.close(CloseCode.SERVICE_RESTART, 'session lost; reconnect');
+    }
+  }
+
   get connectedUsers(): number {
     return this.byUser.size;
   }
 
-  /** Closes every socket (going away) and stops accepting. */
+  /** Closes every socket (going away), stops accepting, and waits until their sessions are told. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    const closed = [...this.all].map((connection) => connection.closed);
     for (const connection of this.all) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await Promise.allSettled([...this.pending]);
   }
 }
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Expression, type SqlBool } from 'kysely';
 import pg from 'pg';
 import { recordMigrations } from './migrations.js';
+import { RECOVERY } from './recovery.js';
 import type { CallRecordRow, RecordsSchema } from './schema.js';
 
 export type RecordsDialect = 'sqlite' | 'postgres';
@@ -101,7 +102,8 @@ export class CallRecordStore {
 
   /**
    * Upserts rows by call id, in one transaction. A row's null columns never overwrite known
-   * values, and a record that has ended is not changed again.
+   * values, and a record that has ended is not changed again, except that a real end replaces
+   * the guess of recovery (another node may still have had that end in its queue).
    */
   async write(rows: readonly CallRecordRow[]): Promise<void> {
     if (rows.length === 0) return;
@@ -131,7 +133,12 @@ export class CallRecordStore {
                   ended_in: known('ended_in'),
                 };
               })
-              .where('call_records.ended_at', 'is', null),
+              .where((eb) =>
+                eb.or([
+                  eb('call_records.ended_at', 'is', null),
+                  eb.and([eb('call_records.ended_by', '=', RECOVERY), eb('excluded.ended_at', 'is not', null)]),
+                ]),
+              ),
           )
           .execute();
       }

@@ -2,7 +2,8 @@ import { ErrorCode } from '@callgate/protocol';
 import type { StateBackend } from '../state/backend.js';
 import type { CallRecordStore } from './record-store.js';
 
-/** Who ended a record that recovery closed: not a party, not the business server. */
+
+/** `ended_by` of a record that recovery closed: not a party, not the business server. */
 export const RECOVERY = 'recovery';
 
 /**

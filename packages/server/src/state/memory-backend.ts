@@ -1,7 +1,7 @@
-import type { EventMessage } from '@callgate/protocol';
+import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, Snapshot, TimerChange, UserRecord } from '../calls/types.js';
 import { snapshotFor } from '../calls/snapshot.js';
-import type { StateBackend, StateListeners } from './backend.js';
+import { presenceEntry, type StateBackend, type StateListeners } from './backend.js';
 import { Outbox } from './outbox.js';
 
 export interface MemoryBackendOptions {
@@ -9,7 +9,7 @@ export interface MemoryBackendOptions {
   outboxCapacity?: number;
 }
 
-const noListeners: StateListeners = { events() {}, timer() {}, kick() {} };
+const noListeners: StateListeners = { events() {}, input() {}, kick() {} };
 
 /**
  * State in this process. Every transaction runs from read to commit without yielding, so
@@ -68,6 +68,18 @@ export class MemoryStateBackend implements StateBackend {
     return [...this.calls.values()];
   }
 
+  async presence(userIds: readonly string[]): Promise<PresenceEntry[]> {
+    return userIds.map((userId) => presenceEntry(userId, this.users.get(userId)));
+  }
+
+  async presenceByRole(role: string): Promise<PresenceEntry[]> {
+    return [...this.users.values()].filter((user) => user.role === role).map((user) => presenceEntry(user.userId, user));
+  }
+
+  async sendSignal(userId: string, _node: string, message: SignalDeliveryMessage): Promise<void> {
+    this.listeners.signal?.(userId, message);
+  }
+
   private snapshot(input: CallInput): Snapshot {
     return snapshotFor(input, (id) => this.users.get(id), (id) => this.calls.get(id));
   }
@@ -114,6 +126,7 @@ export class MemoryStateBackend implements StateBackend {
     decision.timers.forEach((change) => this.changeTimer(change));
     for (const kick of decision.kicks) this.listeners.kick(kick);
     for (const userId of notify) this.listeners.events(userId);
+    if (decision.users.size > 0) this.listeners.presence?.([...decision.users.keys()]);
   }
 
   private changeTimer(change: TimerChange): void {
@@ -128,7 +141,7 @@ export class MemoryStateBackend implements StateBackend {
     const delay = Math.max(0, change.at - Date.now()) + 1;
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.listeners.timer(change.input);
+      this.listeners.input(change.input);
     }, delay);
     timer.unref();
     this.timers.set(key, timer);
