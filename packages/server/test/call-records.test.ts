@@ -90,7 +90,7 @@ describe.each(DATABASE_KINDS)('call records on %s, from the switchboard', (kind)
     expect(await w.records.store.get(live.call_id)).toMatchObject({ phase: 'ringing', outcome: null });
   });
 
-  it('an ended record is never changed again, and a later write never blanks a known step', async () => {
+  it('an ended record is never changed again (but a real end replaces recovery’s guess); a later write never blanks a known step', async () => {
     const w = await world(kind);
     await w.connect('a');
     await w.connect('b');
@@ -101,5 +101,12 @@ describe.each(DATABASE_KINDS)('call records on %s, from the switchboard', (kind)
     await w.records.store.endOpen([ringing.call_id], { at: Date.now(), outcome: 'disconnected', errorCode: ErrorCode.DISCONNECT, endedBy: 'recovery' });
     await w.records.store.write([{ ...ringing, phase: 'talking', started_at: Date.now(), room_id: 7 }]);
     expect(await w.records.store.get(ringing.call_id)).toMatchObject({ phase: 'ended', outcome: 'disconnected', started_at: null, room_id: null });
+
+    // Another node's real end, still in its queue when recovery guessed, replaces the guess; nothing replaces a real end.
+    const realEnd = { ...ringing, phase: 'ended', ended_at: Date.now(), outcome: 'cancelled', error_code: ErrorCode.CANCEL, ended_by: 'a', ended_in: 'ringing' };
+    await w.records.store.write([realEnd]);
+    expect(await w.records.store.get(ringing.call_id)).toMatchObject({ outcome: 'cancelled', error_code: ErrorCode.CANCEL, ended_by: 'a' });
+    await w.records.store.write([{ ...realEnd, outcome: 'timeout', ended_by: 'server' }]);
+    expect(await w.records.store.get(ringing.call_id)).toMatchObject({ outcome: 'cancelled', ended_by: 'a' });
   });
 });
