@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@callgate/client';
 import type { RunningServer } from '@callgate/server';
@@ -165,5 +167,21 @@ describe('a second signal', () => {
     expect(await server.exited).toEqual({ code: 1, signal: null });
     expect(server.log).toMatch(/second signal: exiting at once/);
     expect((await apiGet(server, '/healthz').catch(() => ({ status: 0 }))).status).toBe(0);
+  });
+});
+
+describe('a client that never answers the close frame', () => {
+  it('does not hold the shutdown until the WebSocket close timeout', async () => {
+    const server = await startTestServer();
+    const socket = net.connect(server.port, '127.0.0.1');
+    cleanups.push(async () => void socket.destroy());
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    await new Promise<void>((resolve) => socket.once('data', (data: Buffer) => data.toString().startsWith('HTTP/1.1 101') && resolve()));
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await server.close();
+    await ended;
   });
 });

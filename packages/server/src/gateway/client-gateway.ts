@@ -162,8 +162,11 @@ export class ClientGateway implements ConnectionHost {
     clearInterval(this.heartbeat);
     const closed = [...this.all].map((connection) => connection.closed);
     for (const connection of this.all) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    const stopped = new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    // A client that never answers the close frame would otherwise hold the shutdown for ws's 30 s close timeout.
+    for (const socket of this.wss.clients) socket.terminate();
+    await stopped;
     await Promise.allSettled([...this.pending]);
   }
 }
