@@ -10,6 +10,9 @@ import { RedisStateBackend } from './state/redis/redis-backend.js';
 import { Switchboard } from './switchboard.js';
 import type { IceServer } from '@callgate/protocol';
 import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
+import { BUSINESS_PATH } from '@callgate/protocol';
+import { createBusinessSide } from './business/business-side.js';
+import type { WebhookOptions } from './business/webhook-sender.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -51,6 +54,14 @@ export interface ServerOptions {
   iceServers?: (userId: string) => IceServer[];
   /** Serves the demo page (apps/demo/dist) from this folder at `/`. */
   demoDir?: string;
+  /** Business servers authenticate with it on `/business`; without it the business link is off. Not the token secret. */
+  businessSecret?: string;
+  /** Longest wait for a business decision on a REQUEST. Default 3 000. */
+  businessTimeoutMs?: number;
+  /** On a business timeout or failure, let the call ring instead of refusing it with BUSINESS_UNAVAILABLE. */
+  businessFailOpen?: boolean;
+  /** POST every call event, signed, to a URL; with `veto`, REQUEST waits for its answer. */
+  webhook?: WebhookOptions;
 }
 
 export interface RunningServer {
@@ -105,6 +116,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     input: (input) => void switchboard.handleQuietly(input),
   });
 
+  const business = createBusinessSide({
+    secret: options.businessSecret,
+    tokenSecret: options.secret,
+    webhook: options.webhook,
+    decisionTimeoutMs: options.businessTimeoutMs ?? 3_000,
+    failOpen: options.businessFailOpen === true,
+    switchboard,
+    backend,
+    logger,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 20_000,
+    authTimeoutMs: options.authTimeoutMs ?? 10_000,
+    maxPayload: options.maxPayload ?? 65_536,
+  });
+
   const app = createHttpApp({
     logger,
     backend,
@@ -114,6 +139,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.server.on('upgrade', (request, socket, head) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === CLIENT_PATH) gateway.handleUpgrade(request, socket, head);
+    else if (path === BUSINESS_PATH && business.gateway) business.gateway.handleUpgrade(request, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   const host = options.host ?? '127.0.0.1';
@@ -133,6 +159,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     close() {
       closing ??= (async () => {
+        await business.close();
         await gateway.close();
         await app.close();
         await backend.close();
