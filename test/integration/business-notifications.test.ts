@@ -89,9 +89,11 @@ describe('business notifications: every step of every call, in order, with src a
 
     // the caller gives up
     await ringAt(alice, bob);
-    alice.client.videoCallControl(FINISH, 'bob');
+    alice.client.videoCallControl(FINISH, 'bob', 0, 0, 0, 'changed my mind');
     await bob.events.next('FINISH');
-    expect(shape(await heardCall(biz, 3)).at(-1)).toEqual({ event: FINISH, src: 'alice', tar: 'bob', errorCode: ErrorCode.CANCEL });
+    const cancelled = await heardCall(biz, 3);
+    expect(shape(cancelled).at(-1)).toEqual({ event: FINISH, src: 'alice', tar: 'bob', errorCode: ErrorCode.CANCEL });
+    expect(cancelled.at(-1)!.userStr).toBe('changed my mind');
 
     // nobody answers
     await ringAt(alice, bob);

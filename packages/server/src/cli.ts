@@ -214,6 +214,8 @@ program
     logger.info({ url: server.url }, `Callgate listening on ${server.url} (HTTP ${server.httpUrl})`);
     if (options.dev) logger.warn('dev mode: POST /api/dev/login mints a token for any user; never use --dev in production');
     if (options.dev || options.demo) logger.info(`demo page: ${server.httpUrl}/`);
+    if (businessSecret) logger.info(`business servers connect to ${server.url}/business`);
+    if (options.webhookUrl) logger.info({ webhook: options.webhookUrl, veto: options.webhookVeto === true }, 'call events go to the webhook');
 
     let stopping = false;
     const stop = (signal: string): void => {

@@ -69,7 +69,7 @@ function endingOf(ended: Extract<CallTransition, { type: 'ended' }>): CallNotice
       if (ended.endedBy === call.callee) return notice(ended, REPLY, call.callee, call.caller, errorCode, echoOf(call));
       return notice(ended, FINISH, call.caller, call.callee, errorCode, noPayload);
     case 'cancelled':
-      return notice(ended, FINISH, call.caller, call.callee, ErrorCode.CANCEL, noPayload);
+      return notice(ended, FINISH, call.caller, call.callee, ErrorCode.CANCEL, ended.detail);
     case 'completed':
       return notice(ended, FINISH, ended.endedBy, other(ended.endedBy), errorCode, ended.detail);
     case 'force-ended':
