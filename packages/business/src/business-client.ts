@@ -183,7 +183,12 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
 
   private handle(event: BusinessEventMessage): void {
     const answer = this.ledger.answer(event, () => this.invoke(event));
-    void answer.then((ack) => this.connection.send({ type: 'ack', id: event.id, ...ack }));
+    answer.then(
+      (ack) => this.connection.send({ type: 'ack', id: event.id, ...ack }),
+      (error: unknown) => queueMicrotask(() => {
+        throw error; // an 'error' listener of the application threw; the event stays unacknowledged
+      }),
+    );
   }
 
   /** Runs the callback and turns what it returns into the ack's answer. */

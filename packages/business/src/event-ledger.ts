@@ -10,7 +10,8 @@ export type Answer = Pick<BusinessAckMessage, 'errorCode' | 'error'>;
  */
 export class EventLedger {
   private readonly answers = new Map<string, Promise<Answer>>();
-  private readonly calls = new Map<string, Promise<unknown>>();
+  /** Per call, the end of its last event's handling, which the next one waits for. */
+  private readonly calls = new Map<string, Promise<void>>();
 
   constructor(private readonly capacity = 10_000) {}
 
@@ -20,9 +21,13 @@ export class EventLedger {
     if (known) return known;
     const previous = this.calls.get(event.callId) ?? Promise.resolve();
     const answer = previous.then(handle);
-    this.calls.set(event.callId, answer);
-    void answer.then(() => {
-      if (this.calls.get(event.callId) === answer) this.calls.delete(event.callId);
+    const done = answer.then(
+      () => {},
+      () => {},
+    );
+    this.calls.set(event.callId, done);
+    void done.then(() => {
+      if (this.calls.get(event.callId) === done) this.calls.delete(event.callId);
     });
     this.answers.set(event.id, answer);
     if (this.answers.size > this.capacity) {

@@ -109,6 +109,7 @@ function firstRefusal(decisions: Promise<number>[], timeoutMs: number): Promise<
   return new Promise((resolve) => {
     let waiting = decisions.length;
     const timer = setTimeout(() => resolve({ failed: `no decision within ${timeoutMs} ms` }), timeoutMs);
+    timer.unref();
     const settle = (outcome: number | { failed: string }): void => {
       clearTimeout(timer);
       resolve(outcome);
