@@ -1,7 +1,7 @@
 import { BusinessClient, BusinessError, type BusinessEventDetails, type LinkState } from '@callgate/business';
 import type { RunningServer } from '@callgate/server';
 import { EventQueue } from './event-queue.js';
-import { TEST_BUSINESS_SECRET } from './servers.js';
+import { TEST_BUSINESS_SECRET, sleep, type TestServer } from './servers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /** What the business callback received. */
@@ -27,6 +27,8 @@ export class TestBusiness {
   /** Every event ever heard, in order (the queue above is consumed by tests). */
   readonly heard: HeardEvent[] = [];
   decide: Decider = () => 0;
+  /** The server this client counts as connected to (see everyNodeSees). */
+  server: RunningServer | undefined;
   readonly client: BusinessClient;
 
   private constructor(
@@ -54,6 +56,10 @@ export class TestBusiness {
   static async connect(server: RunningServer, name = 'business'): Promise<TestBusiness> {
     const business = await TestBusiness.create(server, name);
     await business.client.connect();
+    const links = (connectedTo.get(server) ?? 0) + 1;
+    connectedTo.set(server, links);
+    business.server = server;
+    await everyNodeSees(server, links);
     return business;
   }
 
@@ -69,7 +75,27 @@ export class TestBusiness {
   }
 
   async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
     this.client.close();
     await this.proxy.close();
+    if (!server) return;
+    const links = (connectedTo.get(server) ?? 1) - 1;
+    connectedTo.set(server, links);
+    await everyNodeSees(server, links, 'at most');
   }
+}
+
+/** Business clients connected through TestBusiness.connect, per server. */
+const connectedTo = new WeakMap<RunningServer, number>();
+
+/**
+ * In a cluster, the other nodes learn of a business link a moment after it connected or left:
+ * wait until every node counts at least (or at most) `links`, so that a test's next REQUEST is
+ * asked about (or decided alone).
+ */
+export async function everyNodeSees(server: RunningServer | TestServer, links: number, bound: 'at least' | 'at most' = 'at least'): Promise<void> {
+  const nodes = 'nodes' in server ? server.nodes : [server];
+  const off = (node: RunningServer): boolean => (bound === 'at least' ? node.businessLinks() < links : node.businessLinks() > links);
+  for (let i = 0; i < 500 && nodes.some(off); i++) await sleep(10);
 }

@@ -75,6 +75,8 @@ export interface RunningServer {
    * with `errorCode`. Resolves to 0, or to NOTINCALL when the user is in no call.
    */
   finishCall(userId: string, errorCode: number, userStr?: string): Promise<number>;
+  /** Business links that hear this server's call events (in cluster mode: those of every live node). */
+  businessLinks(): number;
   close(): Promise<void>;
 }
 
@@ -153,6 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `ws://${publicHost}:${port}`,
     httpUrl: `http://${publicHost}:${port}`,
     port,
+    businessLinks: () => business.linkCount,
     async finishCall(userId, errorCode, userStr = '') {
       const decision = await switchboard.handle({ kind: 'force-finish', userId, errorCode, userStr, by: 'business' });
       return decision.result.ok ? 0 : decision.result.code;

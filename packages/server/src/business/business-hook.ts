@@ -3,16 +3,16 @@ import type { Logger } from 'pino';
 import { ErrorCode, type BusinessEvent } from '@callgate/protocol';
 import type { CallRecord, CallTransition } from '../calls/types.js';
 import type { Switchboard } from '../switchboard.js';
-import type { BusinessGateway } from './business-gateway.js';
+import type { BusinessRoute } from './business-route.js';
 import { endsCall, noticeOf, type CallNotice } from './call-notices.js';
-import type { WebhookSender } from './webhook-sender.js';
+import type { Webhooks } from './webhook-sender.js';
 
 export interface BusinessHookOptions {
   switchboard: Switchboard;
   logger: Logger;
-  /** The business link endpoint, when a business secret is configured. */
-  gateway: BusinessGateway | null;
-  webhooks: WebhookSender | null;
+  /** How events reach business links, when a business secret is configured. */
+  route: BusinessRoute | null;
+  webhooks: Webhooks | null;
   /** Longest wait for a REQUEST decision. */
   decisionTimeoutMs: number;
   /** Let the call ring when the decision fails or times out (instead of BUSINESS_UNAVAILABLE). */
@@ -31,7 +31,7 @@ export class BusinessHook {
 
   constructor(private readonly options: BusinessHookOptions) {
     options.switchboard.onTransition((transition) => this.transition(transition));
-    options.gateway?.onLinksChanged(() => this.updateAuthorizer());
+    options.route?.onLinksChanged(() => this.updateAuthorizer());
     this.updateAuthorizer();
   }
 
@@ -42,8 +42,8 @@ export class BusinessHook {
   }
 
   private updateAuthorizer(): void {
-    const { gateway, webhooks, switchboard } = this.options;
-    const canDecide = !this.closed && ((gateway?.dispatch.linkCount ?? 0) > 0 || webhooks?.veto === true);
+    const { route, webhooks, switchboard } = this.options;
+    const canDecide = !this.closed && ((route?.linkCount ?? 0) > 0 || webhooks?.veto === true);
     switchboard.setAuthorizer(canDecide ? (call) => this.authorize(call) : null);
   }
 
@@ -64,7 +64,7 @@ export class BusinessHook {
 
   private publish(notice: CallNotice): void {
     const event: BusinessEvent = { ...notice, id: randomUUID(), decide: false };
-    this.options.gateway?.dispatch.notify(event, endsCall(notice));
+    this.options.route?.notify(event, endsCall(notice));
     this.options.webhooks?.notify(event);
   }
 
@@ -72,24 +72,24 @@ export class BusinessHook {
     const notice = this.requests.get(call.callId) ?? noticeOf({ type: 'requested', call, at: call.requestedAt });
     this.requests.delete(call.callId);
     const event: BusinessEvent = { ...notice, id: randomUUID(), decide: true };
-    const { gateway, webhooks, decisionTimeoutMs } = this.options;
+    const { route, webhooks, decisionTimeoutMs } = this.options;
     const decisions: Promise<number>[] = [];
-    if (gateway && gateway.dispatch.linkCount > 0) {
+    if (route && route.linkCount > 0) {
       decisions.push(
-        gateway.dispatch.decide(event).then((ack) => {
+        route.decide(event).then((ack) => {
           if (ack.error !== undefined) throw new Error(`the business server failed: ${ack.error}`);
           if (ack.errorCode === undefined) throw new Error('the business server acknowledged a REQUEST without a decision');
           return ack.errorCode;
         }),
       );
     } else {
-      gateway?.dispatch.notify({ ...event, decide: false }, false);
+      route?.notify({ ...event, decide: false }, false);
     }
     if (webhooks?.veto) decisions.push(webhooks.decide(event, decisionTimeoutMs));
     else webhooks?.notify(event);
 
     const outcome = await firstRefusal(decisions, decisionTimeoutMs);
-    gateway?.dispatch.decided(event.id);
+    route?.decided(event.id);
     if (typeof outcome === 'number') return outcome;
     const code = this.options.failOpen ? 0 : ErrorCode.BUSINESS_UNAVAILABLE;
     this.options.logger.warn(

@@ -3,6 +3,10 @@ import type { StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
 import { BusinessGateway } from './business-gateway.js';
 import { BusinessHook } from './business-hook.js';
+import { LocalBusinessRoute, type BusinessRoute } from './business-route.js';
+import { ClusterBusinessRoute } from './cluster-business-route.js';
+import { ClusterWebhooks } from './cluster-webhooks.js';
+import { RedisStateBackend } from '../state/redis/redis-backend.js';
 import { WebhookSender, type WebhookOptions } from './webhook-sender.js';
 
 export interface BusinessSideOptions {
@@ -24,6 +28,8 @@ export interface BusinessSideOptions {
 export interface BusinessSide {
   /** The `/business` endpoint, or null when no business secret is configured. */
   gateway: BusinessGateway | null;
+  /** Business links that hear this server's events (in a cluster: on every live node). */
+  readonly linkCount: number;
   close(): Promise<void>;
 }
 
@@ -60,19 +66,34 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
         maxPayload: options.maxPayload,
       })
     : null;
-  const webhooks = options.webhook ? new WebhookSender(options.webhook, logger.child({ component: 'webhook' })) : null;
+  let route: BusinessRoute | null = null;
+  if (gateway) {
+    route =
+      options.backend instanceof RedisStateBackend
+        ? new ClusterBusinessRoute(gateway, options.backend, logger)
+        : new LocalBusinessRoute(gateway);
+  }
+  const sender = options.webhook ? new WebhookSender(options.webhook, logger.child({ component: 'webhook' })) : null;
+  const webhooks =
+    sender && options.backend instanceof RedisStateBackend
+      ? new ClusterWebhooks(sender, options.backend, logger.child({ component: 'webhook' }))
+      : sender;
   const hook = new BusinessHook({
     switchboard: options.switchboard,
     logger,
-    gateway,
+    route,
     webhooks,
     decisionTimeoutMs: options.decisionTimeoutMs,
     failOpen: options.failOpen,
   });
   return {
     gateway,
+    get linkCount() {
+      return route?.linkCount ?? 0;
+    },
     async close() {
       hook.close();
+      await route?.close();
       await gateway?.close();
     },
   };

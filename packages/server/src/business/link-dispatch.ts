@@ -15,6 +15,8 @@ interface PendingEvent {
   last: boolean;
   receiver: EventReceiver | null;
   answer?: (ack: EventAck) => void;
+  /** Called once a link acknowledged the event. */
+  done?: () => void;
 }
 
 /**
@@ -59,9 +61,9 @@ export class LinkDispatch {
     }
   }
 
-  /** Sends a notification. `last` marks the final event of its call. */
-  notify(event: BusinessEvent, last: boolean): void {
-    this.add({ event, last, receiver: null });
+  /** Sends a notification. `last` marks the final event of its call; `done` runs once a link acked it. */
+  notify(event: BusinessEvent, last: boolean, done?: () => void): void {
+    this.add({ event, last, receiver: null, ...(done ? { done } : {}) });
   }
 
   /** Sends a REQUEST that waits for a decision; resolves with the link's answer. */
@@ -83,6 +85,7 @@ export class LinkDispatch {
     if (!pending) return;
     this.unacked.delete(eventId);
     pending.answer?.(ack);
+    pending.done?.();
   }
 
   private add(pending: PendingEvent): void {

@@ -23,7 +23,12 @@ interface Queued {
   event: BusinessEvent;
   /** For a veto REQUEST: receives the decision, or the reason there is none. */
   decision?: { timeoutMs: number; resolve(code: number): void; reject(error: Error): void };
+  /** Runs once the event was delivered, or given up on. */
+  done?: () => void;
 }
+
+/** What the business hook needs of webhooks, on one node or in a cluster. */
+export type Webhooks = Pick<WebhookSender, 'veto' | 'notify' | 'decide' | 'close'>;
 
 /**
  * POSTs call events to a webhook, signed. Events of one call go one at a time, in order; a
@@ -49,8 +54,9 @@ export class WebhookSender {
     return this.options.veto === true;
   }
 
-  notify(event: BusinessEvent): void {
-    this.enqueue({ event: { ...event, decide: false } });
+  /** Queues a notification; `done` runs once it was delivered or given up on. */
+  notify(event: BusinessEvent, done?: () => void): void {
+    if (!this.enqueue({ event: { ...event, decide: false }, ...(done ? { done } : {}) })) done?.();
   }
 
   /** Asks the webhook about a REQUEST: resolves to its code, rejects when it gives none in time. */
@@ -93,6 +99,7 @@ export class WebhookSender {
       else await this.deliver(item.event);
       queue.shift();
       this.queued--;
+      if (!this.stop.signal.aborted) item.done?.();
     }
     this.queues.delete(callId);
   }
