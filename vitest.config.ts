@@ -14,6 +14,11 @@ const clusterSuite = [
   'test/integration/call-model.property.test.ts',
   'test/integration/presence.test.ts',
   'test/integration/signaling.test.ts',
+  'test/integration/business-veto.test.ts',
+  'test/integration/business-failover.test.ts',
+  'test/integration/business-control.test.ts',
+  'test/integration/business-notifications.test.ts',
+  'test/integration/webhooks-delivery.test.ts',
 ];
 
 export default defineConfig({

@@ -230,7 +230,7 @@ describe('the demo page in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('a customer reads "did not answer in time" and "not online" in plain words', async () => {
-    const baseUrl = await start({ ringTimeoutMs: 1500, graceMs: 300 });
+    const baseUrl = await start({ ringTimeoutMs: 4000, graceMs: 300 });
     const { agent, customer } = await agentAndCustomer(baseUrl);
     await ask(customer, 'call-button');
     await agent.getByTestId('incoming').waitFor();

@@ -67,7 +67,9 @@ function checkInvariants(world: World, final: boolean): void {
       // Callee: REQUEST, then START then FINISH, or FINISH.
       expect(shape, `${name}'s events in ${callId}`).toMatch(/^(a?(x|SF?|F)?|RS?F?)$/);
       if (final && !world.lost.get(name)?.has(callId)) {
-        expect(shape, `${name}'s call ${callId} ended`).toMatch(/^(a?x|a?SF|a?F|RSF|RF)$/);
+        // A callee that refused hears nothing more: its peer's refusal (x) shows the call ended.
+        const peerRefused = [...perUser.entries()].some(([other, events]) => other !== name && events.map(token).join('').endsWith('x'));
+        expect(shape, `${name}'s call ${callId} ended`).toMatch(peerRefused ? /^(a?x|a?SF|a?F|RSF|RF|R)$/ : /^(a?x|a?SF|a?F|RSF|RF)$/);
       }
     }
   }

@@ -3,6 +3,8 @@ import { inject } from 'vitest';
 import { startServer, type RunningServer, type ServerOptions } from '@callgate/server';
 
 export const TEST_SECRET = 'test-secret-do-not-use';
+/** What business servers authenticate with on the test servers (the business link is on in every test server). */
+export const TEST_BUSINESS_SECRET = 'test-business-secret-do-not-use';
 
 /**
  * Where the integration suite runs, set per vitest project: one node in memory (default), one
@@ -29,7 +31,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
   const nodes: RunningServer[] = [];
   for (let i = 0; i < count; i++) {
     nodes.push(
-      await startServer({ port: 0, host: '127.0.0.1', secret: TEST_SECRET, logLevel: quiet(), ...cluster, ...options }),
+      await startServer({ port: 0, host: '127.0.0.1', secret: TEST_SECRET, businessSecret: TEST_BUSINESS_SECRET, logLevel: quiet(), ...cluster, ...options }),
     );
   }
   const first = nodes[0]!;

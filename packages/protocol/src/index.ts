@@ -8,3 +8,4 @@ export * from './close-codes.js';
 export * from './signal.js';
 export * from './presence.js';
 export * from './claims.js';
+export * from './business.js';

@@ -115,6 +115,25 @@ program
     new Option('--turn-ttl <seconds>', 'lifetime of TURN credentials').env('CALLGATE_TURN_TTL').argParser(positiveInteger).default(3600),
   )
   .addOption(new Option('--demo', 'serve the demo page at / (always on with --dev)').env('CALLGATE_DEMO'))
+  .addOption(
+    new Option('--business-secret <secret>', 'secret business servers authenticate with on /business (enables the business link)').env(
+      'CALLGATE_BUSINESS_SECRET',
+    ),
+  )
+  .addOption(
+    new Option('--business-timeout <seconds>', 'how long a REQUEST waits for the business decision')
+      .env('CALLGATE_BUSINESS_TIMEOUT')
+      .argParser(nonNegativeNumber)
+      .default(3),
+  )
+  .addOption(
+    new Option('--business-fail-open', 'let calls ring when the business server fails or times out (default: refuse with 200010)').env(
+      'CALLGATE_BUSINESS_FAIL_OPEN',
+    ),
+  )
+  .addOption(new Option('--webhook-url <url>', 'POST every call event, signed, to this URL').env('CALLGATE_WEBHOOK_URL'))
+  .addOption(new Option('--webhook-secret <secret>', 'key of the webhook signatures (HMAC-SHA256)').env('CALLGATE_WEBHOOK_SECRET'))
+  .addOption(new Option('--webhook-veto', 'REQUEST waits for the webhook answer {"errorCode": N}; N != 0 refuses').env('CALLGATE_WEBHOOK_VETO'))
   .action(async (options: {
     port: number;
     host: string;
@@ -139,6 +158,12 @@ program
     redisPrefix: string;
     node?: string;
     nodeTimeout: number;
+    businessSecret?: string;
+    businessTimeout: number;
+    businessFailOpen?: boolean;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    webhookVeto?: boolean;
   }) => {
     const logger = createLogger(options.logLevel);
     let secret = options.secret;
@@ -162,6 +187,17 @@ program
     } catch (error) {
       program.error(`error: ${(error as Error).message}`);
     }
+    let businessSecret = options.businessSecret || undefined;
+    if (!businessSecret && options.dev) {
+      businessSecret = randomBytes(24).toString('base64url');
+      logger.warn(`dev mode: generated business secret ${businessSecret} (for a business server: CALLGATE_BUSINESS_SECRET=${businessSecret})`);
+    }
+    if (businessSecret && businessSecret === secret) program.error('error: --business-secret must differ from the token secret');
+    if (options.webhookUrl && !options.webhookSecret) program.error('error: --webhook-url needs --webhook-secret (or CALLGATE_WEBHOOK_SECRET)');
+    if (!options.webhookUrl && (options.webhookSecret || options.webhookVeto)) {
+      program.error('error: --webhook-secret and --webhook-veto need --webhook-url (or CALLGATE_WEBHOOK_URL)');
+    }
+    if (options.webhookUrl && !/^https?:\/\/./.test(options.webhookUrl)) program.error('error: --webhook-url must be an http:// or https:// URL');
     const server = await startServer({
       iceServers,
       ...(options.dev || options.demo ? { demoDir: defaultDemoDir } : {}),
@@ -184,6 +220,12 @@ program
         controlsPerSecond: options.controlRate,
         controlBurst: options.controlRate * 2,
       },
+      ...(businessSecret ? { businessSecret } : {}),
+      businessTimeoutMs: options.businessTimeout * 1000,
+      businessFailOpen: options.businessFailOpen === true,
+      ...(options.webhookUrl && options.webhookSecret
+        ? { webhook: { url: options.webhookUrl, secret: options.webhookSecret, veto: options.webhookVeto === true } }
+        : {}),
       db: options.db,
       ...(adminKey ? { adminKey } : {}),
     }).catch((error: unknown) => {
@@ -196,6 +238,8 @@ program
       logger.warn(`dev mode: generated admin key ${adminKey} (curl -H 'Authorization: Bearer ${adminKey}' ${server.httpUrl}/api/calls)`);
     }
     if (options.dev || options.demo) logger.info(`demo page: ${server.httpUrl}/`);
+    if (businessSecret) logger.info(`business servers connect to ${server.url}/business`);
+    if (options.webhookUrl) logger.info({ webhook: options.webhookUrl, veto: options.webhookVeto === true }, 'call events go to the webhook');
 
     let stopping = false;
     const stop = (signal: string): void => {

@@ -11,3 +11,4 @@ export * from './calls/index.js';
 export { iceServersFor, turnCredential, checkIceServerConfig, type IceServerConfig, type TurnConfig } from './media/ice-servers.js';
 export { PresenceBoard, type PresenceWatcher } from './presence/presence-board.js';
 export { SignalRelay } from './gateway/signal-relay.js';
+export type { WebhookOptions } from './business/webhook-sender.js';

@@ -17,6 +17,9 @@ import { registerMetricsRoute } from './http/metrics-route.js';
 import { drainCalls } from './drain.js';
 import type { IceServer } from '@callgate/protocol';
 import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
+import { BUSINESS_PATH } from '@callgate/protocol';
+import { createBusinessSide } from './business/business-side.js';
+import type { WebhookOptions } from './business/webhook-sender.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -58,6 +61,14 @@ export interface ServerOptions {
   iceServers?: (userId: string) => IceServer[];
   /** Serves the demo page (apps/demo/dist) from this folder at `/`. */
   demoDir?: string;
+  /** Business servers authenticate with it on `/business`; without it the business link is off. Not the token secret. */
+  businessSecret?: string;
+  /** Longest wait for a business decision on a REQUEST. Default 3 000. */
+  businessTimeoutMs?: number;
+  /** On a business timeout or failure, let the call ring instead of refusing it with BUSINESS_UNAVAILABLE. */
+  businessFailOpen?: boolean;
+  /** POST every call event, signed, to a URL; with `veto`, REQUEST waits for its answer. */
+  webhook?: WebhookOptions;
   /** Where call records go: a SQLite file path, ":memory:" (the default) or a postgres:// URL. */
   db?: string;
   /** Bearer key that reads every call record through the history API; none by default. */
@@ -80,6 +91,8 @@ export interface RunningServer {
    * with `errorCode`. Resolves to 0, or to NOTINCALL when the user is in no call.
    */
   finishCall(userId: string, errorCode: number, userStr?: string): Promise<number>;
+  /** Business links that hear this server's call events (in cluster mode: those of every live node). */
+  businessLinks(): number;
   /**
    * Shuts down gracefully: stops accepting connections, refuses new REQUESTs with SHUTTING_DOWN,
    * lets live calls go on for up to `drainTimeoutMs`, ends the rest with FINISH SHUTTING_DOWN,
@@ -143,6 +156,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     input: (input) => void switchboard.handleQuietly(input),
   });
 
+  const business = createBusinessSide({
+    secret: options.businessSecret,
+    tokenSecret: options.secret,
+    webhook: options.webhook,
+    decisionTimeoutMs: options.businessTimeoutMs ?? 3_000,
+    failOpen: options.businessFailOpen === true,
+    switchboard,
+    backend,
+    logger,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 20_000,
+    authTimeoutMs: options.authTimeoutMs ?? 10_000,
+    maxPayload: options.maxPayload ?? 65_536,
+  });
+
   const app = createHttpApp({
     logger,
     backend,
@@ -161,6 +188,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === CLIENT_PATH) gateway.handleUpgrade(request, socket, head);
+    else if (path === BUSINESS_PATH && business.gateway) business.gateway.handleUpgrade(request, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   const host = options.host ?? '127.0.0.1';
@@ -177,6 +205,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `ws://${publicHost}:${port}`,
     httpUrl: `http://${publicHost}:${port}`,
     port,
+    businessLinks: () => business.linkCount,
     async finishCall(userId, errorCode, userStr = '') {
       const decision = await switchboard.handle({ kind: 'force-finish', userId, errorCode, userStr, by: 'business' });
       return decision.result.ok ? 0 : decision.result.code;
@@ -187,6 +216,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         switchboard.setDraining(true);
         app.server.close();
         await drainCalls({ switchboard, backend, logger, timeoutMs: closeOptions.drainTimeoutMs ?? 0 });
+        await business.close();
         await gateway.close();
         await app.close();
         await backend.close();

@@ -1,32 +1,9 @@
-import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { ErrorCode, ROLE_PATTERN, USER_ID_PATTERN, type CallgateClaims } from '@callgate/protocol';
+import { accessTokenKey } from '@callgate/protocol/signing';
 
-export interface AccessTokenOptions {
-  /** The server's token key (`--secret`). */
-  secret: string;
-  userId: string;
-  /** Lifetime in seconds; default one hour. */
-  ttlSeconds?: number;
-  /** Extra claims to sign into the token, e.g. `{ role: 'customer', canCall: ['role:agent'] }`. */
-  claims?: CallgateClaims & Record<string, unknown>;
-}
-
-const keyOf = (secret: string): Uint8Array => new TextEncoder().encode(secret);
-
-/** Mints a user access token: a JWT signed with HS256 whose `sub` is the user id. */
-export async function createAccessToken(options: AccessTokenOptions): Promise<string> {
-  if (!USER_ID_PATTERN.test(options.userId)) {
-    throw new TypeError(`invalid user id ${JSON.stringify(options.userId)}: 1-64 characters of A-Z a-z 0-9 _ . @ -`);
-  }
-  if (!options.secret) throw new TypeError('a secret is required to sign tokens');
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...options.claims })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(options.userId)
-    .setIssuedAt(now)
-    .setExpirationTime(now + (options.ttlSeconds ?? 3600))
-    .sign(keyOf(options.secret));
-}
+// Minting lives beside the webhook signatures, so that @callgate/business can mint without the server.
+export { createAccessToken, type AccessTokenOptions } from '@callgate/protocol/signing';
 
 export type TokenCheck =
   | { ok: true; userId: string; expiresAt: number; grants: CallgateClaims; claims: JWTPayload }
@@ -37,7 +14,7 @@ export class TokenVerifier {
   private readonly key: Uint8Array;
 
   constructor(secret: string) {
-    this.key = keyOf(secret);
+    this.key = accessTokenKey(secret);
   }
 
   async verify(token: string): Promise<TokenCheck> {

@@ -271,7 +271,7 @@ function forceFinish(draft: DecisionDraft, input: ForceFinishInput): void {
     draft.fail(ErrorCode.NOTINCALL);
     return;
   }
-  const payload = { ...emptyPayload, userStr: input.userStr };
+  const payload = { flags: input.flags ?? 0, param: input.param ?? 0, userStr: input.userStr };
   draft.finishBoth(call, input.errorCode, payload);
   draft.end(call, { outcome: 'force-ended', errorCode: input.errorCode, endedBy: input.by, detail: payload });
 }

@@ -178,6 +178,9 @@ export interface ForceFinishInput {
   userId: string;
   errorCode: number;
   userStr: string;
+  /** Carried to both parties with the FINISH; 0 when omitted. */
+  flags?: number;
+  param?: number;
   /** Who asked: "business", or "server" for a shutdown. */
   by: string;
 }

@@ -15,6 +15,14 @@ export class RedisKeys {
   nodeChannel = (node: string): string => `${this.prefix}node:${node}`;
   /** The online users whose token has a role. */
   role = (role: string): string => `${this.prefix}role:${role}`;
+  /** Cluster-wide channel for messages every node hears. */
+  get broadcastChannel(): string {
+    return `${this.prefix}broadcast`;
+  }
+  /** Hash: node → how many business links it holds. */
+  get businessLinks(): string {
+    return `${this.prefix}business-links`;
+  }
   /** Cluster-wide channel: these users' presence changed. */
   get presenceChannel(): string {
     return `${this.prefix}presence`;

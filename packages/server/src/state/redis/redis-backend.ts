@@ -41,6 +41,12 @@ type NodeMessage =
   | { type: 'kick'; kick: Kick }
   | { type: 'signal'; userId: string; message: SignalDeliveryMessage };
 
+/** A message between nodes for other parts of the server (e.g. the business link). */
+export interface ClusterMessage {
+  type: string;
+  [field: string]: unknown;
+}
+
 const noListeners: StateListeners = { events() {}, input() {}, kick() {} };
 const MAX_ATTEMPTS = 200;
 /** How long a claimed timer is leased before another node may take it over. */
@@ -56,7 +62,8 @@ class Conflict extends Error {}
  */
 export class RedisStateBackend implements StateBackend {
   readonly node: string;
-  private readonly keys: RedisKeys;
+  readonly keys: RedisKeys;
+  private readonly handlers = new Map<string, (message: ClusterMessage) => void>();
   private readonly redis: Redis;
   private readonly subscriber: Redis;
   private readonly pool: ConnectionPool;
@@ -104,7 +111,7 @@ export class RedisStateBackend implements StateBackend {
       lost = false;
       void this.beat().then(() => this.listeners.restored?.());
     });
-    await this.subscriber.subscribe(this.keys.nodeChannel(this.node), this.keys.presenceChannel);
+    await this.subscriber.subscribe(this.keys.nodeChannel(this.node), this.keys.presenceChannel, this.keys.broadcastChannel);
     await this.beat();
     this.every(this.options.heartbeatMs, () => this.beat());
     this.every(this.options.heartbeatMs, () => this.sweepDeadNodes());
@@ -166,6 +173,39 @@ export class RedisStateBackend implements StateBackend {
   async sendSignal(userId: string, node: string, message: SignalDeliveryMessage): Promise<void> {
     if (node === this.node) this.listeners.signal?.(userId, message);
     else await this.redis.publish(this.keys.nodeChannel(node), JSON.stringify({ type: 'signal', userId, message } satisfies NodeMessage));
+  }
+
+  // ---- for other parts of the server that need the cluster ----
+
+  /** The connection for commands; do not block it. */
+  get client(): Redis {
+    return this.redis;
+  }
+
+  /** A new connection of its own, for blocking reads; the caller quits it. */
+  dedicatedConnection(): Redis {
+    const connection = new Redis(this.options.url, { maxRetriesPerRequest: null, lazyConnect: false });
+    connection.on('error', () => {});
+    return connection;
+  }
+
+  /** Handles cluster messages of `type`, sent to this node or broadcast. */
+  onClusterMessage(type: string, handler: (message: ClusterMessage) => void): void {
+    this.handlers.set(type, handler);
+  }
+
+  async sendToNode(node: string, message: ClusterMessage): Promise<void> {
+    if (node === this.node) this.handlers.get(message.type)?.(message);
+    else await this.redis.publish(this.keys.nodeChannel(node), JSON.stringify(message));
+  }
+
+  async broadcast(message: ClusterMessage): Promise<void> {
+    await this.redis.publish(this.keys.broadcastChannel, JSON.stringify(message));
+  }
+
+  /** The nodes whose heartbeat is recent. */
+  async liveNodes(): Promise<Set<string>> {
+    return new Set(await this.redis.zrangebyscore(this.keys.nodes, Date.now() - this.options.nodeTimeoutMs, '+inf'));
   }
 
   async ready(): Promise<boolean> {
@@ -341,10 +381,14 @@ export class RedisStateBackend implements StateBackend {
   // ---- the cluster: node channel, timers, heartbeats ----
 
   private nodeMessage(text: string): void {
-    const message = parse<NodeMessage>(text);
-    if (message?.type === 'events') this.listeners.events(message.userId);
-    else if (message?.type === 'kick') this.listeners.kick(message.kick);
-    else if (message?.type === 'signal') this.listeners.signal?.(message.userId, message.message);
+    const message = parse<NodeMessage | ClusterMessage>(text);
+    if (!message) return;
+    if (message.type === 'events') this.listeners.events((message as NodeMessage & { type: 'events' }).userId);
+    else if (message.type === 'kick') this.listeners.kick((message as NodeMessage & { type: 'kick' }).kick);
+    else if (message.type === 'signal') {
+      const signal = message as NodeMessage & { type: 'signal' };
+      this.listeners.signal?.(signal.userId, signal.message);
+    } else this.handlers.get(message.type)?.(message as ClusterMessage);
   }
 
   private async pollTimers(): Promise<void> {
