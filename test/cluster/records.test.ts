@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { ErrorCode } from '@callgate/client';
 import { startServer, type RunningServer } from '@callgate/server';
 import { incomingCalls, stepsOf, until } from '../support/calls.js';
 import { freshDatabase } from '../support/databases.js';
@@ -15,7 +14,7 @@ afterEach(async () => {
 });
 
 describe('call records of a cluster in one PostgreSQL database', () => {
-  it('a node that starts keeps the records of calls other nodes run; a node that drains ends only its users’ calls', async () => {
+  it('a node that starts keeps the records of calls other nodes run; a node that drains hands its users over, calls kept', async () => {
     const database = await freshDatabase('postgres');
     cleanups.push(() => database.drop());
     const redisPrefix = `cgtest-${randomUUID().slice(0, 8)}:`;
@@ -48,20 +47,23 @@ describe('call records of a cluster in one PostgreSQL database', () => {
     };
 
     const [a, b] = [await node(), await node()];
-    const acrossNodes = await talk(await connect(a, 'r-customer'), await connect(b, 'r-agent'));
+    const agent = await connect(b, 'r-agent');
+    const acrossNodes = await talk(await connect(a, 'r-customer'), agent);
     const onA = await talk(await connect(a, 'r-caller'), await connect(a, 'r-callee'));
 
     const c = await node();
     expect(await callRecord(c, acrossNodes.outgoing.callId!, ADMIN)).toMatchObject({ phase: 'talking', outcome: null });
     await c.close();
 
+    agent.states.clear();
+    agent.proxy.retarget(a.port); // the load balancer sends the agent to the node that stays
     await b.close({ drainTimeoutMs: 0 });
-    expect(await until(acrossNodes.steps, 'ended')).toBe(`ended:${ErrorCode.SHUTTING_DOWN}`);
-    expect(await callRecord(a, acrossNodes.outgoing.callId!, ADMIN)).toMatchObject({
-      outcome: 'force-ended',
-      errorCode: ErrorCode.SHUTTING_DOWN,
-      endedBy: 'server',
-    });
+    while ((await agent.states.next('the agent back on node a')) !== 'connected');
+    expect(agent.client.welcome?.resumed).toBe(true);
+    expect(await callRecord(a, acrossNodes.outgoing.callId!, ADMIN)).toMatchObject({ phase: 'talking', outcome: null });
+    await acrossNodes.incoming.hangup();
+    expect(await until(acrossNodes.steps, 'ended')).toBe('ended:0');
+    expect(await callRecord(a, acrossNodes.outgoing.callId!, ADMIN)).toMatchObject({ outcome: 'completed', endedBy: 'r-agent' });
     expect(await callRecord(a, onA.outgoing.callId!, ADMIN)).toMatchObject({ phase: 'talking', outcome: null });
     await onA.incoming.hangup();
     expect(await until(onA.steps, 'ended')).toBe('ended:0');

@@ -96,7 +96,9 @@ export interface RunningServer {
   /**
    * Shuts down gracefully: stops accepting connections, refuses new REQUESTs with SHUTTING_DOWN,
    * lets live calls go on for up to `drainTimeoutMs`, ends the rest with FINISH SHUTTING_DOWN,
-   * writes every call record, then closes. Calling it again returns the same promise.
+   * writes every call record, then closes. In cluster mode no call is ended: the sockets close
+   * with 1001 and their clients resume on other nodes, calls kept (a rolling restart). Calling
+   * it again returns the same promise.
    */
   close(options?: CloseOptions): Promise<void>;
 }
@@ -215,7 +217,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         draining = true;
         switchboard.setDraining(true);
         app.server.close();
-        await drainCalls({ switchboard, backend, logger, timeoutMs: closeOptions.drainTimeoutMs ?? 0 });
+        if (backend.shared) {
+          // Rolling restart: the sockets close with 1001 below; their clients reconnect to other
+          // nodes and resume within the grace period, calls kept.
+          logger.info('draining: handing this node\'s users over to the other nodes');
+        } else {
+          await drainCalls({ switchboard, backend, logger, timeoutMs: closeOptions.drainTimeoutMs ?? 0 });
+        }
         await business.close();
         await gateway.close();
         await app.close();

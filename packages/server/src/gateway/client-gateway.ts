@@ -161,7 +161,7 @@ export class ClientGateway implements ConnectionHost {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     const closed = [...this.all].map((connection) => connection.closed);
-    for (const connection of this.all) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
+    for (const connection of this.all) connection.close(CloseCode.GOING_AWAY, 'server going away; reconnect');
     const stopped = new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     // A client that never answers the close frame would otherwise hold the shutdown for ws's 30 s close timeout.

@@ -66,7 +66,7 @@ export class CallRecordStore {
       throw new Error(`cannot open the records database (${description}): ${(error as Error).message}`, { cause: error });
     }
     try {
-      await store.migrate();
+      await store.migrateWithRetry();
     } catch (error) {
       await store.close().catch(() => {});
       throw new Error(`cannot prepare the records database (${description}): ${(error as Error).message}`, { cause: error });
@@ -88,6 +88,22 @@ export class CallRecordStore {
     const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 3000, types: pgTypes });
     pool.on('error', onPoolError);
     return new CallRecordStore(new Kysely({ dialect: new PostgresDialect({ pool }) }), 'postgres', describeDb(url));
+  }
+
+  /**
+   * Nodes that start together on one database may race to migrate it; the loser fails on what the
+   * winner just created, and a second look finds the migration done.
+   */
+  private async migrateWithRetry(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.migrate();
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 
   private async migrate(): Promise<void> {
