@@ -29,16 +29,16 @@ describe('token expiry in a session', () => {
   it('closes the socket with 4004 when the token expires, and an SDK with a fixed token stops', async () => {
     server = await startTestServer();
     const raw = await RawSocket.open(server);
-    raw.send({ type: 'auth', token: await token('brief', 1) });
+    raw.send({ type: 'auth', token: await token('brief', 2) });
     const welcome = await raw.next('welcome');
     expect(welcome.tokenExpiresAt).toBeGreaterThan(Date.now());
     expect(await raw.next('TOKEN_EXPIRED')).toMatchObject({ type: 'error', code: ErrorCode.TOKEN_EXPIRED });
     expect((await raw.closed).code).toBe(4004);
 
-    const sdk = await client('brief2', await token('brief2', 1));
+    const sdk = await client('brief2', await token('brief2', 2));
     const errors = new EventQueue<number>();
     sdk.on('error', (error) => errors.push(error.code));
-    expect(await errors.next('TOKEN_EXPIRED', 4000)).toBe(ErrorCode.TOKEN_EXPIRED);
+    expect(await errors.next('TOKEN_EXPIRED', 5000)).toBe(ErrorCode.TOKEN_EXPIRED);
     await sleep(100);
     expect(sdk.connectionState).toBe('disconnected');
   });

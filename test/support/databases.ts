@@ -44,7 +44,17 @@ export async function freshDatabase(kind: DatabaseKind): Promise<TestDatabase> {
     };
   }
   const name = `callgate_${randomBytes(6).toString('hex')}`;
-  await asSuperuser(`CREATE DATABASE ${name}`);
+  // Test files create databases at once; PostgreSQL refuses a CREATE DATABASE while another copies
+  // the same template ("being accessed by other users"), so try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await asSuperuser(`CREATE DATABASE ${name}`);
+      break;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
   const url = new URL(inject('postgresUrl'));
   url.pathname = `/${name}`;
   return {

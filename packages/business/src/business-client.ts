@@ -9,7 +9,7 @@ import {
   type UserState,
   type VideoCallEventType,
 } from '@callgate/protocol';
-import type { ReconnectPolicy } from './backoff.js';
+import type { ReconnectPolicy } from '@callgate/protocol';
 import { BusinessConnection, type LinkMessage, type LinkState } from './business-connection.js';
 import { BusinessError, notConnected } from './errors.js';
 import { EventLedger, type Answer } from './event-ledger.js';

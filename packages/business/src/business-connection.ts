@@ -10,7 +10,7 @@ import {
   type BusinessWelcomeMessage,
   type ErrorMessage,
 } from '@callgate/protocol';
-import { defaultReconnectPolicy, reconnectDelay, type ReconnectPolicy } from './backoff.js';
+import { defaultReconnectPolicy, reconnectDelay, type ReconnectPolicy } from '@callgate/protocol';
 import { BusinessError } from './errors.js';
 
 export type LinkState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';

@@ -7,7 +7,7 @@ export {
 } from './business-client.js';
 export type { LinkState } from './business-connection.js';
 export { BusinessError } from './errors.js';
-export { defaultReconnectPolicy, type ReconnectPolicy } from './backoff.js';
+export { defaultReconnectPolicy, type ReconnectPolicy } from '@callgate/protocol';
 export {
   createAccessToken,
   verifyWebhook,

@@ -9,7 +9,7 @@ import {
   type VideoCallEventType,
   type WelcomeMessage,
 } from '@callgate/protocol';
-import type { ReconnectPolicy } from './backoff.js';
+import type { ReconnectPolicy } from '@callgate/protocol';
 import { Call, type CallOptions } from './call.js';
 import { SignalConnection, type ConnectionState, type TokenSource } from './connection.js';
 import { CallgateError, notConnected } from './errors.js';

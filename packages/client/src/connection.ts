@@ -10,7 +10,7 @@ import {
   type SignalDeliveryMessage,
   type WelcomeMessage,
 } from '@callgate/protocol';
-import { defaultReconnectPolicy, reconnectDelay, type ReconnectPolicy } from './backoff.js';
+import { defaultReconnectPolicy, reconnectDelay, type ReconnectPolicy } from '@callgate/protocol';
 import { CallgateError } from './errors.js';
 import { SOCKET_OPEN, clientEndpoint, type SocketFactory, type SocketLike } from './socket.js';
 

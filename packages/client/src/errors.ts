@@ -1,18 +1,5 @@
-import { ErrorCode, errorCodeName, errorMessage } from '@callgate/protocol';
+import { CallgateError, ErrorCode } from '@callgate/protocol';
 
-/** Every error the SDK reports: a Callgate or seed error code, its stable name and a message. */
-export class CallgateError extends Error {
-  override readonly name = 'CallgateError';
-  /** The code's stable name (e.g. "NOTINCALL"), or "APPLICATION" for an application's own code. */
-  readonly codeName: string;
-
-  constructor(
-    readonly code: number,
-    message: string = errorMessage(code),
-  ) {
-    super(message);
-    this.codeName = errorCodeName(code) ?? 'APPLICATION';
-  }
-}
+export { CallgateError };
 
 export const notConnected = (): CallgateError => new CallgateError(ErrorCode.NOT_CONNECTED);

@@ -6,7 +6,7 @@ export { browserMediaPlatform, type MediaPlatform, type MediaOptions } from './m
 export type { PresenceFilter } from './presence-watch.js';
 export type { ConnectionState, TokenSource } from './connection.js';
 export type { SocketFactory, SocketLike } from './socket.js';
-export { defaultReconnectPolicy, type ReconnectPolicy } from './backoff.js';
+export { defaultReconnectPolicy, type ReconnectPolicy } from '@callgate/protocol';
 export {
   VideoCallEvent,
   ErrorCode,

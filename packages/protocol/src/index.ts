@@ -9,3 +9,5 @@ export * from './signal.js';
 export * from './presence.js';
 export * from './claims.js';
 export * from './business.js';
+export * from './reconnect.js';
+export * from './errors.js';

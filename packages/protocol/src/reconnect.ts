@@ -3,7 +3,7 @@ export interface ReconnectPolicy {
   initialDelayMs: number;
   /** Longest delay, in ms. */
   maxDelayMs: number;
-  /** Share of each delay that is random, 0–1, so that several business servers do not reconnect in step. */
+  /** Share of each delay that is random, 0–1, so that many clients (or business servers) do not reconnect in step. */
   jitter: number;
 }
 
