@@ -78,21 +78,25 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
     sender && options.backend instanceof RedisStateBackend
       ? new ClusterWebhooks(sender, options.backend, logger.child({ component: 'webhook' }))
       : sender;
-  const hook = new BusinessHook({
-    switchboard: options.switchboard,
-    logger,
-    route,
-    webhooks,
-    decisionTimeoutMs: options.decisionTimeoutMs,
-    failOpen: options.failOpen,
-  });
+  // Without a business link or a webhook nobody hears call events: no hook, no work per call.
+  const hook =
+    route || webhooks
+      ? new BusinessHook({
+          switchboard: options.switchboard,
+          logger,
+          route,
+          webhooks,
+          decisionTimeoutMs: options.decisionTimeoutMs,
+          failOpen: options.failOpen,
+        })
+      : null;
   return {
     gateway,
     get linkCount() {
       return route?.linkCount ?? 0;
     },
     async close() {
-      hook.close();
+      hook?.close();
       await route?.close();
       await gateway?.close();
     },

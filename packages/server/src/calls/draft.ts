@@ -8,6 +8,7 @@ import type {
   Decision,
   DecisionContext,
   Snapshot,
+  TimerChange,
   TimerInput,
   UserRecord,
 } from './types.js';
@@ -98,11 +99,19 @@ export class DecisionDraft {
   }
 
   setTimer(key: string, at: number, input: TimerInput): void {
-    this.decision.timers.push({ set: key, at, input });
+    this.changeTimer(key, { set: key, at, input });
   }
 
   clearTimer(key: string): void {
-    this.decision.timers.push({ clear: key });
+    this.changeTimer(key, { clear: key });
+  }
+
+  /** A decision keeps only the last change of each timer: that change alone says how it ends up. */
+  private changeTimer(key: string, change: TimerChange): void {
+    const timers = this.decision.timers;
+    const earlier = timers.findIndex((t) => ('set' in t ? t.set : t.clear) === key);
+    if (earlier >= 0) timers.splice(earlier, 1);
+    timers.push(change);
   }
 
   /** Moves a call to a new phase and stores it. */

@@ -10,6 +10,7 @@ import type { PresenceBoard } from '../presence/presence-board.js';
 import type { Switchboard } from '../switchboard.js';
 import { ClientConnection, type ConnectionHost, type GatewayConfig } from './client-connection.js';
 import { SignalRelay } from './signal-relay.js';
+import { HeartbeatWheel } from './heartbeat-wheel.js';
 import { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
 import type { ConnectionObserver } from './connection-observer.js';
@@ -44,7 +45,7 @@ export class ClientGateway implements ConnectionHost {
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, ClientConnection>();
   private readonly all = new Set<ClientConnection>();
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeats: HeartbeatWheel;
   private readonly originPolicy: OriginPolicy;
   private readonly connectionsByIp = new Map<string, number>();
   private readonly controlBudgets = new Map<string, TokenBucket>();
@@ -64,10 +65,13 @@ export class ClientGateway implements ConnectionHost {
     this.wss.on('connection', (socket) => {
       const connection = new ClientConnection(socket, this);
       this.all.add(connection);
-      socket.on('close', () => this.all.delete(connection));
+      this.heartbeats.add(connection);
+      socket.on('close', () => {
+        this.all.delete(connection);
+        this.heartbeats.remove(connection);
+      });
     });
-    this.heartbeat = setInterval(() => this.tick(), this.config.heartbeatIntervalMs);
-    this.heartbeat.unref();
+    this.heartbeats = new HeartbeatWheel(this.config.heartbeatIntervalMs, () => this.forgetFullBudgets());
   }
 
   /** Takes over upgrade requests for CLIENT_PATH: checks the Origin and the per-address limit first. */
@@ -106,8 +110,7 @@ export class ClientGateway implements ConnectionHost {
     return budget.take();
   }
 
-  private tick(): void {
-    this.all.forEach((connection) => connection.heartbeat());
+  private forgetFullBudgets(): void {
     for (const [userId, budget] of this.controlBudgets) {
       if (budget.isFull()) this.controlBudgets.delete(userId);
     }
@@ -159,7 +162,7 @@ export class ClientGateway implements ConnectionHost {
 
   /** Closes every socket (going away), stops accepting, and waits until their sessions are told. */
   async close(): Promise<void> {
-    clearInterval(this.heartbeat);
+    this.heartbeats.stop();
     const closed = [...this.all].map((connection) => connection.closed);
     for (const connection of this.all) connection.close(CloseCode.GOING_AWAY, 'server going away; reconnect');
     const stopped = new Promise<void>((resolve) => this.wss.close(() => resolve()));

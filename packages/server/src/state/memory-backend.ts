@@ -28,7 +28,7 @@ export class MemoryStateBackend implements StateBackend {
   private closed = false;
 
   constructor(options: MemoryBackendOptions = {}) {
-    this.outboxCapacity = options.outboxCapacity ?? 256;
+    this.outboxCapacity = options.outboxCapacity ?? 64;
   }
 
   listen(listeners: StateListeners): void {

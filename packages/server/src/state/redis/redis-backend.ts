@@ -24,7 +24,7 @@ export interface RedisBackendOptions {
   prefix?: string;
   /** This node's name; unique in the cluster. Default: host, pid and a random part. */
   node?: string;
-  /** Events kept per session for resume. Default 256. */
+  /** Events kept per session for resume. Default 64. */
   outboxCapacity?: number;
   /** Connections for concurrent transactions. Default 8. */
   poolSize?: number;
@@ -78,7 +78,7 @@ export class RedisStateBackend implements StateBackend {
   constructor(options: RedisBackendOptions) {
     this.options = {
       url: options.url,
-      outboxCapacity: options.outboxCapacity ?? 256,
+      outboxCapacity: options.outboxCapacity ?? 64,
       poolSize: options.poolSize ?? 8,
       heartbeatMs: options.heartbeatMs ?? 1000,
       nodeTimeoutMs: options.nodeTimeoutMs ?? 5000,
