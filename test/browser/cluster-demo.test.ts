@@ -41,6 +41,7 @@ describe('three `callgate serve --redis` processes serve one demo', { timeout: 9
     await agent.getByTestId('accept').click();
 
     for (const [page, name] of [[customer, 'cluster-customer'], [agent, 'cluster-agent']] as const) {
+      await page.bringToFront();
       await remoteVideoPlays(page);
       await risesAbove(() => framesDecoded(page), await framesDecoded(page));
       await page.screenshot({ path: join(resultsDir, `${name}-in-call.png`) });
