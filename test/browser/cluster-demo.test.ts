@@ -4,10 +4,10 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { framesDecoded, openAgent, openCustomer, preparePages, remoteVideoPlays, resultsDir, risesAbove } from '../support/demo-pages.js';
-import { serve, type ServeProcess } from '../support/node-process.js';
+import { serveCallgate, type CallgateServer } from '../support/callgate-process.js';
 
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
-const nodes: ServeProcess[] = [];
+const nodes: CallgateServer[] = [];
 const pages: Page[] = [];
 
 beforeAll(async () => {
@@ -26,7 +26,7 @@ describe('three `callgate serve --redis` processes serve one demo', { timeout: 9
     const prefix = `cgdemo-${randomUUID().slice(0, 8)}:`;
     for (let i = 1; i <= 3; i++) {
       nodes.push(
-        await serve(['--dev', '--secret', 'demo-cluster-secret', '--redis', inject('redisUrl'), '--redis-prefix', prefix, '--node', `demo-${i}`]),
+        await serveCallgate(['--dev', '--secret', 'demo-cluster-secret', '--redis', inject('redisUrl'), '--redis-prefix', prefix, '--node', `demo-${i}`]),
       );
     }
     const agent = await openAgent(chromium.context, nodes[2]!.httpUrl, 'Anna');

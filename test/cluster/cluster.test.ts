@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import { startServer, type RunningServer } from '@callgate/server';
-import { serve, type ServeProcess } from '../support/node-process.js';
+import { serveCallgate, type CallgateServer } from '../support/callgate-process.js';
 import { TestRedis } from '../support/redis-server.js';
 import { TEST_SECRET, sleep } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
@@ -84,11 +84,11 @@ describe('cluster mode on Redis', () => {
 });
 
 describe('node failure (separate processes)', () => {
-  async function processes(count: number, extra: string[]): Promise<ServeProcess[]> {
+  async function processes(count: number, extra: string[]): Promise<CallgateServer[]> {
     const prefix = `cgtest-${randomUUID().slice(0, 8)}:`;
     const started = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        serve(['--secret', TEST_SECRET, '--redis', inject('redisUrl'), '--redis-prefix', prefix, '--node', `node-${i + 1}`, ...extra]),
+        serveCallgate(['--secret', TEST_SECRET, '--redis', inject('redisUrl'), '--redis-prefix', prefix, '--node', `node-${i + 1}`, ...extra]),
       ),
     );
     for (const node of started) cleanups.push(() => node.stop('SIGKILL'));
@@ -131,7 +131,7 @@ describe('node failure (separate processes)', () => {
     const room = await talking(alice, bob);
     alice.states.clear();
     alice.proxy.retarget(node2!.port);
-    expect(await node1!.stop('SIGTERM')).toBe(0);
+    expect((await node1!.stop('SIGTERM')).code).toBe(0);
     while ((await alice.states.next('alice on node 2', 10_000)) !== 'connected');
     expect(alice.client.welcome?.resumed).toBe(true);
     expect(alice.client.currentCall?.roomId).toBe(room);

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@callgate/client';
 import { stepsOf, until } from '../support/calls.js';
-import { CliServer } from '../support/cli-server.js';
+import { serveCallgate, type CallgateServer } from '../support/callgate-process.js';
 import { apiGet } from '../support/history.js';
+import { TEST_SECRET } from '../support/servers.js';
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -19,8 +20,8 @@ function tempDir(): string {
   return dir;
 }
 
-async function start(args: string[], options: Parameters<typeof CliServer.start>[1] = {}): Promise<CliServer> {
-  const server = await CliServer.start(args, options);
+async function start(args: string[], options: Parameters<typeof serveCallgate>[1] = {}): Promise<CallgateServer> {
+  const server = await serveCallgate(['--secret', TEST_SECRET, ...args], options);
   cleanups.push(() => server.stop());
   return server;
 }
@@ -30,7 +31,7 @@ describe('callgate serve and call records', () => {
     const cwd = tempDir();
     const server = await start(['--dev'], { cwd });
     expect(existsSync(join(cwd, 'data', 'callgate.db'))).toBe(true);
-    const adminKey = /generated admin key (\S+)/.exec(server.log)?.[1];
+    const adminKey = /generated admin key (\S+)/.exec(server.output())?.[1];
     expect(adminKey).toBeDefined();
     const customer = await server.client('dev-customer');
     cleanups.push(async () => customer.close());
@@ -47,18 +48,18 @@ describe('callgate serve and call records', () => {
     expect((await apiGet(server, '/api/calls', 'env-admin')).status).toBe(200);
     server.signal('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
-    expect(server.log).toMatch(/"drainTimeoutMs":7000/);
+    expect(server.output()).toMatch(/"drainTimeoutMs":7000/);
   });
 
   it('refuses to start on a records database it cannot open, and says which', async () => {
     const dir = tempDir();
-    await expect(CliServer.start(['--db', 'postgres://nobody:secret@127.0.0.1:1/none'], { cwd: dir })).rejects.toThrow(
+    await expect(serveCallgate(['--secret', TEST_SECRET, '--db', 'postgres://nobody:secret@127.0.0.1:1/none'], { cwd: dir })).rejects.toThrow(
       /cannot start: cannot prepare the records database \(PostgreSQL postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none\)/,
     );
   });
 
   it('lists the new options in --help', async () => {
-    const server = CliServer.start(['--help']);
+    const server = serveCallgate(['--secret', TEST_SECRET, '--help']);
     await expect(server).rejects.toThrow(/--db <path-or-url>[\s\S]*--admin-key <key>[\s\S]*--drain-timeout <seconds>/);
   });
 });

@@ -1,84 +1,47 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenVerifier } from '@callgate/server';
+import { killChildren, runCallgate, runNode, serveCallgate } from '../support/callgate-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../packages/server/bin/callgate.js', import.meta.url));
-const children: ChildProcessWithoutNullStreams[] = [];
-
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env, CALLGATE_SECRET: env.CALLGATE_SECRET ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Starts `callgate serve` and resolves with its URL once it logs that it listens. */
-function serve(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], {
-    cwd: root,
-    env: { ...process.env, CALLGATE_SECRET: '' },
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":"(ws:\/\/[^"]+)"/.exec(output);
-      if (match?.[1]) resolve({ child, url: match[1], output: () => output });
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-  });
-}
-
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-});
+afterEach(() => killChildren());
 
 describe('the callgate command', () => {
   it('mints a token that the server accepts', async () => {
-    const result = await run([cli, 'token', '--user', 'alice', '--ttl', '60', '--secret', 'cli-secret']);
+    const result = await runCallgate(['token', '--user', 'alice', '--ttl', '60', '--secret', 'cli-secret']);
     expect(result.code).toBe(0);
     const check = await new TokenVerifier('cli-secret').verify(result.stdout.trim());
     expect(check).toMatchObject({ ok: true, userId: 'alice' });
   });
 
   it('takes the secret from CALLGATE_SECRET', async () => {
-    const result = await run([cli, 'token', '--user', 'bob'], { CALLGATE_SECRET: 'env-secret' });
+    const result = await runCallgate(['token', '--user', 'bob'], { env: { CALLGATE_SECRET: 'env-secret' } });
     expect(await new TokenVerifier('env-secret').verify(result.stdout.trim())).toMatchObject({ ok: true, userId: 'bob' });
   });
 
   it('refuses to mint a token without a secret, or for a bad user id', async () => {
-    const noSecret = await run([cli, 'token', '--user', 'alice']);
+    const noSecret = await runCallgate(['token', '--user', 'alice']);
     expect(noSecret.code).not.toBe(0);
     expect(noSecret.stderr).toMatch(/--secret/);
-    const badUser = await run([cli, 'token', '--user', 'a b', '--secret', 's']);
+    const badUser = await runCallgate(['token', '--user', 'a b', '--secret', 's']);
     expect(badUser.code).not.toBe(0);
     expect(badUser.stderr).toMatch(/invalid user id/);
   });
 
   it('will not serve without a secret unless --dev', async () => {
-    const result = await run([cli, 'serve', '--port', '0']);
+    const result = await runCallgate(['serve', '--port', '0']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/a token secret is required/);
   });
 
   it('shows help for each command', async () => {
-    const serveHelp = await run([cli, 'serve', '--help']);
+    const serveHelp = await runCallgate(['serve', '--help']);
     expect(serveHelp.stdout).toMatch(/--ring-timeout <seconds>/);
     expect(serveHelp.stdout).toMatch(/--grace <seconds>/);
-    const tokenHelp = await run([cli, 'token', '--help']);
+    const tokenHelp = await runCallgate(['token', '--help']);
     expect(tokenHelp.stdout).toMatch(/--user <userId>/);
   });
 
   it('serves in --dev mode with a generated secret and a demo login, and stops on SIGTERM', async () => {
-    const server = await serve(['--dev']);
+    const server = await serveCallgate(['--dev']);
     expect(server.output()).toMatch(/generated token secret/);
     const httpUrl = server.url.replace('ws://', 'http://');
     const login = await fetch(`${httpUrl}/api/dev/login`, {
@@ -94,10 +57,10 @@ describe('the callgate command', () => {
   });
 
   it('runs the README example: two Node clients, one call, the same roomId, then FINISH', async () => {
-    const server = await serve(['--secret', 'readme-secret']);
+    const server = await serveCallgate(['--secret', 'readme-secret']);
     const token = async (user: string): Promise<string> =>
-      (await run([cli, 'token', '--user', user, '--secret', 'readme-secret'])).stdout.trim();
-    const example = await run(['examples/two-clients.mjs', await token('alice'), await token('bob'), server.url]);
+      (await runCallgate(['token', '--user', user, '--secret', 'readme-secret'])).stdout.trim();
+    const example = await runNode(['examples/two-clients.mjs', await token('alice'), await token('bob'), server.url]);
     expect(example.code).toBe(0);
     const rooms = [...example.stdout.matchAll(/^(alice|bob): START from \w+ errorCode=0 param=(\d+)/gm)].map((m) => m[2]);
     expect(rooms).toHaveLength(2);

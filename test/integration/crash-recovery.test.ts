@@ -1,32 +1,32 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallClient } from '@callgate/client';
 import { incomingCalls, stepsOf, until } from '../support/calls.js';
-import { CliServer } from '../support/cli-server.js';
+import { serveCallgate, type CallgateServer } from '../support/callgate-process.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { apiGet, callRecord } from '../support/history.js';
-import { sleep } from '../support/servers.js';
+import { sleep, TEST_SECRET } from '../support/servers.js';
 
 const ADMIN = 'crash-admin-key';
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serve(database: TestDatabase): Promise<CliServer> {
-  const server = await CliServer.start(['--db', database.db, '--admin-key', ADMIN]);
+async function serve(database: TestDatabase): Promise<CallgateServer> {
+  const server = await serveCallgate(['--secret', TEST_SECRET, '--db', database.db, '--admin-key', ADMIN]);
   cleanups.push(() => server.stop());
   return server;
 }
 
-async function clients(server: CliServer, ...ids: string[]): Promise<CallClient[]> {
+async function clients(server: CallgateServer, ...ids: string[]): Promise<CallClient[]> {
   const connected = await Promise.all(ids.map((id) => server.client(id)));
   cleanups.push(async () => connected.forEach((c) => c.close()));
   return connected;
 }
 
 /** Waits until the record of `callId` shows `phase`: records are written just behind the call. */
-async function recordReaches(server: CliServer, callId: string, phase: string): Promise<void> {
+async function recordReaches(server: CallgateServer, callId: string, phase: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
     const answer = await apiGet<{ phase?: string }>(server, `/api/calls/${callId}`, ADMIN);
     if (answer.body.phase === phase) return;
@@ -58,7 +58,7 @@ describe.each(DATABASE_KINDS)('kill -9 of the server on %s', (kind) => {
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
     const second = await serve(database);
-    expect(second.log).toMatch(/closed 2 call record\(s\) left open by a previous run as disconnected/);
+    expect(second.output()).toMatch(/closed 2 call record\(s\) left open by a previous run as disconnected/);
     const talked = await callRecord(second, talking.callId!, ADMIN);
     expect(talked).toMatchObject({
       caller: 'k-customer',
@@ -80,7 +80,7 @@ describe.each(DATABASE_KINDS)('kill -9 of the server on %s', (kind) => {
 
     await second.stop();
     const third = await serve(database);
-    expect(third.log).not.toMatch(/left open by a previous run/);
+    expect(third.output()).not.toMatch(/left open by a previous run/);
     expect(await callRecord(third, talking.callId!, ADMIN)).toEqual(talked);
   });
 });

@@ -1,16 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenVerifier, type RunningServer } from '@callgate/server';
-import { runCli, serveCli } from '../support/cli.js';
+import { killChildren, runCallgate, serveCallgate } from '../support/callgate-process.js';
 import { startTestServer, TEST_SECRET } from '../support/servers.js';
 
 const demoDir = fileURLToPath(new URL('../../apps/demo/dist', import.meta.url));
 let server: RunningServer | undefined;
-const children: ChildProcess[] = [];
 
 afterEach(async () => {
-  children.splice(0).forEach((child) => child.kill('SIGKILL'));
+  await killChildren();
   await server?.close();
   server = undefined;
 });
@@ -48,12 +46,10 @@ describe('the demo page and its login', () => {
   });
 
   it('without --dev the page is served only with --demo, and takes its token from the embedding application', async () => {
-    const plain = await serveCli(['--secret', 's']);
-    children.push(plain.child);
+    const plain = await serveCallgate(['--secret', 's']);
     expect((await fetch(`${plain.httpUrl}/`)).status).toBe(404);
 
-    const demo = await serveCli(['--secret', 's', '--demo']);
-    children.push(demo.child);
+    const demo = await serveCallgate(['--secret', 's', '--demo']);
     expect((await fetch(`${demo.httpUrl}/`)).status).toBe(200);
     expect(await (await fetch(`${demo.httpUrl}/api/demo/config`)).json()).toEqual({ devLogin: false });
     expect((await login(demo.httpUrl, { userId: 'anyone' })).status).toBe(404);
@@ -67,10 +63,10 @@ describe('the demo page and its login', () => {
   });
 
   it('callgate token --role signs the role claim', async () => {
-    const result = await runCli(['token', '--user', 'agent-7', '--role', 'agent', '--secret', 'cli-secret']);
+    const result = await runCallgate(['token', '--user', 'agent-7', '--role', 'agent', '--secret', 'cli-secret']);
     expect(result.code).toBe(0);
     expect(await new TokenVerifier('cli-secret').verify(result.stdout.trim())).toMatchObject({ ok: true, claims: { role: 'agent' } });
-    const bad = await runCli(['token', '--user', 'agent-7', '--role', 'no spaces', '--secret', 'cli-secret']);
+    const bad = await runCallgate(['token', '--user', 'agent-7', '--role', 'no spaces', '--secret', 'cli-secret']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--role/);
   });

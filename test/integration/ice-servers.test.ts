@@ -1,15 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAccessToken, iceServersFor, turnCredential, type RunningServer } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
-import { runCli, serveCli } from '../support/cli.js';
+import { killChildren, runCallgate, serveCallgate } from '../support/callgate-process.js';
 import { startTestServer, TEST_SECRET } from '../support/servers.js';
 
 let server: RunningServer | undefined;
-const children: ChildProcess[] = [];
 
 afterEach(async () => {
-  children.splice(0).forEach((child) => child.kill('SIGKILL'));
+  await killChildren();
   await server?.close();
   server = undefined;
 });
@@ -61,11 +59,10 @@ describe('ICE servers', () => {
   });
 
   it('callgate serve takes --stun (repeatable), --turn-url, --turn-secret and --turn-ttl, or CALLGATE_* variables', async () => {
-    const fromFlags = await serveCli([
+    const fromFlags = await serveCallgate([
       '--secret', 's1', '--stun', 'stun:a.example.org', '--stun', 'stun:b.example.org:3478',
       '--turn-url', 'turn:t.example.org:3478', '--turn-secret', 'shared', '--turn-ttl', '600',
     ]);
-    children.push(fromFlags.child);
     const before = Math.floor(Date.now() / 1000);
     const welcome = await welcomeOf(fromFlags.url, 's1', 'carol');
     const [stun, turn] = welcome.iceServers as { urls: string[]; username: string; credential: string }[];
@@ -77,12 +74,13 @@ describe('ICE servers', () => {
     expect(Number(expiry) - before).toBeLessThanOrEqual(602);
     expect(turn!.credential).toBe(turnCredential('shared', 'carol', Number(expiry)).credential);
 
-    const fromEnv = await serveCli(['--secret', 's2'], {
-      CALLGATE_STUN: 'stun:c.example.org,stun:d.example.org',
-      CALLGATE_TURN_URL: 'turns:t.example.org:5349',
-      CALLGATE_TURN_SECRET: 'env-shared',
+    const fromEnv = await serveCallgate(['--secret', 's2'], {
+      env: {
+        CALLGATE_STUN: 'stun:c.example.org,stun:d.example.org',
+        CALLGATE_TURN_URL: 'turns:t.example.org:5349',
+        CALLGATE_TURN_SECRET: 'env-shared',
+      },
     });
-    children.push(fromEnv.child);
     const envWelcome = await welcomeOf(fromEnv.url, 's2', 'dave');
     expect(envWelcome.iceServers).toMatchObject([
       { urls: ['stun:c.example.org', 'stun:d.example.org'] },
@@ -91,10 +89,10 @@ describe('ICE servers', () => {
   });
 
   it('callgate serve refuses a TURN URL without a secret, and a bad STUN URL', async () => {
-    const noSecret = await runCli(['serve', '--secret', 's', '--port', '0', '--turn-url', 'turn:t.example.org']);
+    const noSecret = await runCallgate(['serve', '--secret', 's', '--port', '0', '--turn-url', 'turn:t.example.org']);
     expect(noSecret.code).not.toBe(0);
     expect(noSecret.stderr).toMatch(/--turn-secret/);
-    const badStun = await runCli(['serve', '--secret', 's', '--port', '0', '--stun', 'stun.example.org']);
+    const badStun = await runCallgate(['serve', '--secret', 's', '--port', '0', '--stun', 'stun.example.org']);
     expect(badStun.code).not.toBe(0);
     expect(badStun.stderr).toMatch(/not a STUN URL/);
   });

@@ -4,16 +4,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@callgate/client';
 import type { RunningServer } from '@callgate/server';
 import { incomingCalls, stepsOf, until } from '../support/calls.js';
-import { CliServer } from '../support/cli-server.js';
+import { serveCallgate, type CallgateServer } from '../support/callgate-process.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { allPages, apiGet, callRecord } from '../support/history.js';
 import { RawSocket } from '../support/raw-socket.js';
-import { sleep, startTestServer } from '../support/servers.js';
+import { sleep, startTestServer, TEST_SECRET } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
 const ADMIN = 'shutdown-admin-key';
 const SHUTTING_DOWN = ErrorCode.SHUTTING_DOWN;
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -110,15 +110,15 @@ describe('RunningServer.close({ drainTimeoutMs })', () => {
   });
 });
 
-async function untilLogged(server: CliServer, pattern: RegExp): Promise<void> {
-  for (let i = 0; i < 200 && !pattern.test(server.log); i++) await sleep(10);
-  expect(server.log).toMatch(pattern);
+async function untilLogged(server: CallgateServer, pattern: RegExp): Promise<void> {
+  for (let i = 0; i < 200 && !pattern.test(server.output()); i++) await sleep(10);
+  expect(server.output()).toMatch(pattern);
 }
 
 describe.each(DATABASE_KINDS)('callgate serve on %s, stopped by a signal', (kind) => {
   it('SIGTERM drains, ends the rest with FINISH 200011 after --drain-timeout, writes every record and exits 0', async () => {
     const { db } = await database(kind);
-    const server = await CliServer.start(['--db', db, '--admin-key', ADMIN, '--drain-timeout', '0.5']);
+    const server = await serveCallgate(['--secret', TEST_SECRET, '--db', db, '--admin-key', ADMIN, '--drain-timeout', '0.5']);
     cleanups.push(() => server.stop());
     const clients = await Promise.all(['s-customer', 's-agent', 's-latecomer'].map((id) => server.client(id)));
     cleanups.push(async () => clients.forEach((c) => c.close()));
@@ -138,7 +138,7 @@ describe.each(DATABASE_KINDS)('callgate serve on %s, stopped by a signal', (kind
     expect(await until(liveSteps, 'ended')).toBe(`ended:${SHUTTING_DOWN}`);
     expect(await until(answeredSteps, 'ended')).toBe(`ended:${SHUTTING_DOWN}`);
     expect(await server.exited).toEqual({ code: 0, signal: null });
-    expect(server.log).toMatch(/every call record is written/);
+    expect(server.output()).toMatch(/every call record is written/);
 
     const records = await recordsAfterwards(db);
     expect([...records.values()].filter((r) => r.outcome === null)).toEqual([]);
@@ -150,7 +150,7 @@ describe.each(DATABASE_KINDS)('callgate serve on %s, stopped by a signal', (kind
 describe('a second signal', () => {
   it('exits at once, without waiting for the drain', async () => {
     const { db } = await database();
-    const server = await CliServer.start(['--db', db, '--drain-timeout', '60']);
+    const server = await serveCallgate(['--secret', TEST_SECRET, '--db', db, '--drain-timeout', '60']);
     cleanups.push(() => server.stop());
     const [customer, agent] = await Promise.all(['x-customer', 'x-agent'].map((id) => server.client(id)));
     cleanups.push(async () => [customer, agent].forEach((c) => c!.close()));
@@ -165,7 +165,7 @@ describe('a second signal', () => {
     expect(server.child.exitCode).toBeNull();
     server.signal('SIGINT');
     expect(await server.exited).toEqual({ code: 1, signal: null });
-    expect(server.log).toMatch(/second signal: exiting at once/);
+    expect(server.output()).toMatch(/second signal: exiting at once/);
     expect((await apiGet(server, '/healthz').catch(() => ({ status: 0 }))).status).toBe(0);
   });
 });
