@@ -6,6 +6,7 @@ import { serveCallgate, type CallgateServer } from '../support/callgate-process.
 import { TestRedis } from '../support/redis-server.js';
 import { TEST_SECRET, sleep } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
+import { talking } from '../support/calls.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -27,16 +28,6 @@ async function user(node: RunningServer | { port: number }, userId: string): Pro
   const created = await TestUser.connect(node as RunningServer, userId);
   cleanups.push(() => created.close());
   return created;
-}
-
-async function talking(caller: TestUser, callee: TestUser): Promise<number> {
-  caller.client.videoCallControl(VideoCallEvent.REQUEST, callee.userId);
-  await callee.events.next('REQUEST');
-  await caller.events.next('REPLY 0');
-  callee.client.videoCallControl(VideoCallEvent.REPLY, caller.userId, 0);
-  const start = await caller.events.next('START');
-  expect(await callee.events.next('START')).toMatchObject({ param: start.param });
-  return start.param;
 }
 
 describe('cluster mode on Redis', () => {

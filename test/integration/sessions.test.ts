@@ -5,6 +5,7 @@ import { EventQueue } from '../support/event-queue.js';
 import { RawSocket } from '../support/raw-socket.js';
 import { TEST_SECRET, sleep, startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
+import { talking } from '../support/calls.js';
 
 let server: TestServer | undefined;
 const opened: TestUser[] = [];
@@ -19,16 +20,6 @@ async function user(userId: string): Promise<TestUser> {
   const created = await TestUser.connect(server, userId);
   opened.push(created);
   return created;
-}
-
-async function talking(caller: TestUser, callee: TestUser): Promise<number> {
-  caller.client.videoCallControl(VideoCallEvent.REQUEST, callee.userId);
-  await callee.events.next('REQUEST');
-  await caller.events.next('REPLY 0');
-  callee.client.videoCallControl(VideoCallEvent.REPLY, caller.userId, 0);
-  const start = await caller.events.next('START');
-  await callee.events.next('START');
-  return start.param;
 }
 
 afterEach(async () => {

@@ -1,4 +1,4 @@
-import type { Call, CallClient } from '@callgate/client';
+import { VideoCallEvent, type Call, type CallClient } from '@callgate/client';
 import { EventQueue } from './event-queue.js';
 import type { TestUser } from './test-user.js';
 
@@ -25,4 +25,16 @@ export async function until(steps: EventQueue<string>, prefix: string, timeoutMs
     const step = await steps.next(prefix, timeoutMs);
     if (step.startsWith(prefix)) return step;
   }
+}
+
+/** `caller` calls `callee`, who accepts; resolves with the roomId once both got START (the same one). */
+export async function talking(caller: TestUser, callee: TestUser): Promise<number> {
+  caller.client.videoCallControl(VideoCallEvent.REQUEST, callee.userId);
+  await callee.events.next('REQUEST');
+  await caller.events.next('REPLY 0');
+  callee.client.videoCallControl(VideoCallEvent.REPLY, caller.userId, 0);
+  const start = await caller.events.next('START');
+  const calleeStart = await callee.events.next('START');
+  if (calleeStart.param !== start.param) throw new Error(`START carried room ${start.param} and ${calleeStart.param}`);
+  return start.param;
 }
