@@ -1,0 +1,62 @@
+/**
+ * The servers under test. Each target says how to launch its node(s); the load generator spreads
+ * its users over the nodes' URLs, so a cluster target is only a longer `nodes` list (plus the
+ * services it needs). A target with `pending` is listed in the report but not run.
+ */
+export type NodeLaunch =
+  | { kind: 'relay' }
+  /** `options` are passed to startServer as they are (port, host and secret are set by the bench). */
+  | { kind: 'callgate'; options: Record<string, unknown> };
+
+export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'profile';
+
+export interface Target {
+  id: string;
+  title: string;
+  /** The raw relay every figure is compared with. */
+  baseline?: boolean;
+  nodes: NodeLaunch[];
+  workloads: WorkloadName[];
+  /** Why this target cannot run yet; the report shows it as pending. */
+  pending?: string;
+}
+
+export const targets: Target[] = [
+  {
+    id: 'relay',
+    title: 'raw ws relay (baseline)',
+    baseline: true,
+    nodes: [{ kind: 'relay' }],
+    workloads: ['latency', 'throughput', 'connections'],
+  },
+  {
+    id: 'callgate',
+    title: 'Callgate, 1 node, in-memory state, records off',
+    // Records are not built yet, so today's server writes none. When they land with SQLite as the
+    // default, this entry passes the option that turns them off.
+    nodes: [{ kind: 'callgate', options: {} }],
+    workloads: ['latency', 'throughput', 'connections', 'profile'],
+  },
+  {
+    id: 'callgate-records',
+    title: 'Callgate, 1 node, records on (SQLite)',
+    // Fill in the records option of startServer when the records issue lands, then drop `pending`.
+    nodes: [{ kind: 'callgate', options: { records: 'sqlite' } }],
+    workloads: ['latency', 'throughput'],
+    pending: 'call records (SQLite) are being built in parallel and are not on main yet',
+  },
+  {
+    id: 'callgate-cluster-3',
+    title: 'Callgate, 3 nodes sharing state through Redis',
+    // Three nodes with `redis` options and a Redis server started by the bench.
+    nodes: [],
+    workloads: ['throughput'],
+    pending: 'cluster mode (--redis) is not built yet; this row comes when it lands',
+  },
+];
+
+export const baseline = (): Target => {
+  const found = targets.find((t) => t.baseline);
+  if (!found) throw new Error('no baseline target');
+  return found;
+};

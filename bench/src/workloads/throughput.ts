@@ -1,0 +1,117 @@
+import { coresBusy, sampleCpu, waitForQuiet } from '../machine-load.js';
+import { stepPassed, type StepResult } from '../load/pair-pool.js';
+import { RunningTarget, type LaunchOptions } from '../nodes/launch.js';
+import type { Plan } from '../plan.js';
+import type { Target } from '../targets.js';
+import { startGenerator } from './generators.js';
+
+export interface ThroughputStep extends StepResult {
+  /** Share of one core the target's node(s) used during the step. */
+  serverCpu: number;
+  /** Cores used by other processes on the machine during the step (not the node, not the generator). */
+  otherLoad: number | null;
+  /** The step failed while the machine was busy with other work, and this is its second try. */
+  retried: boolean;
+  passed: boolean;
+}
+
+export interface ThroughputResult {
+  steps: ThroughputStep[];
+  /** Highest offered rate that passed, or null when none did. */
+  maxRate: number | null;
+  /** True when a higher step failed, so maxRate is the real limit and not just the last rate tried. */
+  saturated: boolean;
+  /** A step at half of maxRate, for ring delivery at moderate load. */
+  halfRate: ThroughputStep | null;
+}
+
+type Log = (line: string) => void;
+
+/** Cores of other work beyond which a failed step does not count and is run again. */
+const BUSY_MACHINE = 0.3;
+
+/** Connects a pool of pairs to a target and runs open-loop steps against it. */
+export class SteppedLoad {
+  private constructor(
+    private readonly running: RunningTarget,
+    private readonly generator: Awaited<ReturnType<typeof startGenerator>>,
+    private readonly plan: Plan,
+  ) {}
+
+  static async start(target: Target, plan: Plan, launch: Partial<LaunchOptions> = {}): Promise<SteppedLoad> {
+    const running = await RunningTarget.launch(target, { secret: plan.secret, ...launch });
+    try {
+      const generator = await startGenerator(`${target.id} load generator`);
+      const load = new SteppedLoad(running, generator, plan);
+      await generator.request({
+        op: 'pairs',
+        urls: running.urls,
+        secret: plan.secret,
+        pairs: plan.throughput.pairs,
+        prefix: 'load',
+        ringMs: plan.throughput.ringMs,
+      });
+      return load;
+    } catch (error) {
+      await running.stop();
+      throw error;
+    }
+  }
+
+  /** One step; a step that fails while other work loads the machine is tried once more. */
+  async step(rate: number, durationMs = this.plan.throughput.stepMs): Promise<ThroughputStep> {
+    const first = await this.once(rate, durationMs, false);
+    if (first.passed || first.otherLoad === null || first.otherLoad < BUSY_MACHINE) return first;
+    return this.once(rate, durationMs, true);
+  }
+
+  private async once(rate: number, durationMs: number, retried: boolean): Promise<ThroughputStep> {
+    await waitForQuiet(this.plan.quietWaitMs);
+    const cpu0 = await this.running.cpuMicros();
+    const machine0 = sampleCpu();
+    const t0 = performance.now();
+    const result = await this.generator.request<StepResult>({ op: 'step', rate, durationMs, drainMs: this.plan.throughput.drainMs });
+    const wallMicros = (performance.now() - t0) * 1000;
+    const machine = coresBusy(machine0, sampleCpu());
+    const serverCores = ((await this.running.cpuMicros()) - cpu0) / wallMicros;
+    const round = (n: number): number => Math.round(n * 100) / 100;
+    // The generator's share is over the step and its drain, close enough to the same window.
+    const otherLoad = machine === null ? null : round(Math.max(0, machine - serverCores - result.generatorCpu));
+    return { ...result, serverCpu: round(serverCores), otherLoad, retried, passed: stepPassed(result, this.plan.throughput.p99LimitMs) };
+  }
+
+  async stop(): Promise<void> {
+    await this.generator.stop();
+    await this.running.stop();
+  }
+}
+
+export async function runThroughput(target: Target, plan: Plan, log: Log): Promise<ThroughputResult> {
+  const load = await SteppedLoad.start(target, plan);
+  try {
+    const steps: ThroughputStep[] = [];
+    let failuresInARow = 0;
+    for (const rate of plan.throughput.rates) {
+      const step = await load.step(rate);
+      steps.push(step);
+      log(
+        `  ${target.id} ${rate}/s: p99 setup ${step.setup.p99} ms, completed ${step.completedPerSecond}/s, ` +
+          `faults ${step.tally.errors + step.tally.lost + step.tally.misrouted + step.tally.wrong}, dropped ${step.dropped}, ` +
+          `server cpu ${step.serverCpu}, generator cpu ${step.generatorCpu}, other load ${step.otherLoad}` +
+          `${step.retried ? ' (second try)' : ''} → ${step.passed ? 'pass' : 'FAIL'}`,
+      );
+      failuresInARow = step.passed ? 0 : failuresInARow + 1;
+      if (failuresInARow >= plan.throughput.stopAfterFailures || step.setup.p99 > 5_000) break;
+    }
+    const passed = steps.filter((s) => s.passed).map((s) => s.rate);
+    const maxRate = passed.length ? Math.max(...passed) : null;
+    let halfRate: ThroughputStep | null = null;
+    if (maxRate !== null) {
+      halfRate = await load.step(Math.max(1, Math.round(maxRate / 2)));
+      log(`  ${target.id} half of max (${halfRate.rate}/s): p99 ring ${halfRate.ring.p99} ms, p99 setup ${halfRate.setup.p99} ms`);
+    }
+    return { steps, maxRate, saturated: steps.some((s) => !s.passed && maxRate !== null && s.rate > maxRate), halfRate };
+  } finally {
+    await load.stop();
+  }
+}
