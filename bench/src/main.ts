@@ -78,9 +78,9 @@ for (const target of runnable('latency')) {
   log(`latency floor: ${target.id}`);
   results.latency[target.id] = await runLatencyFloor(target, plan);
 }
-for (const target of runnable('throughput')) {
-  log(`throughput: ${target.id}`);
-  results.throughput[target.id] = await runThroughput(target, plan, log);
+if (runnable('throughput').length) {
+  log(`throughput: ${runnable('throughput').map((t) => t.id).join(', ')}, side by side`);
+  results.throughput = await runThroughput(runnable('throughput'), plan, log);
 }
 for (const target of runnable('connections')) {
   log(`connections: ${target.id}`);

@@ -69,6 +69,6 @@ export const fullPlan: Plan = {
     ringMs: 0,
   },
   connections: { sizes: [10_000, 50_000, 'max'], perGenerator: 9000, concurrency: 200 },
-  quietWaitMs: 120_000,
+  quietWaitMs: 20_000,
   profile: { share: 0.6, fallbackRate: 1000, durationMs: 10_000 },
 };

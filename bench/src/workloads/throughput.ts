@@ -86,32 +86,54 @@ export class SteppedLoad {
   }
 }
 
-export async function runThroughput(target: Target, plan: Plan, log: Log): Promise<ThroughputResult> {
-  const load = await SteppedLoad.start(target, plan);
+interface Climb {
+  target: Target;
+  load: SteppedLoad;
+  steps: ThroughputStep[];
+  failuresInARow: number;
+  done: boolean;
+}
+
+/**
+ * Climbs the rates with every target side by side: at each rate, one step per target in turn, so
+ * that whatever else loads the machine at that moment weighs on all of them alike. A target stops
+ * climbing after `stopAfterFailures` failed steps in a row.
+ */
+export async function runThroughput(targets: Target[], plan: Plan, log: Log): Promise<Record<string, ThroughputResult>> {
+  const climbs: Climb[] = [];
   try {
-    const steps: ThroughputStep[] = [];
-    let failuresInARow = 0;
+    for (const target of targets) {
+      climbs.push({ target, load: await SteppedLoad.start(target, plan), steps: [], failuresInARow: 0, done: false });
+    }
     for (const rate of plan.throughput.rates) {
-      const step = await load.step(rate);
-      steps.push(step);
-      log(
-        `  ${target.id} ${rate}/s: p99 setup ${step.setup.p99} ms, completed ${step.completedPerSecond}/s, ` +
-          `faults ${step.tally.errors + step.tally.lost + step.tally.misrouted + step.tally.wrong}, dropped ${step.dropped}, ` +
-          `server cpu ${step.serverCpu}, generator cpu ${step.generatorCpu}, other load ${step.otherLoad}` +
-          `${step.retried ? ' (second try)' : ''} → ${step.passed ? 'pass' : 'FAIL'}`,
-      );
-      failuresInARow = step.passed ? 0 : failuresInARow + 1;
-      if (failuresInARow >= plan.throughput.stopAfterFailures || step.setup.p99 > 5_000) break;
+      for (const climb of climbs.filter((c) => !c.done)) {
+        const step = await climb.load.step(rate);
+        climb.steps.push(step);
+        log(
+          `  ${climb.target.id} ${rate}/s: p99 setup ${step.setup.p99} ms, completed ${step.completedPerSecond}/s, ` +
+            `faults ${step.tally.errors + step.tally.lost + step.tally.misrouted + step.tally.wrong}, dropped ${step.dropped}, ` +
+            `server cpu ${step.serverCpu}, generator cpu ${step.generatorCpu}, other load ${step.otherLoad}` +
+            `${step.retried ? ' (second try)' : ''} → ${step.passed ? 'pass' : 'FAIL'}`,
+        );
+        climb.failuresInARow = step.passed ? 0 : climb.failuresInARow + 1;
+        climb.done = climb.failuresInARow >= plan.throughput.stopAfterFailures || step.setup.p99 > 5_000;
+      }
+      if (climbs.every((c) => c.done)) break;
     }
-    const passed = steps.filter((s) => s.passed).map((s) => s.rate);
-    const maxRate = passed.length ? Math.max(...passed) : null;
-    let halfRate: ThroughputStep | null = null;
-    if (maxRate !== null) {
-      halfRate = await load.step(Math.max(1, Math.round(maxRate / 2)));
-      log(`  ${target.id} half of max (${halfRate.rate}/s): p99 ring ${halfRate.ring.p99} ms, p99 setup ${halfRate.setup.p99} ms`);
+    const results: Record<string, ThroughputResult> = {};
+    for (const climb of climbs) {
+      const passed = climb.steps.filter((s) => s.passed).map((s) => s.rate);
+      const maxRate = passed.length ? Math.max(...passed) : null;
+      let halfRate: ThroughputStep | null = null;
+      if (maxRate !== null) {
+        halfRate = await climb.load.step(Math.max(1, Math.round(maxRate / 2)));
+        log(`  ${climb.target.id} half of max (${halfRate.rate}/s): p99 ring ${halfRate.ring.p99} ms, p99 setup ${halfRate.setup.p99} ms`);
+      }
+      const saturated = climb.steps.some((s) => !s.passed && maxRate !== null && s.rate > maxRate);
+      results[climb.target.id] = { steps: climb.steps, maxRate, saturated, halfRate };
     }
-    return { steps, maxRate, saturated: steps.some((s) => !s.passed && maxRate !== null && s.rate > maxRate), halfRate };
+    return results;
   } finally {
-    await load.stop();
+    for (const climb of climbs) await climb.load.stop();
   }
 }
