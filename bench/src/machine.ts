@@ -13,6 +13,10 @@ export interface Machine {
   maxOpenFiles: number | null;
   ephemeralPorts: string | null;
   commit: string | null;
+  /** Nice value the bench and its processes ran at. */
+  nice: number;
+  /** Load average (1 min) when the run started: other work on the machine. */
+  loadAverage: number;
 }
 
 const attempt = <T>(read: () => T): T | null => {
@@ -32,6 +36,8 @@ export function describeMachine(): Machine {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     maxOpenFiles: maxOpenFiles(),
     ephemeralPorts: attempt(() => readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().replace(/\s+/, '–')),
+    nice: os.getPriority(),
+    loadAverage: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
     commit: attempt(() => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()),
   };
 }

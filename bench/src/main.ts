@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { faults } from './load/call-pair.js';
@@ -53,6 +54,13 @@ if (values.report) {
 }
 
 const plan = values.quick ? quickPlan : fullPlan;
+if (plan.nice !== null) {
+  try {
+    os.setPriority(plan.nice); // inherited by every server and generator process started below
+  } catch {
+    log(`could not set nice ${plan.nice}; running at ${os.getPriority()}`);
+  }
+}
 const only = values.only ? new Set(values.only.split(',').map((w) => w.trim())) : null;
 const wanted = (workload: WorkloadName): boolean => only === null || only.has(workload);
 const runnable = (workload: WorkloadName): Target[] =>

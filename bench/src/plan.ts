@@ -31,6 +31,12 @@ export interface Plan {
    * builds or test suites may share it); failed steps run while it was busy are tried again.
    */
   quietWaitMs: number;
+  /**
+   * Nice value for the bench and every process it starts (servers, generators), when the OS
+   * allows it; null leaves the priority alone. A full run on a machine shared with builds and test
+   * suites asks for a little more than its share of CPU, so that the figures are about the servers.
+   */
+  nice: number | null;
   /** Profile the Callgate node during one step at this share of its highest passing rate. */
   profile: { share: number; fallbackRate: number; durationMs: number } | null;
 }
@@ -52,6 +58,7 @@ export const quickPlan: Plan = {
   },
   connections: { sizes: [1000], perGenerator: 9000, concurrency: 100 },
   quietWaitMs: 0,
+  nice: null,
   profile: null,
 };
 
@@ -70,5 +77,6 @@ export const fullPlan: Plan = {
   },
   connections: { sizes: [10_000, 50_000, 'max'], perGenerator: 9000, concurrency: 200 },
   quietWaitMs: 20_000,
+  nice: -5,
   profile: { share: 0.6, fallbackRate: 1000, durationMs: 10_000 },
 };

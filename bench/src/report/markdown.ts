@@ -242,6 +242,8 @@ export function machineSection(results: BenchResults): string {
       ['open files per process', m.maxOpenFiles ?? 'unknown'],
       ['ephemeral ports', m.ephemeralPorts ?? 'unknown'],
       ['commit', m.commit ?? 'unknown'],
+      ['bench priority', `nice ${m.nice}`],
+      ['load average at start', m.loadAverage],
       ['run', `${results.mode}, ${results.startedAt}, ${results.durationSeconds} s`],
     ],
   );
