@@ -1,6 +1,6 @@
 import { ChildChannel } from '../ipc.js';
 import type { NodeLaunch, Target } from '../targets.js';
-import type { NodeCpu, NodeMemory, NodeReady } from './node-probe.js';
+import type { LoopDelay, NodeCpu, NodeMemory, NodeReady } from './node-probe.js';
 
 export interface LaunchOptions {
   secret: string;
@@ -67,6 +67,14 @@ export class RunningTarget {
   async cpuMicros(): Promise<number> {
     const each = await Promise.all(this.nodes.map((n) => n.request<NodeCpu>({ op: 'cpu' })));
     return each.reduce((sum, c) => sum + c.micros, 0);
+  }
+
+  /** Watches the nodes' event-loop delay for `ms` and returns the worst node's figures. */
+  async loopDelay(ms: number): Promise<LoopDelay> {
+    await Promise.all(this.nodes.map((n) => n.request({ op: 'loop-watch' })));
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const each = await Promise.all(this.nodes.map((n) => n.request<LoopDelay>({ op: 'loop-delay' })));
+    return each.reduce((worst, d) => (d.maxMs > worst.maxMs ? d : worst));
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { answerRequests, type Request } from '../ipc.js';
 
@@ -16,6 +17,13 @@ export interface NodeMemory {
 export interface NodeCpu {
   /** Microseconds of CPU time (user + system) used so far. */
   micros: number;
+}
+
+/** How late the node's event loop ran while it was watched: long stalls delay every user. */
+export interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+  watchedMs: number;
 }
 
 export interface NodeReady {
@@ -62,8 +70,27 @@ async function memoryAfterGc(): Promise<NodeMemory> {
  */
 export function serveNode(url: string, close: () => Promise<void>): void {
   const ready: NodeReady = { url, pid: process.pid, maxOpenFiles: maxOpenFiles() };
+  let loop: { histogram: IntervalHistogram; since: number } | undefined;
   answerRequests(ready, async (request: Request) => {
     switch (request.op) {
+      case 'loop-watch': {
+        loop?.histogram.disable();
+        loop = { histogram: monitorEventLoopDelay({ resolution: 5 }), since: performance.now() };
+        loop.histogram.enable();
+        return null;
+      }
+      case 'loop-delay': {
+        if (!loop) throw new Error('loop-delay: not watching');
+        loop.histogram.disable();
+        const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+        const delay: LoopDelay = {
+          p99Ms: ms(loop.histogram.percentile(99)),
+          maxMs: ms(loop.histogram.max),
+          watchedMs: Math.round(performance.now() - loop.since),
+        };
+        loop = undefined;
+        return delay;
+      }
       case 'memory':
         return memoryAfterGc();
       case 'cpu': {

@@ -149,7 +149,7 @@ export function connectionsSection(results: BenchResults): string {
   for (const id of ids) {
     for (const run of results.connections[id]!) {
       if (run.skipped) {
-        rows.push([id, run.size, '—', '—', '—', '—', '—', '—', `not run: ${run.skipped}`]);
+        rows.push([id, run.size, '—', '—', '—', '—', '—', '—', '—', `not run: ${run.skipped}`]);
         continue;
       }
       const b: ConnectionRun | undefined = base.find((r) => r.size === run.size && !r.skipped);
@@ -163,6 +163,7 @@ export function connectionsSection(results: BenchResults): string {
         kib(run.rssPerConnection),
         kib(run.heapPerConnection),
         run.after ? mib(run.after.rss) : '—',
+        run.idleLoopDelay ? `${ms(run.idleLoopDelay.maxMs)} / ${ms(run.idleLoopDelay.p99Ms)}` : '—',
         vs,
       ]);
     }
@@ -170,7 +171,7 @@ export function connectionsSection(results: BenchResults): string {
   return [
     '### Idle authenticated connections (per node, memory after a full GC)',
     '',
-    table(['target', 'users', 'connected', 'time to connect all (s)', 'connects/s', 'RSS per connection (KiB)', 'heap per connection (KiB)', 'node RSS (MiB)', 'per connection ÷ baseline'], rows),
+    table(['target', 'users', 'connected', 'time to connect all (s)', 'connects/s', 'RSS per connection (KiB)', 'heap per connection (KiB)', 'node RSS (MiB)', 'idle event-loop delay max / p99 (ms)', 'per connection ÷ baseline'], rows),
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectOutcome } from '../load/connect-all.js';
 import { waitForQuiet } from '../machine-load.js';
 import { RunningTarget } from '../nodes/launch.js';
-import type { NodeMemory } from '../nodes/node-probe.js';
+import type { LoopDelay, NodeMemory } from '../nodes/node-probe.js';
 import type { Plan } from '../plan.js';
 import type { Target } from '../targets.js';
 import { freshSourceAddress, startGenerator } from './generators.js';
@@ -26,6 +26,8 @@ export interface ConnectionRun {
   heapPerConnection: number | null;
   generators: number;
   sourceAddresses: string[];
+  /** The node's event-loop delay while the users sat idle (a window longer than the heartbeat interval). */
+  idleLoopDelay: LoopDelay | null;
 }
 
 /** Files a node keeps open besides its users' sockets (listening socket, stdio, epoll, …). */
@@ -38,7 +40,7 @@ export async function runConnections(target: Target, plan: Plan, size: number | 
     const limit = running.maxOpenFiles;
     const room = limit === null ? Number.POSITIVE_INFINITY : limit - FILE_HEADROOM;
     const requested = size === 'max' ? (Number.isFinite(room) ? room : 100_000) : size;
-    const empty = { size: String(size), requested, connected: 0, failed: 0, connectMs: 0, connectsPerSecond: 0, before: null, after: null, rssPerConnection: null, heapPerConnection: null, generators: 0, sourceAddresses: [] };
+    const empty = { size: String(size), requested, connected: 0, failed: 0, connectMs: 0, connectsPerSecond: 0, before: null, after: null, rssPerConnection: null, heapPerConnection: null, generators: 0, sourceAddresses: [], idleLoopDelay: null };
     if (requested > room) {
       return {
         ...empty,
@@ -67,6 +69,7 @@ export async function runConnections(target: Target, plan: Plan, size: number | 
     const firstError = outcomes.find((o) => o.firstError)?.firstError;
     await sleep(1000);
     const after = await running.memory();
+    const idleLoopDelay = plan.connections.watchIdleMs > 0 ? await running.loopDelay(plan.connections.watchIdleMs) : null;
     const per = (a: number, b: number): number | null => (connected > 0 ? Math.round((a - b) / connected) : null);
     const run: ConnectionRun = {
       ...empty,
@@ -81,10 +84,12 @@ export async function runConnections(target: Target, plan: Plan, size: number | 
       heapPerConnection: per(after.heapUsed, before.heapUsed),
       generators: count,
       sourceAddresses: addresses,
+      idleLoopDelay,
     };
     log(
       `  ${target.id} ${size}: ${connected}/${requested} connected in ${connectMs} ms, ` +
-        `${run.rssPerConnection} B RSS and ${run.heapPerConnection} B heap per connection${failed ? `, ${failed} failed: ${firstError}` : ''}`,
+        `${run.rssPerConnection} B RSS and ${run.heapPerConnection} B heap per connection` +
+        `${idleLoopDelay ? `, idle event-loop delay max ${idleLoopDelay.maxMs} ms` : ''}${failed ? `, ${failed} failed: ${firstError}` : ''}`,
     );
     return run;
   } finally {
