@@ -101,7 +101,7 @@ if (plan.profile) {
     const max = results.throughput[target.id]?.maxRate;
     const rate = max ? Math.round((max * plan.profile.share) / 50) * 50 : plan.profile.fallbackRate;
     log(`profile: ${target.id} at ${rate}/s`);
-    results.profile = await runProfile(target, plan, rate, `${resultsDir}profile`);
+    results.profile = await runProfile(target, plan, rate, `${resultsDir}profile`, log);
   }
 }
 const finished = new Date();

@@ -72,7 +72,7 @@ export const fullPlan: Plan = {
   secret,
   latency: { calls: 5000, warmup: 500 },
   throughput: {
-    pairs: 600,
+    pairs: 800,
     rates: [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 14000, 16000, 20000],
     stepMs: 8000,
     drainMs: 5000,

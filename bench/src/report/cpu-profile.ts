@@ -4,6 +4,7 @@ interface CpuProfile {
   startTime: number;
   endTime: number;
   samples?: number[];
+  timeDeltas?: number[];
 }
 
 export interface SelfTime {
@@ -45,16 +46,34 @@ function locationOf(url: string, line: number): string {
 
 const round = (n: number): number => Math.round(n * 10) / 10;
 
-/** Self time per function and per package, busiest first. */
-export function summarizeCpuProfile(profile: CpuProfile, topN = 20): CpuProfileSummary {
-  const wallMs = (profile.endTime - profile.startTime) / 1000;
-  const samples = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0);
-  const msPerSample = samples > 0 ? wallMs / samples : 0;
+/** Time spent in each node of the profile, from its samples, counting only those inside `window`. */
+function selfMicrosByNode(profile: CpuProfile, window?: [number, number]): { byNode: Map<number, number>; wallMs: number } {
+  const byNode = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  const [from, to] = window ?? [profile.startTime, profile.endTime];
+  let at = profile.startTime;
+  for (let i = 0; i < samples.length; i++) {
+    at += deltas[i] ?? 0;
+    // A sample stands for the time until the next one.
+    const span = deltas[i + 1] ?? 0;
+    if (at < from || at > to) continue;
+    byNode.set(samples[i]!, (byNode.get(samples[i]!) ?? 0) + span);
+  }
+  return { byNode, wallMs: (Math.min(to, profile.endTime) - Math.max(from, profile.startTime)) / 1000 };
+}
+
+/**
+ * Self time per function and per package, busiest first; with `window` (µs of the monotonic clock,
+ * the profile's own time base), only the samples taken in it.
+ */
+export function summarizeCpuProfile(profile: CpuProfile, window?: [number, number], topN = 20): CpuProfileSummary {
+  const { byNode, wallMs } = selfMicrosByNode(profile, window);
   const byFunction = new Map<string, Omit<SelfTime, 'share'>>();
   const byArea = new Map<string, number>();
   let idleMs = 0;
   for (const node of profile.nodes) {
-    const ms = (node.hitCount ?? 0) * msPerSample;
+    const ms = (byNode.get(node.id) ?? 0) / 1000;
     if (ms === 0) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const name = functionName || '(anonymous)';

@@ -14,11 +14,11 @@ export interface ProfileResult {
 }
 
 /** Runs one open-loop step against a node started with --cpu-prof and summarizes the profile. */
-export async function runProfile(target: Target, plan: Plan, rate: number, dir: string): Promise<ProfileResult> {
+export async function runProfile(target: Target, plan: Plan, rate: number, dir: string, log: (line: string) => void): Promise<ProfileResult> {
   if (!plan.profile) throw new Error('this plan has no profile run');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const load = await SteppedLoad.start(target, plan, { cpuProfileDir: dir });
+  const load = await SteppedLoad.start(target, plan, log, { cpuProfileDir: dir });
   let step: ThroughputStep;
   try {
     step = await load.step(rate, plan.profile.durationMs);
@@ -28,5 +28,7 @@ export async function runProfile(target: Target, plan: Plan, rate: number, dir: 
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile was written to ${dir}`);
   const path = join(dir, file);
-  return { rate, step, summary: summarizeCpuProfile(JSON.parse(readFileSync(path, 'utf8'))), file: path };
+  // Only the samples taken while the calls ran: not start-up, not connecting the pairs.
+  const summary = summarizeCpuProfile(JSON.parse(readFileSync(path, 'utf8')), step.windowMicros);
+  return { rate, step, summary, file: path };
 }
