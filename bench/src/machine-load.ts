@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -46,5 +45,3 @@ export async function waitForQuiet(maxWaitMs: number, threshold = 0.25): Promise
   } while (performance.now() < until);
   return load;
 }
-
-export const cores = (): number => os.cpus().length;

@@ -54,9 +54,3 @@ export const targets: Target[] = [
     pending: 'cluster mode (--redis) is not built yet; this row comes when it lands',
   },
 ];
-
-export const baseline = (): Target => {
-  const found = targets.find((t) => t.baseline);
-  if (!found) throw new Error('no baseline target');
-  return found;
-};

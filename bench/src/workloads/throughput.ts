@@ -41,9 +41,9 @@ export class SteppedLoad {
 
   static async start(target: Target, plan: Plan, log: Log, launch: Partial<LaunchOptions> = {}): Promise<SteppedLoad> {
     const running = await RunningTarget.launch(target, { secret: plan.secret, ...launch });
+    let generator: Awaited<ReturnType<typeof startGenerator>> | undefined;
     try {
-      const generator = await startGenerator(`${target.id} load generator`);
-      const load = new SteppedLoad(running, generator, plan, log);
+      generator = await startGenerator(`${target.id} load generator`);
       await generator.request({
         op: 'pairs',
         urls: running.urls,
@@ -52,8 +52,9 @@ export class SteppedLoad {
         prefix: 'load',
         ringMs: plan.throughput.ringMs,
       });
-      return load;
+      return new SteppedLoad(running, generator, plan, log);
     } catch (error) {
+      await generator?.stop();
       await running.stop();
       throw error;
     }
