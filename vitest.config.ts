@@ -1,10 +1,41 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The integration tests that must behave the same on one node in memory, on Redis, and on three
+ * Redis nodes. (Limits, authentication and input checks live in the gateway, before any state is
+ * touched: they run once, in the memory project.)
+ */
+const clusterSuite = [
+  'test/integration/scenarios.test.ts',
+  'test/integration/sessions.test.ts',
+  'test/integration/call-api.test.ts',
+  'test/integration/heartbeats.test.ts',
+  'test/integration/tokens.test.ts',
+  'test/integration/call-model.property.test.ts',
+  'test/integration/presence.test.ts',
+  'test/integration/signaling.test.ts',
+  'test/integration/business-veto.test.ts',
+  'test/integration/business-failover.test.ts',
+  'test/integration/business-control.test.ts',
+  'test/integration/business-notifications.test.ts',
+  'test/integration/webhooks-delivery.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    globalSetup: ['test/setup/redis.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'memory', include: ['test/integration/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'redis', include: [...clusterSuite, 'test/cluster/**/*.test.ts'], env: { CALLGATE_TEST_TOPOLOGY: 'redis' } },
+      },
+      { extends: true, test: { name: 'redis-3', include: clusterSuite, env: { CALLGATE_TEST_TOPOLOGY: 'redis-3' } } },
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 60_000 } },
+    ],
   },
 });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallClient, ErrorCode } from '@callgate/client';
-import { createAccessToken, type RunningServer } from '@callgate/server';
+import { createAccessToken } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
-import { TEST_SECRET, startTestServer } from '../support/servers.js';
+import { TEST_SECRET, startTestServer, type TestServer } from '../support/servers.js';
 
-let server: RunningServer;
+let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ authTimeoutMs: 300 });
 });

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, type Call } from '@callgate/client';
-import type { RunningServer } from '@callgate/server';
+
 import { EventQueue } from '../support/event-queue.js';
-import { startTestServer } from '../support/servers.js';
+import { startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
-let server: RunningServer | undefined;
+let server: TestServer | undefined;
 const opened: TestUser[] = [];
 
 async function pair(): Promise<[TestUser, TestUser]> {
@@ -88,7 +88,7 @@ describe('the idiomatic Call API', () => {
   it('a refused control rejects its promise with the code (NOTINCALL)', async () => {
     const [customer] = await pair();
     const outgoing = customer.client.call('agent');
-    await new Promise((resolve) => outgoing.once('ringing', resolve));
+    await new Promise<void>((resolve) => outgoing.once('ringing', () => resolve()));
     await outgoing.hangup();
     await expect(outgoing.hangup()).rejects.toMatchObject({ code: ErrorCode.NOTINCALL, codeName: 'NOTINCALL' });
   });

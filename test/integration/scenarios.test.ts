@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VideoCallEvent, type VideoCallEventType } from '@callgate/client';
-import type { RunningServer } from '@callgate/server';
-import { startTestServer } from '../support/servers.js';
+import { BusinessClient } from '@callgate/business';
+
+import { TEST_BUSINESS_SECRET, startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser, type ReceivedEvent } from '../support/test-user.js';
 
 type Fields = Partial<Record<'errorCode' | 'flags' | 'param' | 'userStr', number | string>>;
@@ -31,7 +32,7 @@ function timersFor(scenario: Scenario): { ringTimeoutMs: number; graceMs: number
   return { ringTimeoutMs: expires('ring') ? 400 : 60_000, graceMs: expires('grace') ? 400 : 10_000 };
 }
 
-let server: RunningServer | undefined;
+let server: TestServer | undefined;
 const users = new Map<string, TestUser>();
 
 afterEach(async () => {
@@ -87,8 +88,18 @@ describe('DESIGN §4 scenarios (test/scenarios/calls.json) against a real server
           await user(step.reconnect).reconnect();
         } else if ('business' in step) {
           const [event, name, fields] = step.business;
-          expect(event).toBe('FINISH');
-          expect(await server.finishCall(name, Number(fields.errorCode ?? 0), String(fields.userStr ?? ''))).toBe(0);
+          const business = new BusinessClient({ url: server.url, secret: TEST_BUSINESS_SECRET });
+          await business.connect();
+          const control = business.videoCallControl(
+            VideoCallEvent[event] as VideoCallEventType,
+            name,
+            Number(fields.errorCode ?? 0),
+            Number(fields.flags ?? 0),
+            Number(fields.param ?? 0),
+            String(fields.userStr ?? ''),
+          );
+          expect(await control, `business ${event} of ${name}'s call`).toBe(0);
+          business.close();
         }
         // 'expire' needs no action: the short timer runs out while the next 'expect' waits.
       }

@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CallClient, ErrorCode, VideoCallEvent } from '@callgate/client';
-import { createAccessToken, type RunningServer } from '@callgate/server';
+import { createAccessToken } from '@callgate/server';
 import { EventQueue } from '../support/event-queue.js';
-import { TEST_SECRET, sleep, startTestServer } from '../support/servers.js';
+import { RawSocket } from '../support/raw-socket.js';
+import { TEST_SECRET, sleep, startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
-let server: RunningServer | undefined;
+let server: TestServer | undefined;
 const opened: TestUser[] = [];
 
-async function setup(options: { graceMs?: number } = {}): Promise<RunningServer> {
+async function setup(options: { graceMs?: number } = {}): Promise<TestServer> {
   server = await startTestServer(options);
   return server;
 }
@@ -112,6 +113,28 @@ describe('sessions', () => {
     const alice = await user('alice');
     const bob = await user('bob');
     const carol = await user('carol');
+    await talking(alice, bob);
+    alice.drop();
+    await sleep(100);
+    bob.client.videoCallControl(VideoCallEvent.FINISH, 'alice', 0, 0, 0, 'bye');
+    await bob.events.next('FINISH');
+    carol.client.videoCallControl(VideoCallEvent.REQUEST, 'alice', 0, 0, 9);
+    await carol.events.next('REPLY 0');
+    await alice.reconnect();
+    expect(alice.client.welcome?.resumed).toBe(true);
+    const got = [await alice.events.next('FINISH'), await alice.events.next('REQUEST')];
+    expect(got.map((e) => [e.event, e.userId, e.errorCode, e.param, e.userStr])).toEqual([
+      [VideoCallEvent.FINISH, 'bob', 0, 0, 'bye'],
+      [VideoCallEvent.REQUEST, 'carol', 0, 9, ''],
+    ]);
+    expect(await alice.events.drain(200)).toEqual([]);
+  });
+
+  it('no stale ringing: a call that rang and ended while the user was away is not replayed', async () => {
+    await setup({ graceMs: 5000 });
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const carol = await user('carol');
     alice.drop();
     await sleep(100);
     bob.client.videoCallControl(VideoCallEvent.REQUEST, 'alice', 0, 0, 1);
@@ -119,17 +142,65 @@ describe('sessions', () => {
     carol.client.videoCallControl(VideoCallEvent.REQUEST, 'alice');
     expect(await carol.events.next('BUSY')).toMatchObject({ errorCode: ErrorCode.BUSY });
     bob.client.videoCallControl(VideoCallEvent.FINISH, 'alice');
-    await bob.events.next('FINISH');
+    expect(await bob.events.next('FINISH')).toMatchObject({ errorCode: ErrorCode.CANCEL });
     bob.client.videoCallControl(VideoCallEvent.REQUEST, 'alice', 0, 0, 2);
     await bob.events.next('REPLY 0');
     await alice.reconnect();
-    const got = [await alice.events.next('1'), await alice.events.next('2'), await alice.events.next('3')];
-    expect(got.map((e) => [e.event, e.errorCode, e.param])).toEqual([
-      [VideoCallEvent.REQUEST, 0, 1],
-      [VideoCallEvent.FINISH, ErrorCode.CANCEL, 0],
-      [VideoCallEvent.REQUEST, 0, 2],
-    ]);
+    expect(await alice.events.next('the live REQUEST')).toMatchObject({ event: VideoCallEvent.REQUEST, userId: 'bob', param: 2 });
     expect(await alice.events.drain(200)).toEqual([]);
+    alice.client.videoCallControl(VideoCallEvent.REPLY, 'bob', 0);
+    expect(await bob.events.next('START')).toMatchObject({ event: VideoCallEvent.START });
+  });
+});
+
+describe('controls are applied once', () => {
+  it('a control whose answer was lost is re-sent after the resume and applied once', async () => {
+    await setup({ graceMs: 5000 });
+    const alice = await user('alice');
+    const bob = await user('bob');
+    alice.proxy.stall();
+    const call = alice.client.call('bob', { param: 77 });
+    const acked = new Promise<void>((resolve) => call.once('ringing', () => resolve()));
+    expect(await bob.events.next('REQUEST')).toMatchObject({ event: VideoCallEvent.REQUEST, param: 77 });
+    alice.drop();
+    await alice.reconnect();
+    expect(alice.client.welcome?.resumed).toBe(true);
+    await acked;
+    expect(await alice.events.next('REPLY 0')).toMatchObject({ event: VideoCallEvent.REPLY, errorCode: 0 });
+    expect(await bob.events.drain(300)).toEqual([]);
+    expect(await alice.events.drain(100)).toEqual([]);
+    expect(call.state).toBe('ringing');
+  });
+
+  it('the server answers a repeated control id with its first answer and does not apply it again', async () => {
+    await setup({ graceMs: 5000 });
+    const bob = await user('bob');
+    const raw = await RawSocket.open(server!);
+    raw.send({ type: 'auth', token: await createAccessToken({ secret: TEST_SECRET, userId: 'alice' }) });
+    const welcome = await raw.next('welcome');
+    raw.send({ type: 'control', id: 'r1', event: 1, userId: 'bob' });
+    // The ack and the event travel different paths; their order is not promised.
+    const first = [await raw.next('REPLY 0 and ack'), await raw.next('REPLY 0 and ack')];
+    expect(first).toContainEqual({ type: 'ack', id: 'r1' });
+    expect(first).toContainEqual(expect.objectContaining({ type: 'event', seq: 1, event: VideoCallEvent.REPLY, errorCode: 0 }));
+    raw.close();
+    const again = await RawSocket.open(server!);
+    again.send({
+      type: 'auth',
+      token: await createAccessToken({ secret: TEST_SECRET, userId: 'alice' }),
+      resume: { sessionId: welcome.sessionId, lastSeq: 1 },
+    });
+    expect(await again.next('welcome')).toMatchObject({ type: 'welcome', resumed: true });
+    again.send({ type: 'control', id: 'r1', event: 1, userId: 'bob' });
+    expect(await again.next('ack')).toEqual({ type: 'ack', id: 'r1' });
+    again.send({ type: 'control', id: 'f1', event: 4, userId: 'bob' });
+    const finished = [await again.next('FINISH and ack'), await again.next('FINISH and ack')];
+    expect(finished).toContainEqual({ type: 'ack', id: 'f1' });
+    expect(finished).toContainEqual(expect.objectContaining({ type: 'event', event: VideoCallEvent.FINISH, errorCode: ErrorCode.CANCEL }));
+    again.send({ type: 'control', id: 'f1', event: 4, userId: 'bob' });
+    expect(await again.next('the same ack, not NOTINCALL')).toEqual({ type: 'ack', id: 'f1' });
+    expect((await bob.events.drain(300)).map((e) => e.event)).toEqual([VideoCallEvent.REQUEST, VideoCallEvent.FINISH]);
+    again.close();
   });
 });
 

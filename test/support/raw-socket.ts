@@ -13,8 +13,8 @@ export class RawSocket {
     );
   }
 
-  static async open(server: RunningServer, query = ''): Promise<RawSocket> {
-    const socket = new WebSocket(`${server.url}/ws${query}`);
+  static async open(server: RunningServer, query = '', options: { autoPong?: boolean } = {}): Promise<RawSocket> {
+    const socket = new WebSocket(`${server.url}/ws${query}`, options);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

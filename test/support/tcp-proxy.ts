@@ -7,10 +7,11 @@ import net from 'node:net';
 export class TcpProxy {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly downstream = new Map<net.Socket, net.Socket>();
   private blocked = false;
   port = 0;
 
-  constructor(private readonly targetPort: number) {
+  constructor(private targetPort: number) {
     this.server = net.createServer((client) => this.accept(client));
   }
 
@@ -32,6 +33,19 @@ export class TcpProxy {
     this.sockets.clear();
   }
 
+  /** Stops passing the server's bytes to the client, as a client that stops reading would. */
+  stall(): void {
+    for (const [upstream, client] of this.downstream) {
+      upstream.unpipe(client);
+      upstream.pause();
+    }
+  }
+
+  /** New connections go to `port` from now on, as a load balancer moves clients to another node. */
+  retarget(port: number): void {
+    this.targetPort = port;
+  }
+
   restore(): void {
     this.blocked = false;
   }
@@ -47,6 +61,8 @@ export class TcpProxy {
       return;
     }
     const upstream = net.connect(this.targetPort, '127.0.0.1');
+    this.downstream.set(upstream, client);
+    upstream.on('close', () => this.downstream.delete(upstream));
     for (const [a, b] of [
       [client, upstream],
       [upstream, client],

@@ -1,7 +1,7 @@
 import { CallClient, CallgateError, type ConnectionState } from '@callgate/client';
 import { createAccessToken, type RunningServer } from '@callgate/server';
 import { EventQueue } from './event-queue.js';
-import { TEST_SECRET } from './servers.js';
+import { TEST_SECRET, type TestServer } from './servers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /** What the seed callback received. */
@@ -38,8 +38,10 @@ export class TestUser {
     this.client.on('connection-state', (state) => this.states.push(state));
   }
 
-  static async connect(server: RunningServer, userId: string): Promise<TestUser> {
-    const proxy = await new TcpProxy(server.port).start();
+  /** Connects `userId` to its node of `server` (see TestServer.nodeFor) through a fresh proxy. */
+  static async connect(server: RunningServer | TestServer, userId: string): Promise<TestUser> {
+    const node = 'nodeFor' in server ? server.nodeFor(userId) : server;
+    const proxy = await new TcpProxy(node.port).start();
     const token = await createAccessToken({ secret: TEST_SECRET, userId, ttlSeconds: 600 });
     const user = new TestUser(userId, proxy, token);
     await user.client.connect();

@@ -1,13 +1,19 @@
 import { CallClient as BaseCallClient, type CallClientOptions } from './call-client.js';
 import type { SocketFactory, SocketLike } from './socket.js';
+import { browserMediaPlatform } from './media/platform.js';
 
 export * from './index.js';
 
 const browserSocket: SocketFactory = (url) => new WebSocket(url) as unknown as SocketLike;
 
-/** The client SDK for browsers: WebSockets are the browser's own unless `createSocket` is given. */
+/**
+ * The client SDK for browsers: WebSockets are the browser's own unless `createSocket` is given,
+ * and so are RTCPeerConnection and getUserMedia unless `media` says otherwise.
+ */
 export class CallClient extends BaseCallClient {
   constructor(options: CallClientOptions) {
-    super({ ...options, createSocket: options.createSocket ?? browserSocket });
+    const platform = options.media === false ? undefined : (options.media?.platform ?? browserMediaPlatform() ?? undefined);
+    const media = options.media === false ? false : { ...options.media, platform };
+    super({ ...options, createSocket: options.createSocket ?? browserSocket, media });
   }
 }

@@ -5,6 +5,7 @@ import {
   controlMessageSchema,
   type ErrorMessage,
   type EventMessage,
+  type PresenceEntry,
   type VideoCallEventType,
   type WelcomeMessage,
 } from '@callgate/protocol';
@@ -13,6 +14,10 @@ import { Call, type CallOptions } from './call.js';
 import { SignalConnection, type ConnectionState, type TokenSource } from './connection.js';
 import { CallgateError, notConnected } from './errors.js';
 import type { SocketFactory } from './socket.js';
+import { CallMedia } from './media/call-media.js';
+import type { MediaOptions } from './media/platform.js';
+import type { MediaSession } from './media/media-session.js';
+import { PresenceWatch, type PresenceFilter } from './presence-watch.js';
 
 /** The seed SDK's callback: `userId` is always the other party. */
 export type VideoCallEventCallback = (
@@ -32,6 +37,11 @@ export interface CallClientOptions {
   /** Opens WebSockets; the platform's default when omitted. */
   createSocket?: SocketFactory;
   reconnect?: ReconnectPolicy;
+  /**
+   * Audio and video for started calls: on by default in browsers; `false` turns it off (e.g. for
+   * bots); in Node, pass `{ platform }` with a WebRTC implementation to turn it on.
+   */
+  media?: false | MediaOptions;
 }
 
 export interface CallClientEvents {
@@ -42,9 +52,14 @@ export interface CallClientEvents {
   'connection-state': (state: ConnectionState) => void;
   /** Every call event, as received (after the seed callback). */
   event: (event: EventMessage) => void;
+  /** The watched users' presence changed (see `watchPresence`). */
+  presence: (users: ReadonlyMap<string, PresenceEntry>) => void;
+  /** A started call's media began (before the call's `started`); it emits `media-state`. */
+  media: (session: MediaSession) => void;
 }
 
 interface PendingControl {
+  message: object;
   resolve: () => void;
   reject: (error: CallgateError) => void;
 }
@@ -62,6 +77,8 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   private unbound: Call[] = [];
   private nextControlId = 1;
   private hadSession = false;
+  private readonly media: CallMedia | null;
+  private readonly presenceWatch: PresenceWatch;
 
   constructor(options: CallClientOptions & { createSocket: SocketFactory }) {
     super();
@@ -77,6 +94,23 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     this.connection.on('ack', (id) => this.settle(id, null));
     this.connection.on('error', (message) => this.serverError(message));
     this.connection.on('closed', (error) => this.connectionClosed(error));
+    this.media = CallMedia.over(this.connection, options.media, (session) => this.invoke(() => this.emit('media', session)));
+    this.presenceWatch = new PresenceWatch(this.connection, (users) => this.invoke(() => this.emit('presence', users)));
+  }
+
+  /** The media of the started call, if any (null when media is off). */
+  get currentMedia(): MediaSession | null {
+    return this.media?.current ?? null;
+  }
+
+  /** Watches who is online and free: the users of a role and/or named users; null stops. */
+  watchPresence(filter: PresenceFilter | null): void {
+    this.presenceWatch.watch(filter);
+  }
+
+  /** The watched users, as the server last reported them. */
+  get presence(): ReadonlyMap<string, PresenceEntry> {
+    return this.presenceWatch.users;
   }
 
   /** The authenticated user's id; empty before the first connect. */
@@ -102,6 +136,15 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   /** Connects and authenticates; rejects with a CallgateError (code UNAUTHORIZED, TOKEN_EXPIRED…). */
   async connect(): Promise<void> {
     await this.connection.open();
+  }
+
+  /**
+   * Gives the server a fresh access token without dropping the connection or the call: the one
+   * passed (which also serves later reconnects), or a new one from the token function. With a
+   * token function the SDK does this by itself shortly before each token expires.
+   */
+  async refreshToken(token?: string): Promise<void> {
+    await this.connection.refresh(token);
   }
 
   /** Leaves: the server ends this user's session (and call) at once. */
@@ -178,7 +221,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     }
     const message = parsed.data;
     if (!this.connection.send(message)) return this.refused(ErrorCode.NOT_CONNECTED);
-    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { message, resolve, reject }));
     if (event !== VideoCallEvent.REQUEST) return { code: 0, done };
     const call = new Call(this.sendControl, message.userId, 'outgoing', {
       callId: null,
@@ -213,6 +256,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
       }
       if (calls.length) this.calls.set(event.callId, calls);
     }
+    this.media?.follow(event, calls);
     let ended = false;
     for (const call of calls) ended = call.apply(event) || ended;
     if (ended) this.calls.delete(event.callId);
@@ -230,7 +274,13 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   }
 
   private welcomed(welcome: WelcomeMessage): void {
-    if (this.hadSession && !welcome.resumed) this.endEverything(ErrorCode.DISCONNECT, true);
+    if (welcome.resumed) {
+      // Controls sent just before the drop may not have arrived; the server applies each id once.
+      for (const { message } of this.pending.values()) this.connection.send(message);
+    } else if (this.hadSession) {
+      for (const id of [...this.pending.keys()]) this.settle(id, new CallgateError(ErrorCode.DISCONNECT));
+      this.endEverything(ErrorCode.DISCONNECT, true);
+    }
     this.hadSession = true;
   }
 
@@ -239,6 +289,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     const live = [...[...this.calls.values()].flat(), ...this.unbound].filter((call) => call.isLive);
     this.calls.clear();
     this.unbound = [];
+    this.media?.stopAll();
     const told = new Set<string>();
     for (const call of live) {
       if (tellCallback && !told.has(call.peer)) {

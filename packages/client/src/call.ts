@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { ErrorCode, VideoCallEvent, type EventMessage } from '@callgate/protocol';
+import type { MediaKind, MediaSession, MediaState } from './media/media-session.js';
 
 export type CallDirection = 'outgoing' | 'incoming';
 
@@ -13,6 +14,8 @@ export interface CallEvents {
   started: (roomId: number) => void;
   /** The call is over: refused (REPLY≠0) or finished (FINISH); `errorCode` says why, 0 for a normal hang-up. */
   ended: (errorCode: number) => void;
+  /** The call's media changed: streams arrived, the connection state moved, a device was muted. */
+  'media-state': (state: MediaState) => void;
 }
 
 export interface CallOptions {
@@ -56,6 +59,31 @@ export class Call extends EventEmitter<CallEvents> {
     this.state = direction === 'incoming' ? 'ringing' : 'dialing';
   }
 
+  /** The media of this started call; null before START, or when the client's media is off. */
+  media: MediaSession | null = null;
+
+  /** This side's camera and microphone during the call. */
+  get localStream(): MediaStream | null {
+    return this.media?.localStream ?? null;
+  }
+
+  /** The other party's audio and video during the call. */
+  get remoteStream(): MediaStream | null {
+    return this.media?.remoteStream ?? null;
+  }
+
+  /** Mutes or unmutes this side's microphone or camera. */
+  setMuted(kind: MediaKind, muted: boolean): void {
+    this.media?.setMuted(kind, muted);
+  }
+
+  /** Called by the SDK at START. */
+  attachMedia(session: MediaSession): void {
+    this.media = session;
+    session.on('media-state', (state) => this.emit('media-state', state));
+    this.emit('media-state', session.state);
+  }
+
   get isLive(): boolean {
     return this.state !== 'ended';
   }
@@ -65,9 +93,13 @@ export class Call extends EventEmitter<CallEvents> {
     return this.sendControl(VideoCallEvent.REPLY, this.peer, ErrorCode.SUCCESS, options);
   }
 
-  /** Incoming: refuse (REPLY `code`, REJECT by default). */
-  reject(code: number = ErrorCode.REJECT, options: CallOptions = {}): Promise<void> {
-    return this.sendControl(VideoCallEvent.REPLY, this.peer, code, options);
+  /**
+   * Incoming: refuse (REPLY `code`, REJECT by default). The server tells only the caller, so once
+   * it has taken the refusal the call ends here too, with `code`.
+   */
+  async reject(code: number = ErrorCode.REJECT, options: CallOptions = {}): Promise<void> {
+    await this.sendControl(VideoCallEvent.REPLY, this.peer, code, options);
+    this.end(code);
   }
 
   /** Hang up (FINISH); before the answer, the caller's hang-up cancels the call. */

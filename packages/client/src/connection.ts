@@ -5,7 +5,9 @@ import {
   parseServerMessage,
   type ErrorMessage,
   type EventMessage,
+  type PresenceMessage,
   type ServerMessage,
+  type SignalDeliveryMessage,
   type WelcomeMessage,
 } from '@callgate/protocol';
 import { defaultReconnectPolicy, reconnectDelay, type ReconnectPolicy } from './backoff.js';
@@ -24,7 +26,12 @@ export interface ConnectionEvents {
   /** A call event, exactly once and in order within a session. */
   event: (event: EventMessage) => void;
   ack: (id: string) => void;
+  /** The server took a refreshed token that expires at `tokenExpiresAt`. */
+  refreshed: (tokenExpiresAt: number) => void;
   error: (error: ErrorMessage) => void;
+  /** WebRTC signaling from the other party of a started call. */
+  signal: (message: SignalDeliveryMessage) => void;
+  presence: (message: PresenceMessage) => void;
   /** The connection ended for good (closed by the app, or refused by the server). */
   closed: (error: CallgateError | null) => void;
 }
@@ -57,12 +64,15 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
   private lastHeard = 0;
   /** An error the server sent before closing a socket that never authenticated. */
   private authError: ErrorMessage | null = null;
+  private token: TokenSource;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly endpoint: string;
   private readonly policy: ReconnectPolicy;
 
   constructor(private readonly options: ConnectionOptions) {
     super();
     this.endpoint = clientEndpoint(options.url);
+    this.token = options.token;
     this.policy = options.reconnect ?? defaultReconnectPolicy;
   }
 
@@ -94,6 +104,56 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
     if (this.state !== 'connected' || !this.socket || this.socket.readyState !== SOCKET_OPEN) return false;
     this.socket.send(JSON.stringify(message));
     return true;
+  }
+
+  /**
+   * Hands the server a fresh token for this session (the one given, or a new one from the token
+   * function). A given token also replaces the old one for later reconnects.
+   */
+  async refresh(token?: string): Promise<number> {
+    if (token !== undefined) this.token = token;
+    const fresh = token ?? (await this.currentToken());
+    return new Promise<number>((resolve, reject) => {
+      const cleanup = (): void => {
+        this.off('refreshed', onRefreshed);
+        this.off('error', onError);
+        this.off('closed', onClosed);
+      };
+      const onRefreshed = (expiresAt: number): void => {
+        cleanup();
+        resolve(expiresAt);
+      };
+      const onError = (error: ErrorMessage): void => {
+        if (error.code !== ErrorCode.UNAUTHORIZED && error.code !== ErrorCode.TOKEN_EXPIRED) return;
+        cleanup();
+        reject(new CallgateError(error.code, error.message));
+      };
+      const onClosed = (): void => {
+        cleanup();
+        reject(new CallgateError(ErrorCode.NOT_CONNECTED));
+      };
+      this.on('refreshed', onRefreshed);
+      this.on('error', onError);
+      this.on('closed', onClosed);
+      if (!this.send({ type: 'refresh', token: fresh })) onClosed();
+    });
+  }
+
+  private async currentToken(): Promise<string> {
+    return typeof this.token === 'function' ? await this.token() : this.token;
+  }
+
+  /** With a token function, refreshes a little before the token expires. */
+  private scheduleRefresh(expiresAt: number): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    if (typeof this.token !== 'function') return;
+    const lifetime = expiresAt - Date.now();
+    const lead = Math.min(60_000, Math.max(1000, lifetime * 0.2));
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.refresh().catch(() => {});
+    }, Math.min(Math.max(0, lifetime - lead), 2 ** 31 - 1));
   }
 
   /** Leaves on purpose: the server ends this user's session at once, without a grace period. */
@@ -147,7 +207,7 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
   private async authenticate(socket: SocketLike): Promise<void> {
     let token: string;
     try {
-      token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+      token = await this.currentToken();
     } catch (error) {
       this.fail(new CallgateError(ErrorCode.UNAUTHORIZED, `the token source failed: ${String(error)}`));
       return;
@@ -184,6 +244,16 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
         return;
       case 'pong':
         return;
+      case 'refreshed':
+        this.scheduleRefresh(message.tokenExpiresAt);
+        this.emit('refreshed', message.tokenExpiresAt);
+        return;
+      case 'signal':
+        this.emit('signal', message);
+        return;
+      case 'presence':
+        this.emit('presence', message);
+        return;
     }
   }
 
@@ -194,6 +264,7 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
     this.attempt = 0;
     this.authError = null;
     this.startHeartbeat(welcome.heartbeat.intervalMs, welcome.heartbeat.timeoutMs);
+    this.scheduleRefresh(welcome.tokenExpiresAt);
     this.setState('connected');
     this.emit('welcome', welcome);
   }
@@ -203,7 +274,7 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
     if (!this.wanted) return;
     const refusal = this.authError;
     this.authError = null;
-    if (finalCloseCodes.has(code) || (code === CloseCode.TOKEN_EXPIRED && typeof this.options.token === 'string')) {
+    if (finalCloseCodes.has(code) || (code === CloseCode.TOKEN_EXPIRED && typeof this.token === 'string')) {
       const errorCode = refusal?.code ?? (code === CloseCode.REPLACED ? ErrorCode.REPLACED : ErrorCode.UNAUTHORIZED);
       this.fail(new CallgateError(errorCode, refusal?.message ?? (reason || undefined)));
       return;
@@ -249,6 +320,8 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
 
   private clearTimers(): void {
     this.stopHeartbeat();
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }

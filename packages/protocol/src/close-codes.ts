@@ -6,6 +6,10 @@ export const CloseCode = {
   GOING_AWAY: 1001,
   /** Abuse: rate limit or a policy violation. */
   POLICY: 1008,
+  /** The server lost this session (its state store restarted empty): reconnect for a new one. */
+  SERVICE_RESTART: 1012,
+  /** The state store is unreachable right now: try again shortly. */
+  TRY_AGAIN_LATER: 1013,
   /** The access token was refused. */
   UNAUTHORIZED: 4001,
   /** Another login of the same user (or a resume of this session elsewhere) took over. */

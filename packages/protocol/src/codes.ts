@@ -52,6 +52,8 @@ export const ErrorCode = {
   TOO_LARGE: 200014,
   /** An unexpected server error; the message was not applied. */
   INTERNAL: 200015,
+  /** A `signal` for a room in which the sender has no started call (a third party, an unknown room, or a call that ended). */
+  NOT_IN_ROOM: 200016,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
@@ -82,6 +84,7 @@ const messages: Record<ErrorCodeName, string> = {
   UNAVAILABLE: 'The call service is temporarily unavailable.',
   TOO_LARGE: 'The message is too large.',
   INTERNAL: 'Internal server error.',
+  NOT_IN_ROOM: 'You are not in a started call in that room.',
 };
 
 const nameByCode = new Map<number, ErrorCodeName>(

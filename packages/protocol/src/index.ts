@@ -5,3 +5,7 @@ export * from './limits.js';
 export * from './messages.js';
 export * from './parse.js';
 export * from './close-codes.js';
+export * from './signal.js';
+export * from './presence.js';
+export * from './claims.js';
+export * from './business.js';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Limits, USER_ID_PATTERN, fitsUserStr } from './limits.js';
+import { presenceMessageSchema, presenceWatchMessageSchema } from './presence.js';
+import { signalDeliveryMessageSchema, signalMessageSchema } from './signal.js';
 
 const uint32 = z.number().int().min(0).max(Limits.UINT32_MAX);
 
@@ -45,16 +47,26 @@ export const controlMessageSchema = z.object({
 
 export const pingMessageSchema = z.object({ type: z.literal('ping') });
 
+/** A fresh access token for the same user, so the session outlives the first token. */
+export const refreshMessageSchema = z.object({
+  type: z.literal('refresh'),
+  token: z.string().min(1).max(Limits.TOKEN_MAX),
+});
+
 export const clientMessageSchema = z.discriminatedUnion('type', [
   authMessageSchema,
   controlMessageSchema,
   pingMessageSchema,
+  signalMessageSchema,
+  presenceWatchMessageSchema,
+  refreshMessageSchema,
 ]);
 
 export type AuthMessage = z.infer<typeof authMessageSchema>;
 export type ControlMessage = z.infer<typeof controlMessageSchema>;
 export type ControlMessageInput = z.input<typeof controlMessageSchema>;
 export type PingMessage = z.infer<typeof pingMessageSchema>;
+export type RefreshMessage = z.infer<typeof refreshMessageSchema>;
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 // ---- server → client ----
@@ -81,6 +93,8 @@ export const welcomeMessageSchema = z.object({
     timeoutMs: z.number().int().positive(),
   }),
   iceServers: z.array(iceServerSchema).default([]),
+  /** When the access token expires (ms since epoch); refresh before, or the socket is closed with 4004. */
+  tokenExpiresAt: z.number().int(),
 });
 
 export const eventMessageSchema = z.object({
@@ -110,12 +124,21 @@ export const errorMessageSchema = z.object({
 
 export const pongMessageSchema = z.object({ type: z.literal('pong') });
 
+export const refreshedMessageSchema = z.object({
+  type: z.literal('refreshed'),
+  /** The new token's expiry (ms since epoch). */
+  tokenExpiresAt: z.number().int(),
+});
+
 export const serverMessageSchema = z.discriminatedUnion('type', [
   welcomeMessageSchema,
   eventMessageSchema,
   ackMessageSchema,
   errorMessageSchema,
   pongMessageSchema,
+  signalDeliveryMessageSchema,
+  presenceMessageSchema,
+  refreshedMessageSchema,
 ]);
 
 export type IceServer = z.infer<typeof iceServerSchema>;
@@ -124,4 +147,5 @@ export type EventMessage = z.infer<typeof eventMessageSchema>;
 export type AckMessage = z.infer<typeof ackMessageSchema>;
 export type ErrorMessage = z.infer<typeof errorMessageSchema>;
 export type PongMessage = z.infer<typeof pongMessageSchema>;
+export type RefreshedMessage = z.infer<typeof refreshedMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;

@@ -11,7 +11,8 @@ function describe(error: z.ZodError): string {
     .join('; ');
 }
 
-function parseWith<T>(schema: z.ZodType<T>, text: string): ParseResult<T> {
+/** Parses `text` as a JSON object and validates it against `schema`. */
+export function parseWith<T>(schema: z.ZodType<T>, text: string): ParseResult<T> {
   let json: unknown;
   try {
     json = JSON.parse(text);

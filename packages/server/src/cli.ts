@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ROLE_PATTERN } from '@callgate/protocol';
 import { createAccessToken } from './auth/tokens.js';
+import { defaultDemoDir } from './http/demo-page.js';
 import { createLogger, type LogLevel } from './logger.js';
+import { iceServersFor, type IceServerConfig } from './media/ice-servers.js';
 import { startServer } from './server.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -15,6 +18,17 @@ function nonNegativeNumber(value: string): number {
 function port(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError('expected a port 0-65535');
+  return number;
+}
+
+/** Repeatable URL options; one option or env value may also list several, comma-separated. */
+function urlList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((url) => url.trim()).filter(Boolean)];
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a whole number > 0');
   return number;
 }
 
@@ -40,12 +54,74 @@ program
       .argParser(nonNegativeNumber)
       .default(15),
   )
+  .addOption(
+    new Option('--allow-origin <origin>', 'a browser origin allowed to connect besides the server\'s own (repeatable; * for any)')
+      .env('CALLGATE_ALLOW_ORIGIN')
+      .argParser((value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)]),
+  )
+  .addOption(
+    new Option('--max-connections-per-ip <n>', 'open WebSockets per client address (0 = no limit)')
+      .env('CALLGATE_MAX_CONNECTIONS_PER_IP')
+      .argParser(nonNegativeNumber)
+      .default(200),
+  )
+  .addOption(
+    new Option('--message-rate <n>', 'messages per second per connection (burst: twice as many)')
+      .env('CALLGATE_MESSAGE_RATE')
+      .argParser(nonNegativeNumber)
+      .default(50),
+  )
+  .addOption(
+    new Option('--control-rate <n>', 'call controls per second per user (burst: twice as many)')
+      .env('CALLGATE_CONTROL_RATE')
+      .argParser(nonNegativeNumber)
+      .default(10),
+  )
+  .addOption(new Option('--redis <url>', 'cluster mode: keep call state in this Redis (redis://host:port)').env('CALLGATE_REDIS'))
+  .addOption(
+    new Option('--redis-prefix <prefix>', 'Redis key prefix shared by the nodes of one deployment')
+      .env('CALLGATE_REDIS_PREFIX')
+      .default('callgate:'),
+  )
+  .addOption(new Option('--node <name>', 'this node\'s name in the cluster (default: host-pid-random)').env('CALLGATE_NODE'))
+  .addOption(
+    new Option('--node-timeout <seconds>', 'a node silent this long is dead and its users are dropped')
+      .env('CALLGATE_NODE_TIMEOUT')
+      .argParser(nonNegativeNumber)
+      .default(5),
+  )
   .addOption(new Option('--log-level <level>', 'log level').env('CALLGATE_LOG_LEVEL').choices(logLevels).default('info'))
   .addOption(
     new Option('--dev', 'development mode: demo login for anyone, a generated secret when none is given').env(
       'CALLGATE_DEV',
     ),
   )
+  .addOption(new Option('--stun <url>', 'STUN server handed to clients (repeatable)').env('CALLGATE_STUN').argParser(urlList))
+  .addOption(new Option('--turn-url <url>', 'TURN server handed to clients (repeatable)').env('CALLGATE_TURN_URL').argParser(urlList))
+  .addOption(new Option('--turn-secret <secret>', "TURN shared secret (coturn's static-auth-secret)").env('CALLGATE_TURN_SECRET'))
+  .addOption(
+    new Option('--turn-ttl <seconds>', 'lifetime of TURN credentials').env('CALLGATE_TURN_TTL').argParser(positiveInteger).default(3600),
+  )
+  .addOption(new Option('--demo', 'serve the demo page at / (always on with --dev)').env('CALLGATE_DEMO'))
+  .addOption(
+    new Option('--business-secret <secret>', 'secret business servers authenticate with on /business (enables the business link)').env(
+      'CALLGATE_BUSINESS_SECRET',
+    ),
+  )
+  .addOption(
+    new Option('--business-timeout <seconds>', 'how long a REQUEST waits for the business decision')
+      .env('CALLGATE_BUSINESS_TIMEOUT')
+      .argParser(nonNegativeNumber)
+      .default(3),
+  )
+  .addOption(
+    new Option('--business-fail-open', 'let calls ring when the business server fails or times out (default: refuse with 200010)').env(
+      'CALLGATE_BUSINESS_FAIL_OPEN',
+    ),
+  )
+  .addOption(new Option('--webhook-url <url>', 'POST every call event, signed, to this URL').env('CALLGATE_WEBHOOK_URL'))
+  .addOption(new Option('--webhook-secret <secret>', 'key of the webhook signatures (HMAC-SHA256)').env('CALLGATE_WEBHOOK_SECRET'))
+  .addOption(new Option('--webhook-veto', 'REQUEST waits for the webhook answer {"errorCode": N}; N != 0 refuses').env('CALLGATE_WEBHOOK_VETO'))
   .action(async (options: {
     port: number;
     host: string;
@@ -54,6 +130,25 @@ program
     grace: number;
     logLevel: LogLevel;
     dev?: boolean;
+    stun?: string[];
+    turnUrl?: string[];
+    turnSecret?: string;
+    turnTtl: number;
+    demo?: boolean;
+    allowOrigin?: string[];
+    maxConnectionsPerIp: number;
+    messageRate: number;
+    controlRate: number;
+    redis?: string;
+    redisPrefix: string;
+    node?: string;
+    nodeTimeout: number;
+    businessSecret?: string;
+    businessTimeout: number;
+    businessFailOpen?: boolean;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    webhookVeto?: boolean;
   }) => {
     const logger = createLogger(options.logLevel);
     let secret = options.secret;
@@ -66,7 +161,30 @@ program
       secret = randomBytes(24).toString('base64url');
       logger.warn(`dev mode: generated token secret ${secret} (mint tokens with: callgate token --user alice --secret ${secret})`);
     }
+    const ice: IceServerConfig = { stun: options.stun ?? [] };
+    if (options.turnUrl?.length || options.turnSecret) {
+      ice.turn = { urls: options.turnUrl ?? [], secret: options.turnSecret ?? '', ttlSeconds: options.turnTtl };
+    }
+    let iceServers: ReturnType<typeof iceServersFor> = () => [];
+    try {
+      iceServers = iceServersFor(ice);
+    } catch (error) {
+      program.error(`error: ${(error as Error).message}`);
+    }
+    let businessSecret = options.businessSecret || undefined;
+    if (!businessSecret && options.dev) {
+      businessSecret = randomBytes(24).toString('base64url');
+      logger.warn(`dev mode: generated business secret ${businessSecret} (for a business server: CALLGATE_BUSINESS_SECRET=${businessSecret})`);
+    }
+    if (businessSecret && businessSecret === secret) program.error('error: --business-secret must differ from the token secret');
+    if (options.webhookUrl && !options.webhookSecret) program.error('error: --webhook-url needs --webhook-secret (or CALLGATE_WEBHOOK_SECRET)');
+    if (!options.webhookUrl && (options.webhookSecret || options.webhookVeto)) {
+      program.error('error: --webhook-secret and --webhook-veto need --webhook-url (or CALLGATE_WEBHOOK_URL)');
+    }
+    if (options.webhookUrl && !/^https?:\/\/./.test(options.webhookUrl)) program.error('error: --webhook-url must be an http:// or https:// URL');
     const server = await startServer({
+      iceServers,
+      ...(options.dev || options.demo ? { demoDir: defaultDemoDir } : {}),
       port: options.port,
       host: options.host,
       secret,
@@ -74,9 +192,30 @@ program
       graceMs: options.grace * 1000,
       dev: options.dev === true,
       logger,
+      allowOrigins: options.allowOrigin ?? [],
+      ...(options.redis
+        ? { redis: options.redis, redisPrefix: options.redisPrefix, nodeTimeoutMs: options.nodeTimeout * 1000 }
+        : {}),
+      ...(options.node ? { node: options.node } : {}),
+      limits: {
+        maxConnectionsPerIp: options.maxConnectionsPerIp,
+        messagesPerSecond: options.messageRate,
+        messageBurst: options.messageRate * 2,
+        controlsPerSecond: options.controlRate,
+        controlBurst: options.controlRate * 2,
+      },
+      ...(businessSecret ? { businessSecret } : {}),
+      businessTimeoutMs: options.businessTimeout * 1000,
+      businessFailOpen: options.businessFailOpen === true,
+      ...(options.webhookUrl && options.webhookSecret
+        ? { webhook: { url: options.webhookUrl, secret: options.webhookSecret, veto: options.webhookVeto === true } }
+        : {}),
     });
     logger.info({ url: server.url }, `Callgate listening on ${server.url} (HTTP ${server.httpUrl})`);
     if (options.dev) logger.warn('dev mode: POST /api/dev/login mints a token for any user; never use --dev in production');
+    if (options.dev || options.demo) logger.info(`demo page: ${server.httpUrl}/`);
+    if (businessSecret) logger.info(`business servers connect to ${server.url}/business`);
+    if (options.webhookUrl) logger.info({ webhook: options.webhookUrl, veto: options.webhookVeto === true }, 'call events go to the webhook');
 
     let stopping = false;
     const stop = (signal: string): void => {
@@ -101,10 +240,13 @@ program
   .requiredOption('--user <userId>', 'the user id the token is for')
   .addOption(new Option('--ttl <seconds>', 'lifetime in seconds').argParser(nonNegativeNumber).default(3600))
   .addOption(new Option('--secret <secret>', 'the server token secret').env('CALLGATE_SECRET'))
-  .action(async (options: { user: string; ttl: number; secret?: string }) => {
+  .option('--role <role>', 'a role claim, e.g. agent (shown in presence)')
+  .action(async (options: { user: string; ttl: number; secret?: string; role?: string }) => {
     const secret = options.secret || program.error('error: --secret <secret> (or CALLGATE_SECRET) is required to sign the token');
+    if (options.role !== undefined && !ROLE_PATTERN.test(options.role)) program.error('error: --role: 1-32 characters of A-Z a-z 0-9 _ -');
     try {
-      const token = await createAccessToken({ secret, userId: options.user, ttlSeconds: options.ttl });
+      const claims = options.role === undefined ? {} : { claims: { role: options.role } };
+      const token = await createAccessToken({ secret, userId: options.user, ttlSeconds: options.ttl, ...claims });
       process.stdout.write(`${token}\n`);
     } catch (error) {
       program.error(`error: ${(error as Error).message}`);

@@ -3,10 +3,16 @@ import { TokenVerifier } from './auth/tokens.js';
 import { ClientGateway, CLIENT_PATH } from './gateway/client-gateway.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { PresenceBoard } from './presence/presence-board.js';
 import type { StateBackend } from './state/backend.js';
 import { MemoryStateBackend } from './state/memory-backend.js';
+import { RedisStateBackend } from './state/redis/redis-backend.js';
 import { Switchboard } from './switchboard.js';
 import type { IceServer } from '@callgate/protocol';
+import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
+import { BUSINESS_PATH } from '@callgate/protocol';
+import { createBusinessSide } from './business/business-side.js';
+import type { WebhookOptions } from './business/webhook-sender.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -25,15 +31,37 @@ export interface ServerOptions {
   authTimeoutMs?: number;
   /** Largest WebSocket message, in bytes. Default 65 536. */
   maxPayload?: number;
+  /** Rate and size bounds per connection, user and address; see docs/security.md. */
+  limits?: Partial<ConnectionLimits>;
+  /** Browser origins allowed to connect besides the server's own; ["*"] for any. */
+  allowOrigins?: string[];
   /** Dev mode: a demo login endpoint mints tokens for anyone. Never in production. */
   dev?: boolean;
-  /** Where call state lives. Default: in this process. */
+  /** Where call state lives. Default: in this process, or in Redis when `redis` is set. */
   backend?: StateBackend;
+  /** Cluster mode: a Redis URL (redis://host:port). Every node given the same URL and prefix acts as one. */
+  redis?: string;
+  /** Key prefix in Redis shared by the nodes of one deployment. Default "callgate:". */
+  redisPrefix?: string;
+  /** This node's name in the cluster. Default: host, pid and a random part. */
+  node?: string;
+  /** Cluster mode: a node silent this long is dead and its users are treated as dropped. Default 5000. */
+  nodeTimeoutMs?: number;
   /** A pino logger; default: JSON lines at `logLevel`. */
   logger?: Logger;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** STUN/TURN servers handed to each user in its welcome message. */
   iceServers?: (userId: string) => IceServer[];
+  /** Serves the demo page (apps/demo/dist) from this folder at `/`. */
+  demoDir?: string;
+  /** Business servers authenticate with it on `/business`; without it the business link is off. Not the token secret. */
+  businessSecret?: string;
+  /** Longest wait for a business decision on a REQUEST. Default 3 000. */
+  businessTimeoutMs?: number;
+  /** On a business timeout or failure, let the call ring instead of refusing it with BUSINESS_UNAVAILABLE. */
+  businessFailOpen?: boolean;
+  /** POST every call event, signed, to a URL; with `veto`, REQUEST waits for its answer. */
+  webhook?: WebhookOptions;
 }
 
 export interface RunningServer {
@@ -47,6 +75,8 @@ export interface RunningServer {
    * with `errorCode`. Resolves to 0, or to NOTINCALL when the user is in no call.
    */
   finishCall(userId: string, errorCode: number, userStr?: string): Promise<number>;
+  /** Business links that hear this server's call events (in cluster mode: those of every live node). */
+  businessLinks(): number;
   close(): Promise<void>;
 }
 
@@ -54,7 +84,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   if (!options.secret) throw new TypeError('startServer: a secret is required to verify access tokens');
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
-  const backend = options.backend ?? new MemoryStateBackend();
+  const backend = options.backend ?? (options.redis ? await startRedisBackend(options) : new MemoryStateBackend());
   const graceMs = options.graceMs ?? 15_000;
   const switchboard = new Switchboard({
     backend,
@@ -62,13 +92,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
     graceMs,
   });
+  const presence = new PresenceBoard(backend, logger);
   const gateway = new ClientGateway({
+    presence,
     switchboard,
     backend,
     verifier: new TokenVerifier(options.secret),
     logger,
     maxPayload: options.maxPayload ?? 65_536,
+    allowOrigins: options.allowOrigins ?? [],
     config: {
+      limits: { ...defaultLimits, ...options.limits },
       graceMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 20_000,
       authTimeoutMs: options.authTimeoutMs ?? 10_000,
@@ -78,17 +112,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   backend.listen({
     events: (userId) => gateway.deliver(userId),
     kick: (kick) => gateway.kick(kick),
-    timer: (input) => void switchboard.handleQuietly(input),
+    restored: () => void gateway.verifySessions(),
+    presence: (userIds) => presence.changed(userIds),
+    signal: (userId, message) => gateway.deliverSignal(userId, message),
+    input: (input) => void switchboard.handleQuietly(input),
+  });
+
+  const business = createBusinessSide({
+    secret: options.businessSecret,
+    tokenSecret: options.secret,
+    webhook: options.webhook,
+    decisionTimeoutMs: options.businessTimeoutMs ?? 3_000,
+    failOpen: options.businessFailOpen === true,
+    switchboard,
+    backend,
+    logger,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 20_000,
+    authTimeoutMs: options.authTimeoutMs ?? 10_000,
+    maxPayload: options.maxPayload ?? 65_536,
   });
 
   const app = createHttpApp({
     logger,
     backend,
     ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600 } } : {}),
+    ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });
   app.server.on('upgrade', (request, socket, head) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === CLIENT_PATH) gateway.handleUpgrade(request, socket, head);
+    else if (path === BUSINESS_PATH && business.gateway) business.gateway.handleUpgrade(request, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   const host = options.host ?? '127.0.0.1';
@@ -102,12 +155,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `ws://${publicHost}:${port}`,
     httpUrl: `http://${publicHost}:${port}`,
     port,
+    businessLinks: () => business.linkCount,
     async finishCall(userId, errorCode, userStr = '') {
       const decision = await switchboard.handle({ kind: 'force-finish', userId, errorCode, userStr, by: 'business' });
       return decision.result.ok ? 0 : decision.result.code;
     },
     close() {
       closing ??= (async () => {
+        await business.close();
         await gateway.close();
         await app.close();
         await backend.close();
@@ -115,4 +170,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+async function startRedisBackend(options: ServerOptions): Promise<RedisStateBackend> {
+  const backend = new RedisStateBackend({
+    url: options.redis ?? '',
+    ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
+    ...(options.node !== undefined ? { node: options.node } : {}),
+    ...(options.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: options.nodeTimeoutMs } : {}),
+  });
+  await backend.start();
+  return backend;
 }

@@ -1,9 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { VideoCallEventType } from '@callgate/protocol';
 import { ErrorCode } from '@callgate/protocol';
 import { decide } from './calls/machine.js';
-import type { CallInput, CallRecord, CallTransition, ControlResult, Decision, DecisionContext } from './calls/types.js';
+import type { CallInput, CallRecord, CallTransition, ControlInput, ControlResult, Decision, DecisionContext } from './calls/types.js';
 import { StateUnavailableError, type StateBackend } from './state/backend.js';
 
 /** Decides whether a REQUEST may ring: resolves to 0 to allow or an error code to refuse. */
@@ -19,16 +18,8 @@ export interface SwitchboardOptions {
   newRoomId?: () => number;
 }
 
-export interface Control {
-  from: string;
-  sessionId: string;
-  event: VideoCallEventType;
-  peer: string;
-  errorCode: number;
-  flags: number;
-  param: number;
-  userStr: string;
-}
+/** A user's control, as the gateway read it. */
+export type Control = Omit<ControlInput, 'kind' | 'authorize'>;
 
 const randomRoomId = (): number => randomInt(1, 0x1_0000_0000);
 

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
-import { decide, readSet } from '../src/calls/machine.js';
+import { REMEMBERED_CONTROLS, decide } from '../src/calls/machine.js';
+import { snapshotFor } from '../src/calls/snapshot.js';
 import { graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
 import type {
   CallEvent,
@@ -34,6 +35,7 @@ interface Fields {
   userStr?: string;
   authorize?: boolean;
   sessionId?: string;
+  controlId?: string;
 }
 
 interface PendingTimer {
@@ -68,22 +70,7 @@ class World {
 
   /** What the memory backend would load for `input`. */
   snapshot(input: CallInput): Snapshot {
-    const wanted = readSet(input);
-    const users = new Map<string, UserRecord>();
-    const calls = new Map<string, CallRecord>();
-    const addUser = (id: string): void => {
-      const user = this.users.get(id);
-      if (user) users.set(id, user);
-    };
-    const addCall = (id: string | null): void => {
-      const call = id === null ? undefined : this.calls.get(id);
-      if (call) calls.set(call.callId, call);
-    };
-    wanted.users.forEach(addUser);
-    wanted.calls.forEach(addCall);
-    for (const user of [...users.values()]) addCall(user.callId);
-    for (const call of [...calls.values()]) [call.caller, call.callee].forEach(addUser);
-    return { users, calls };
+    return snapshotFor(input, (id) => this.users.get(id), (id) => this.calls.get(id));
   }
 
   apply(input: CallInput): Decision {
@@ -152,7 +139,7 @@ class World {
       userStr: fields.userStr ?? '',
       authorize: fields.authorize ?? false,
     };
-    return this.apply(input);
+    return this.apply(fields.controlId === undefined ? input : { ...input, controlId: fields.controlId });
   }
 
   request(from: string, to: string, fields: Fields = {}): Decision {
@@ -509,9 +496,6 @@ describe('rule 3: FINISH and cancel', () => {
     expect(w.ended()).toMatchObject({ outcome: 'cancelled', endedBy: 'A', from: 'ringing' });
   });
 
-  // BUG (machine.ts `cancel` uses emptyPayload): DESIGN §2 says param and userStr are carried
-  // untouched from sender to peer, and CallTransition.detail is "the finish as sent". A cancel
-  // loses the caller's userStr/param both in the callee's FINISH and in the transition detail.
   it('a cancel carries the caller’s param and userStr to the callee and into the record (DESIGN §2)', () => {
     const w = world('A', 'B');
     w.ringing('A', 'B');
@@ -894,7 +878,9 @@ describe('rule 5: a new login without resume replaces the old one', () => {
     const w = world('A', 'B');
     w.talking('A', 'B');
     const old = w.user('A');
-    w.connect('A', old.sessionId); // a takeover that resumes: the old socket is kicked
+    const takeover = w.connect('A', old.sessionId); // a second socket resumes the session: the first is kicked
+    expect(takeover.kicks).toEqual([{ userId: 'A', node: 'local', connectionId: old.connectionId, code: ErrorCode.REPLACED }]);
+    expect(takeover.session).toEqual({ sessionId: old.sessionId, resumed: true });
     const d = w.apply({ kind: 'disconnect', userId: 'A', sessionId: old.sessionId, connectionId: old.connectionId, final: true });
     expectNothingHappened(d);
     expect(w.user('A').connected).toBe(true);
@@ -954,6 +940,16 @@ describe('business authorization', () => {
     expect(w.take('A')).toEqual([]);
   });
 
+  // A choice, not spelled out by DESIGN §4 (see the report): while the business server decides,
+  // the callee is already reserved for this call although it has not been told about it.
+  it('answers a REQUEST back from the callee while authorizing with 440 INCHAT (not glare)', () => {
+    const w = authorizing();
+    w.request('B', 'A');
+    expect(w.take('B')).toEqual([ev('call-2', REPLY, 'A', ErrorCode.INCHAT)]);
+    expect(w.take('A')).toEqual([]);
+    expect(w.calls.get('call-1')?.phase).toBe('authorizing');
+  });
+
   it('lets the caller cancel while authorizing; the late answer is then ignored', () => {
     const w = authorizing();
     w.finish('A', 'B');
@@ -965,7 +961,7 @@ describe('business authorization', () => {
     expect(w.take('B')).toEqual([]);
   });
 
-  it('times out a business server that never answers: REPLY 100105 to the caller only', () => {
+  it('bounds the business decision by the ring timer: REPLY 100105 to the caller only', () => {
     const w = authorizing();
     w.fire(ringTimerKey('call-1'));
     expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.TIMEOUT, { flags: 3, param: 8 })]);
@@ -1057,6 +1053,73 @@ describe('stale inputs are ignored', () => {
     const d = w.apply({ kind: 'grace-expired', userId: 'A', sessionId: old });
     expectNothingHappened(d);
     expect(w.users.has('A')).toBe(true);
+  });
+});
+
+describe('a control sent again with the same id is applied once', () => {
+  it('a re-sent REPLY 0 gets its first answer and starts nothing twice', () => {
+    const w = world('A', 'B');
+    w.ringing('A', 'B');
+    w.reply('B', 'A', 0, { controlId: 'k1' });
+    expect(w.take('A').map((e) => e.event)).toEqual([START]);
+    expect(w.take('B').map((e) => e.event)).toEqual([START]);
+    expect(w.user('B').recentControls).toEqual([['k1', 0]]);
+    const again = w.reply('B', 'A', 0, { controlId: 'k1' });
+    expect(again.result).toEqual({ ok: true });
+    expectNothingHappened(again);
+    expect(w.take('A')).toEqual([]);
+    expect(w.take('B')).toEqual([]);
+  });
+
+  it('a re-sent FINISH after its call ended answers ok, not NOTINCALL', () => {
+    const w = world('A', 'B');
+    w.talking('A', 'B');
+    w.finish('A', 'B', 0, { controlId: 'k1' });
+    w.take('A');
+    w.take('B');
+    const again = w.finish('A', 'B', 0, { controlId: 'k1' });
+    expect(again.result).toEqual({ ok: true });
+    expectNothingHappened(again);
+    expect(w.take('B')).toEqual([]);
+  });
+
+  it('a re-sent control that failed fails the same way, even if it would now apply', () => {
+    const w = world('A', 'B');
+    const first = w.finish('A', 'B', 0, { controlId: 'k1' });
+    expect(first.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expect(first.deliveries).toEqual([]);
+    expect([...first.users.values()]).toEqual([{ ...w.user('A'), recentControls: [['k1', ErrorCode.NOTINCALL]] }]);
+    w.ringing('A', 'B');
+    const again = w.finish('A', 'B', 0, { controlId: 'k1' });
+    expect(again.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expectNothingHappened(again);
+    expect(w.callOf('A')?.phase).toBe('ringing');
+  });
+
+  it('ids survive a resume but not a new session', () => {
+    const w = world('A', 'B', 'C');
+    w.request('A', 'B', { controlId: 'k1' });
+    w.take('A');
+    w.take('B');
+    const session = w.user('A').sessionId;
+    w.drop('A');
+    w.connect('A', session);
+    expectNothingHappened(w.request('A', 'B', { controlId: 'k1' }));
+    expect(w.take('B')).toEqual([]);
+    w.connect('A'); // a new login: the call ends, the remembered ids go with the old session
+    w.take('B');
+    w.request('A', 'B', { controlId: 'k1' });
+    expect(w.take('B')).toEqual([ev('call-2', REQUEST, 'A', 0)]);
+  });
+
+  it(`remembers the last ${REMEMBERED_CONTROLS} ids only`, () => {
+    const w = world('A', 'B');
+    for (let i = 0; i <= REMEMBERED_CONTROLS; i++) w.finish('A', 'B', 0, { controlId: `k${i}` });
+    expect(w.user('A').recentControls).toHaveLength(REMEMBERED_CONTROLS);
+    w.ringing('A', 'B');
+    expect(w.finish('A', 'B', 0, { controlId: `k${REMEMBERED_CONTROLS}` }).result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
+    expect(w.finish('A', 'B', 0, { controlId: 'k0' }).result).toEqual({ ok: true });
+    expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.CANCEL)]);
   });
 });
 

@@ -1,35 +1,12 @@
-import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { ErrorCode, USER_ID_PATTERN } from '@callgate/protocol';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { ErrorCode, ROLE_PATTERN, USER_ID_PATTERN, type CallgateClaims } from '@callgate/protocol';
+import { accessTokenKey } from '@callgate/protocol/signing';
 
-export interface AccessTokenOptions {
-  /** The server's token key (`--secret`). */
-  secret: string;
-  userId: string;
-  /** Lifetime in seconds; default one hour. */
-  ttlSeconds?: number;
-  /** Extra claims to sign into the token. */
-  claims?: Record<string, unknown>;
-}
-
-const keyOf = (secret: string): Uint8Array => new TextEncoder().encode(secret);
-
-/** Mints a user access token: a JWT signed with HS256 whose `sub` is the user id. */
-export async function createAccessToken(options: AccessTokenOptions): Promise<string> {
-  if (!USER_ID_PATTERN.test(options.userId)) {
-    throw new TypeError(`invalid user id ${JSON.stringify(options.userId)}: 1-64 characters of A-Z a-z 0-9 _ . @ -`);
-  }
-  if (!options.secret) throw new TypeError('a secret is required to sign tokens');
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...options.claims })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(options.userId)
-    .setIssuedAt(now)
-    .setExpirationTime(now + (options.ttlSeconds ?? 3600))
-    .sign(keyOf(options.secret));
-}
+// Minting lives beside the webhook signatures, so that @callgate/business can mint without the server.
+export { createAccessToken, type AccessTokenOptions } from '@callgate/protocol/signing';
 
 export type TokenCheck =
-  | { ok: true; userId: string; expiresAt: number; claims: JWTPayload }
+  | { ok: true; userId: string; expiresAt: number; grants: CallgateClaims; claims: JWTPayload }
   | { ok: false; code: typeof ErrorCode.UNAUTHORIZED | typeof ErrorCode.TOKEN_EXPIRED; reason: string };
 
 /** Checks user access tokens against the server's key. */
@@ -37,7 +14,7 @@ export class TokenVerifier {
   private readonly key: Uint8Array;
 
   constructor(secret: string) {
-    this.key = keyOf(secret);
+    this.key = accessTokenKey(secret);
   }
 
   async verify(token: string): Promise<TokenCheck> {
@@ -47,7 +24,9 @@ export class TokenVerifier {
       if (!USER_ID_PATTERN.test(userId)) {
         return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: 'the token names an invalid user id' };
       }
-      return { ok: true, userId, expiresAt: (payload.exp ?? 0) * 1000, claims: payload };
+      const grants = grantsOf(payload);
+      if (typeof grants === 'string') return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: grants };
+      return { ok: true, userId, expiresAt: (payload.exp ?? 0) * 1000, grants, claims: payload };
     } catch (error) {
       if (error instanceof errors.JWTExpired) {
         return { ok: false, code: ErrorCode.TOKEN_EXPIRED, reason: 'the access token has expired' };
@@ -56,4 +35,20 @@ export class TokenVerifier {
       return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: `invalid access token: ${reason}` };
     }
   }
+}
+
+/** The Callgate claims of a verified token, or why they are unusable. */
+function grantsOf(payload: JWTPayload): CallgateClaims | string {
+  const { role, canCall } = payload;
+  const grants: CallgateClaims = {};
+  if (role !== undefined) {
+    if (typeof role !== 'string' || !ROLE_PATTERN.test(role)) return 'the role claim must be 1-32 characters of A-Z a-z 0-9 _ -';
+    grants.role = role;
+  }
+  if (canCall !== undefined) {
+    const valid = Array.isArray(canCall) && canCall.length <= 100 && canCall.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 80);
+    if (!valid) return 'the canCall claim must be a list of at most 100 patterns';
+    grants.canCall = canCall as string[];
+  }
+  return grants;
 }

@@ -1,3 +1,4 @@
 export { decide, readSet } from './machine.js';
+export { snapshotFor } from './snapshot.js';
 export { graceTimerKey, ringTimerKey } from './draft.js';
 export type * from './types.js';

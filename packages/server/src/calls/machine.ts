@@ -1,4 +1,4 @@
-import { ErrorCode, VideoCallEvent } from '@callgate/protocol';
+import { ErrorCode, VideoCallEvent, grantAllows } from '@callgate/protocol';
 import { DecisionDraft, emptyPayload, graceTimerKey, ringTimerKey, type Payload } from './draft.js';
 import type {
   AuthorizedInput,
@@ -69,12 +69,30 @@ function payloadOf(input: ControlInput): Payload {
   return { flags: input.flags, param: input.param, userStr: input.userStr };
 }
 
+/** How many control ids a session remembers for de-duplication. */
+export const REMEMBERED_CONTROLS = 32;
+
 function control(draft: DecisionDraft, input: ControlInput): void {
   const sender = draft.user(input.from);
   if (!sender || sender.sessionId !== input.sessionId) {
     draft.fail(ErrorCode.REPLACED);
     return;
   }
+  const id = input.controlId;
+  const seen = id === undefined ? undefined : sender.recentControls?.find(([known]) => known === id);
+  if (seen) {
+    draft.result(seen[1] === 0 ? { ok: true } : { ok: false, code: seen[1] });
+    return;
+  }
+  applyControl(draft, input);
+  const after = draft.user(input.from);
+  if (id === undefined || !after) return;
+  const result = draft.decision.result;
+  const remembered: [string, number][] = [...(after.recentControls ?? []), [id, result.ok ? 0 : result.code]];
+  draft.putUser({ ...after, recentControls: remembered.slice(-REMEMBERED_CONTROLS) });
+}
+
+function applyControl(draft: DecisionDraft, input: ControlInput): void {
   switch (input.event) {
     case VideoCallEvent.REQUEST:
       request(draft, input);
@@ -147,6 +165,7 @@ function refusalOf(
   if (draft.callOf(caller)) return { code: ErrorCode.INCHAT, outcome: 'caller-busy' };
   const target = draft.user(callee);
   if (!target) return { code: ErrorCode.OFFLINE, outcome: 'offline' };
+  if (!grantAllows(draft.user(caller)?.canCall, target)) return { code: ErrorCode.FORBIDDEN, outcome: 'forbidden' };
   if (target.callId !== null) return { code: ErrorCode.BUSY, outcome: 'busy' };
   return undefined;
 }
@@ -181,7 +200,7 @@ function reply(draft: DecisionDraft, input: ControlInput): void {
   }
   const cancels = code === ErrorCode.CANCEL && call && call.phase !== 'talking';
   if (cancels && call.caller === input.from && call.callee === input.peer) {
-    cancel(draft, call, input.from);
+    cancel(draft, call, input.from, payloadOf(input));
     return;
   }
   draft.fail(ErrorCode.NOTINCALL);
@@ -209,7 +228,7 @@ function finish(draft: DecisionDraft, input: ControlInput): void {
     return;
   }
   if (call.phase !== 'talking' && call.caller === input.from) {
-    cancel(draft, call, input.from);
+    cancel(draft, call, input.from, payloadOf(input));
     return;
   }
   draft.finishBoth(call, input.errorCode, payloadOf(input));
@@ -217,16 +236,17 @@ function finish(draft: DecisionDraft, input: ControlInput): void {
   draft.end(call, { outcome, errorCode: input.errorCode, endedBy: input.from, detail: payloadOf(input) });
 }
 
-function cancel(draft: DecisionDraft, call: CallRecord, by: string): void {
-  draft.finishBoth(call, ErrorCode.CANCEL, emptyPayload);
-  draft.end(call, { outcome: 'cancelled', errorCode: ErrorCode.CANCEL, endedBy: by });
+/** The caller gives up before the answer: FINISH 100101 to both, carrying what the caller sent. */
+function cancel(draft: DecisionDraft, call: CallRecord, by: string, payload: Payload): void {
+  draft.finishBoth(call, ErrorCode.CANCEL, payload);
+  draft.end(call, { outcome: 'cancelled', errorCode: ErrorCode.CANCEL, endedBy: by, detail: payload });
 }
 
 // ---- rule 4: ringing timeout; business decisions ----
 
 function ringExpired(draft: DecisionDraft, input: RingExpiredInput): void {
   const call = draft.call(input.callId);
-  if (!call || call.phase === 'talking') return;
+  if (!call || call.phase === 'talking' || draft.ctx.now < call.ringDeadline) return;
   draft.deliver(call, call.caller, VideoCallEvent.REPLY, ErrorCode.TIMEOUT, { flags: call.flags, param: call.param, userStr: '' });
   if (call.phase === 'ringing') draft.deliver(call, call.callee, VideoCallEvent.FINISH, ErrorCode.TIMEOUT, emptyPayload);
   draft.end(call, { outcome: 'timeout', errorCode: ErrorCode.TIMEOUT, endedBy: 'server' });
@@ -249,7 +269,7 @@ function forceFinish(draft: DecisionDraft, input: ForceFinishInput): void {
     draft.fail(ErrorCode.NOTINCALL);
     return;
   }
-  const payload = { ...emptyPayload, userStr: input.userStr };
+  const payload = { flags: input.flags ?? 0, param: input.param ?? 0, userStr: input.userStr };
   draft.finishBoth(call, input.errorCode, payload);
   draft.end(call, { outcome: 'force-ended', errorCode: input.errorCode, endedBy: input.by, detail: payload });
 }
@@ -258,7 +278,14 @@ function forceFinish(draft: DecisionDraft, input: ForceFinishInput): void {
 
 function connect(draft: DecisionDraft, input: ConnectInput): void {
   const existing = draft.user(input.userId);
-  const attach = { node: input.node, connectionId: input.connectionId, connected: true, graceDeadline: 0 };
+  const attach = {
+    node: input.node,
+    connectionId: input.connectionId,
+    connected: true,
+    graceDeadline: 0,
+    ...(input.role !== undefined ? { role: input.role } : {}),
+    ...(input.canCall !== undefined ? { canCall: input.canCall } : {}),
+  };
   if (existing?.connected) {
     draft.decision.kicks.push({
       userId: existing.userId,

@@ -15,6 +15,11 @@ export interface UserRecord {
   graceDeadline: number;
   /** The call this user is in, or null when idle. */
   callId: string | null;
+  /** From the access token: the user's role, and whom it may call (see CallgateClaims). */
+  role?: string;
+  canCall?: string[];
+  /** Ids of this session's latest controls with the code each got (0 = applied), so a re-sent control is applied once. */
+  recentControls?: [string, number][];
 }
 
 /**
@@ -34,7 +39,7 @@ export interface CallRecord {
   /** 0 until the call starts. */
   roomId: number;
   requestedAt: number;
-  /** When ringing ends with TIMEOUT (ms since epoch), counted from the REQUEST. */
+  /** When ringing ends with TIMEOUT (ms since epoch): the ringing timeout after the callee was told. */
   ringDeadline: number;
   answeredAt: number;
 }
@@ -71,6 +76,7 @@ export type CallOutcome =
   | 'vetoed'
   | 'force-ended'
   | 'caller-busy'
+  | 'forbidden'
   | 'invalid';
 
 export type CallTransition =
@@ -121,6 +127,8 @@ export interface ControlInput {
   userStr: string;
   /** True when a business server must allow a REQUEST before it rings. */
   authorize: boolean;
+  /** The client's id for this control; a control whose id was seen in this session gets its first answer again. */
+  controlId?: string;
 }
 
 export interface ConnectInput {
@@ -131,6 +139,8 @@ export interface ConnectInput {
   node: string;
   connectionId: string;
   resumeSessionId?: string;
+  role?: string;
+  canCall?: string[];
 }
 
 export interface DisconnectInput {
@@ -165,6 +175,9 @@ export interface ForceFinishInput {
   userId: string;
   errorCode: number;
   userStr: string;
+  /** Carried to both parties with the FINISH; 0 when omitted. */
+  flags?: number;
+  param?: number;
   /** Who asked: "business", or "server" for a shutdown. */
   by: string;
 }

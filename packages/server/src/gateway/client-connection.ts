@@ -10,19 +10,27 @@ import {
   parseClientMessage,
   type AuthMessage,
   type ControlMessage,
+  type RefreshMessage,
   type ParseResult,
   type ClientMessage,
   type ServerMessage,
   type IceServer,
+  type SignalMessage,
 } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
-import type { StateBackend } from '../state/backend.js';
+import type { PresenceBoard } from '../presence/presence-board.js';
+import { StateUnavailableError, type StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
+import type { SignalRelay } from './signal-relay.js';
+import type { ConnectionLimits } from './limits.js';
+import { withoutStaleRinging } from './stale-ringing.js';
+import { TokenBucket } from './token-bucket.js';
 
 export interface GatewayConfig {
   graceMs: number;
   heartbeatIntervalMs: number;
   authTimeoutMs: number;
+  limits: ConnectionLimits;
   iceServersFor(userId: string): IceServer[];
 }
 
@@ -33,13 +41,22 @@ export interface ConnectionHost {
   readonly verifier: TokenVerifier;
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  readonly signals: SignalRelay;
+  readonly presence: PresenceBoard;
   attach(connection: ClientConnection): void;
   detach(connection: ClientConnection): void;
+  /** Takes one call control from the user's shared budget; false when the user is over it. */
+  allowControl(userId: string): boolean;
+  /** Work that must finish before the server closes (the disconnect of a closed socket). */
+  track(work: Promise<void>): void;
 }
 
 type Phase = 'authenticating' | 'open' | 'closed';
 
 const newSessionId = (): string => randomBytes(18).toString('base64url');
+
+/** setTimeout's longest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** One user's WebSocket: authentication, controls in, numbered call events out. */
 export class ClientConnection {
@@ -53,6 +70,13 @@ export class ClientConnection {
   private flushAgain = false;
   private alive = true;
   private readonly authTimer: NodeJS.Timeout;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private tokenExpiresAt = 0;
+  private readonly messageBudget: TokenBucket;
+  /** Resolves when the socket has closed. */
+  readonly closed: Promise<void>;
+  /** Set once the connection broke a limit: nothing more it sends is read. */
+  private ignoring = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -62,9 +86,11 @@ export class ClientConnection {
       this.sendError(ErrorCode.NOT_AUTHENTICATED, 'no valid auth message in time');
       this.close(CloseCode.AUTH_TIMEOUT, 'authentication timeout');
     }, host.config.authTimeoutMs);
+    this.messageBudget = new TokenBucket(host.config.limits.messagesPerSecond, host.config.limits.messageBurst);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('pong', () => (this.alive = true));
-    socket.on('close', (code) => this.closed(code));
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('close', (code) => this.onClose(code));
     socket.on('error', (error) => host.logger.debug({ err: error }, 'socket error'));
   }
 
@@ -106,11 +132,11 @@ export class ClientConnection {
           this.close(1011, 'session lost');
           return;
         }
-        for (const event of events) {
-          if (event.seq <= this.sentSeq) continue;
-          this.send(event);
-          this.sentSeq = event.seq;
+        for (const event of withoutStaleRinging(events)) {
+          if (event.seq > this.sentSeq) this.send(event);
         }
+        const last = events.at(-1);
+        if (last && last.seq > this.sentSeq) this.sentSeq = last.seq;
       } while (this.flushAgain && this.phase === 'open');
     } finally {
       this.flushing = false;
@@ -119,6 +145,11 @@ export class ClientConnection {
 
   private receive(data: RawData, isBinary: boolean): void {
     this.alive = true;
+    if (this.phase === 'closed' || this.ignoring) return;
+    if (!this.messageBudget.take()) {
+      this.abuse('too many messages');
+      return;
+    }
     const parsed: ParseResult<ClientMessage> = isBinary
       ? { ok: false, code: ErrorCode.MALFORMED, error: 'binary frames are not accepted; send JSON text' }
       : parseClientMessage(data.toString());
@@ -153,7 +184,24 @@ export class ClientConnection {
       case 'ping':
         this.send({ type: 'pong' });
         return;
+      case 'refresh':
+        await this.refresh(message);
+        return;
+      case 'signal':
+        await this.signal(message);
+        return;
+      case 'presence.watch':
+        await this.host.presence.watch(this, message);
+        return;
     }
+  }
+
+  /** Closes a connection that broke a limit (policy violation, 1008). */
+  private abuse(reason: string): void {
+    this.host.logger.warn({ userId: this.userId, reason }, 'closing an abusive connection');
+    this.sendError(ErrorCode.RATE_LIMITED, reason);
+    this.ignoring = true;
+    this.close(CloseCode.POLICY, reason);
   }
 
   private async authenticate(message: AuthMessage): Promise<void> {
@@ -166,14 +214,23 @@ export class ClientConnection {
       return;
     }
     clearTimeout(this.authTimer);
-    const decision = await this.host.switchboard.handle({
+    const decision = await this.host.switchboard
+      .handle({
       kind: 'connect',
       userId: check.userId,
       newSessionId: newSessionId(),
       node: this.host.backend.node,
       connectionId: this.connectionId,
       ...(message.resume ? { resumeSessionId: message.resume.sessionId } : {}),
-    });
+      ...check.grants,
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof StateUnavailableError)) throw error;
+        this.sendError(ErrorCode.UNAVAILABLE);
+        this.close(CloseCode.TRY_AGAIN_LATER, 'call state unavailable');
+        return undefined;
+      });
+    if (!decision) return;
     const session = decision.session;
     if (!session) throw new Error('connect decided no session');
     this.userId = check.userId;
@@ -185,6 +242,7 @@ export class ClientConnection {
     }
     this.phase = 'open';
     this.host.attach(this);
+    this.expireAt(check.expiresAt);
     const config = this.host.config;
     this.send({
       type: 'welcome',
@@ -194,12 +252,47 @@ export class ClientConnection {
       graceMs: config.graceMs,
       heartbeat: { intervalMs: config.heartbeatIntervalMs, timeoutMs: config.heartbeatIntervalMs * 2 },
       iceServers: config.iceServersFor(this.userId),
+      tokenExpiresAt: check.expiresAt,
     });
     this.host.logger.debug({ userId: this.userId, resumed: session.resumed }, 'user connected');
     await this.flush();
   }
 
+  /** Closes the socket with 4004 when the token expires, unless a refresh came first. */
+  private expireAt(expiresAt: number): void {
+    this.tokenExpiresAt = expiresAt;
+    clearTimeout(this.expiryTimer);
+    const arm = (): void => {
+      const left = this.tokenExpiresAt - Date.now();
+      if (left > 0) {
+        this.expiryTimer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+        return;
+      }
+      this.sendError(ErrorCode.TOKEN_EXPIRED, 'the access token expired; reconnect with a fresh one');
+      this.close(CloseCode.TOKEN_EXPIRED, 'token expired');
+    };
+    arm();
+  }
+
+  private async refresh(message: RefreshMessage): Promise<void> {
+    const check = await this.host.verifier.verify(message.token);
+    if (!check.ok) {
+      this.sendError(check.code, check.reason);
+      return;
+    }
+    if (check.userId !== this.userId) {
+      this.sendError(ErrorCode.UNAUTHORIZED, 'a refreshed token must name the same user');
+      return;
+    }
+    this.expireAt(check.expiresAt);
+    this.send({ type: 'refreshed', tokenExpiresAt: check.expiresAt });
+  }
+
   private async control(message: ControlMessage): Promise<void> {
+    if (!this.host.allowControl(this.userId)) {
+      this.abuse('too many call controls');
+      return;
+    }
     if (message.event === VideoCallEvent.START) {
       this.sendError(ErrorCode.INVALID_EVENT, undefined, message.id);
       return;
@@ -213,6 +306,7 @@ export class ClientConnection {
       flags: message.flags,
       param: message.param,
       userStr: message.userStr,
+      ...(message.id !== undefined ? { controlId: message.id } : {}),
     });
     if (result.ok) {
       if (message.id !== undefined) this.send({ type: 'ack', id: message.id });
@@ -221,13 +315,20 @@ export class ClientConnection {
     }
   }
 
-  private closed(code: number): void {
+  private async signal(message: SignalMessage): Promise<void> {
+    const result = await this.host.signals.relay({ userId: this.userId, sessionId: this.sessionId }, message);
+    if (!result.ok) this.sendError(result.code, result.message);
+  }
+
+  private onClose(code: number): void {
     clearTimeout(this.authTimer);
+    this.host.presence.unwatch(this);
+    clearTimeout(this.expiryTimer);
     const wasOpen = this.phase === 'open';
     this.phase = 'closed';
     if (!wasOpen) return;
     this.host.detach(this);
-    void this.host.switchboard.handleQuietly(this.disconnectInput(code === CloseCode.NORMAL));
+    this.host.track(this.host.switchboard.handleQuietly(this.disconnectInput(code === CloseCode.NORMAL)));
   }
 
   private disconnectInput(final: boolean) {
@@ -240,8 +341,16 @@ export class ClientConnection {
     };
   }
 
-  private send(message: ServerMessage): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  send(message: ServerMessage): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > this.host.config.limits.maxBufferedBytes) {
+      // A client that does not read: drop it before its queue grows without bound. Its events stay
+      // in the session's outbox, so a resume gets them.
+      this.host.logger.warn({ userId: this.userId, buffered: this.socket.bufferedAmount }, 'dropping a client that does not read');
+      this.socket.terminate();
+      return;
+    }
+    this.socket.send(JSON.stringify(message));
   }
 
   private sendError(code: number, message?: string, ref?: string): void {

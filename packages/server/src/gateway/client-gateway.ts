@@ -2,12 +2,16 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { CloseCode, errorMessage, ErrorCode } from '@callgate/protocol';
+import { CloseCode, errorMessage, ErrorCode, type SignalDeliveryMessage } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { Kick } from '../calls/types.js';
 import type { StateBackend } from '../state/backend.js';
+import type { PresenceBoard } from '../presence/presence-board.js';
 import type { Switchboard } from '../switchboard.js';
 import { ClientConnection, type ConnectionHost, type GatewayConfig } from './client-connection.js';
+import { SignalRelay } from './signal-relay.js';
+import { OriginPolicy } from './origin-policy.js';
+import { TokenBucket } from './token-bucket.js';
 
 export const CLIENT_PATH = '/ws';
 
@@ -19,6 +23,9 @@ export interface ClientGatewayOptions {
   logger: Logger;
   /** Largest message accepted, in bytes. */
   maxPayload: number;
+  presence: PresenceBoard;
+  /** Browser origins allowed besides the server's own; "*" for any. */
+  allowOrigins: readonly string[];
 }
 
 /** The users' WebSocket endpoint: holds this node's connections, one live socket per user. */
@@ -28,10 +35,16 @@ export class ClientGateway implements ConnectionHost {
   readonly verifier: TokenVerifier;
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  readonly signals: SignalRelay;
+  readonly presence: PresenceBoard;
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, ClientConnection>();
   private readonly all = new Set<ClientConnection>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly originPolicy: OriginPolicy;
+  private readonly connectionsByIp = new Map<string, number>();
+  private readonly controlBudgets = new Map<string, TokenBucket>();
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(options: ClientGatewayOptions) {
     this.switchboard = options.switchboard;
@@ -39,19 +52,60 @@ export class ClientGateway implements ConnectionHost {
     this.verifier = options.verifier;
     this.config = options.config;
     this.logger = options.logger;
+    this.presence = options.presence;
+    this.signals = new SignalRelay(options.backend);
+    this.originPolicy = new OriginPolicy(options.allowOrigins);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
     this.wss.on('connection', (socket) => {
       const connection = new ClientConnection(socket, this);
       this.all.add(connection);
       socket.on('close', () => this.all.delete(connection));
     });
-    this.heartbeat = setInterval(() => this.all.forEach((c) => c.heartbeat()), this.config.heartbeatIntervalMs);
+    this.heartbeat = setInterval(() => this.tick(), this.config.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
 
-  /** Takes over upgrade requests for CLIENT_PATH on `server`. */
+  /** Takes over upgrade requests for CLIENT_PATH: checks the Origin and the per-address limit first. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!this.originPolicy.allows(request)) {
+      refuseUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
+      return;
+    }
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const open = this.connectionsByIp.get(address) ?? 0;
+    const max = this.config.limits.maxConnectionsPerIp;
+    if (max > 0 && open >= max) {
+      refuseUpgrade(socket, 429, 'Too Many Requests', 'too many connections from this address');
+      return;
+    }
+    this.connectionsByIp.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.connectionsByIp.get(address) ?? 1) - 1;
+      if (left > 0) this.connectionsByIp.set(address, left);
+      else this.connectionsByIp.delete(address);
+    });
     this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
+  }
+
+  track(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
+  allowControl(userId: string): boolean {
+    let budget = this.controlBudgets.get(userId);
+    if (!budget) {
+      budget = new TokenBucket(this.config.limits.controlsPerSecond, this.config.limits.controlBurst);
+      this.controlBudgets.set(userId, budget);
+    }
+    return budget.take();
+  }
+
+  private tick(): void {
+    this.all.forEach((connection) => connection.heartbeat());
+    for (const [userId, budget] of this.controlBudgets) {
+      if (budget.isFull()) this.controlBudgets.delete(userId);
+    }
   }
 
   attach(connection: ClientConnection): void {
@@ -69,6 +123,13 @@ export class ClientGateway implements ConnectionHost {
     void this.byUser.get(userId)?.flush();
   }
 
+  deliverSignal(userId: string, message: SignalDeliveryMessage): boolean {
+    const connection = this.byUser.get(userId);
+    if (!connection || connection.isClosed()) return false;
+    connection.send(message);
+    return true;
+  }
+
   kick(kick: Kick): void {
     const connection = this.byUser.get(kick.userId);
     if (connection?.connectionId === kick.connectionId) {
@@ -76,15 +137,33 @@ export class ClientGateway implements ConnectionHost {
     }
   }
 
+  /**
+   * After the state store came back from an outage: a socket whose session the store no longer
+   * knows is closed (1012) so that its client reconnects and starts afresh.
+   */
+  async verifySessions(): Promise<void> {
+    for (const connection of [...this.byUser.values()]) {
+      const { user } = await this.backend.inspect(connection.userId).catch(() => ({ user: undefined }));
+      if (user?.sessionId !== connection.sessionId) connection.close(CloseCode.SERVICE_RESTART, 'session lost; reconnect');
+    }
+  }
+
   get connectedUsers(): number {
     return this.byUser.size;
   }
 
-  /** Closes every socket (going away) and stops accepting. */
+  /** Closes every socket (going away), stops accepting, and waits until their sessions are told. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    const closed = [...this.all].map((connection) => connection.closed);
     for (const connection of this.all) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await Promise.allSettled([...this.pending]);
   }
 }
 
+
+function refuseUpgrade(socket: Duplex, status: number, statusText: string, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+}

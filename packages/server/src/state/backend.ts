@@ -1,5 +1,5 @@
-import type { EventMessage } from '@callgate/protocol';
-import type { CallInput, CallRecord, Decision, Kick, Snapshot, TimerInput, UserRecord } from '../calls/types.js';
+import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
+import type { CallInput, CallRecord, Decision, DisconnectInput, Kick, Snapshot, TimerInput, UserRecord } from '../calls/types.js';
 
 /** Thrown by `transact` when the decision cannot be committed, e.g. the store is unreachable. */
 export class StateUnavailableError extends Error {
@@ -9,10 +9,16 @@ export class StateUnavailableError extends Error {
 export interface StateListeners {
   /** New events wait in `userId`'s outbox (called on the node that holds the user). */
   events(userId: string): void;
-  /** A timer set by an earlier decision is due. */
-  timer(input: TimerInput): void;
+  /** An input the store produced: a timer set by an earlier decision is due, or a dead node's user dropped. */
+  input(input: TimerInput | DisconnectInput): void;
   /** A socket held by this node must be closed. */
   kick(kick: Kick): void;
+  /** The store is reachable again after an outage. */
+  restored?(): void;
+  /** These users' presence may have changed (by a decision on any node). */
+  presence?(userIds: string[]): void;
+  /** A WebRTC signal for a user whose socket this node holds. */
+  signal?(userId: string, message: SignalDeliveryMessage): void;
 }
 
 /**
@@ -34,7 +40,19 @@ export interface StateBackend {
   inspect(userId: string): Promise<{ user?: UserRecord; call?: CallRecord }>;
   /** Every live call. */
   liveCalls(): Promise<CallRecord[]>;
+  /** These users' presence: offline when unknown, else idle or busy, with the role of their token. */
+  presence(userIds: readonly string[]): Promise<PresenceEntry[]>;
+  /** Everyone online whose token has `role`. */
+  presenceByRole(role: string): Promise<PresenceEntry[]>;
+  /** Hands a signal to the socket of `userId` on `node`, wherever that is. */
+  sendSignal(userId: string, node: string, message: SignalDeliveryMessage): Promise<void>;
   /** Whether the store can be used now (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** What presence a user record stands for (undefined: offline). */
+export function presenceEntry(userId: string, user: UserRecord | undefined): PresenceEntry {
+  if (!user) return { userId, status: 'offline' };
+  return { userId, status: user.callId ? 'busy' : 'idle', ...(user.role ? { role: user.role } : {}) };
 }

@@ -1,7 +1,7 @@
-import type { EventMessage } from '@callgate/protocol';
+import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, Snapshot, TimerChange, UserRecord } from '../calls/types.js';
-import { readSet } from '../calls/machine.js';
-import type { StateBackend, StateListeners } from './backend.js';
+import { snapshotFor } from '../calls/snapshot.js';
+import { presenceEntry, type StateBackend, type StateListeners } from './backend.js';
 import { Outbox } from './outbox.js';
 
 export interface MemoryBackendOptions {
@@ -9,7 +9,7 @@ export interface MemoryBackendOptions {
   outboxCapacity?: number;
 }
 
-const noListeners: StateListeners = { events() {}, timer() {}, kick() {} };
+const noListeners: StateListeners = { events() {}, input() {}, kick() {} };
 
 /**
  * State in this process. Every transaction runs from read to commit without yielding, so
@@ -68,23 +68,20 @@ export class MemoryStateBackend implements StateBackend {
     return [...this.calls.values()];
   }
 
+  async presence(userIds: readonly string[]): Promise<PresenceEntry[]> {
+    return userIds.map((userId) => presenceEntry(userId, this.users.get(userId)));
+  }
+
+  async presenceByRole(role: string): Promise<PresenceEntry[]> {
+    return [...this.users.values()].filter((user) => user.role === role).map((user) => presenceEntry(user.userId, user));
+  }
+
+  async sendSignal(userId: string, _node: string, message: SignalDeliveryMessage): Promise<void> {
+    this.listeners.signal?.(userId, message);
+  }
+
   private snapshot(input: CallInput): Snapshot {
-    const wanted = readSet(input);
-    const users = new Map<string, UserRecord>();
-    const calls = new Map<string, CallRecord>();
-    const addUser = (userId: string): void => {
-      const user = this.users.get(userId);
-      if (user) users.set(userId, user);
-    };
-    const addCall = (callId: string | null): void => {
-      const call = callId === null ? undefined : this.calls.get(callId);
-      if (call) calls.set(call.callId, call);
-    };
-    wanted.users.forEach(addUser);
-    wanted.calls.forEach(addCall);
-    for (const user of [...users.values()]) addCall(user.callId);
-    for (const call of calls.values()) [call.caller, call.callee].forEach(addUser);
-    return { users, calls };
+    return snapshotFor(input, (id) => this.users.get(id), (id) => this.calls.get(id));
   }
 
   private roomTaken(decision: Decision): boolean {
@@ -129,6 +126,7 @@ export class MemoryStateBackend implements StateBackend {
     decision.timers.forEach((change) => this.changeTimer(change));
     for (const kick of decision.kicks) this.listeners.kick(kick);
     for (const userId of notify) this.listeners.events(userId);
+    if (decision.users.size > 0) this.listeners.presence?.([...decision.users.keys()]);
   }
 
   private changeTimer(change: TimerChange): void {
@@ -143,7 +141,7 @@ export class MemoryStateBackend implements StateBackend {
     const delay = Math.max(0, change.at - Date.now()) + 1;
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.listeners.timer(change.input);
+      this.listeners.input(change.input);
     }, delay);
     timer.unref();
     this.timers.set(key, timer);

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { Limits } from './limits.js';
+import { errorMessageSchema, eventSchema, userIdSchema, userStrSchema } from './messages.js';
+import { parseWith, type ParseResult } from './parse.js';
+
+/**
+ * The business link: a WebSocket at `<base URL>/business` over which business servers hear every
+ * call event, decide on REQUESTs, end calls and look users up. See docs/business.md.
+ */
+export const BUSINESS_PATH = '/business';
+
+const uint32 = z.number().int().min(0).max(Limits.UINT32_MAX);
+const requestId = z.string().min(1).max(Limits.CONTROL_ID_MAX);
+
+/**
+ * One call event as a business server sees it, on the business link and in webhooks.
+ * `srcUserId` / `tarUserId`: see docs/business.md for who is who in each event.
+ */
+export const businessEventSchema = z.object({
+  /** Unique per event; the same when the event is delivered again (after a failover or a retry). */
+  id: z.string().min(1).max(128),
+  callId: z.string(),
+  event: eventSchema,
+  srcUserId: z.string(),
+  tarUserId: z.string(),
+  errorCode: z.number().int(),
+  flags: uint32,
+  param: uint32,
+  userStr: z.string(),
+  /** When the call got there, in ms since the epoch. */
+  at: z.number().int(),
+  /** True for a REQUEST that waits for this receiver's decision; the callee has not been told yet. */
+  decide: z.boolean(),
+});
+
+export type BusinessEvent = z.infer<typeof businessEventSchema>;
+
+/** What a webhook answers to a REQUEST with `decide` (an empty 2xx body allows too). */
+export const webhookVetoAnswerSchema = z.object({ errorCode: uint32.optional() });
+
+// ---- business server → Callgate ----
+
+export const businessAuthMessageSchema = z.object({
+  type: z.literal('auth'),
+  secret: z.string().min(1).max(Limits.TOKEN_MAX),
+});
+
+/** The event `id` was handled; for a REQUEST with `decide`, `errorCode` is the decision (0 lets it ring). */
+export const businessAckMessageSchema = z.object({
+  type: z.literal('ack'),
+  id: z.string().min(1).max(128),
+  errorCode: uint32.optional(),
+  /** The business callback failed: the REQUEST is refused with BUSINESS_UNAVAILABLE (unless fail-open). */
+  error: z.string().max(1024).optional(),
+});
+
+/** The seed `videoCallControl` of a business server; FINISH ends the call `userId` is in. */
+export const businessControlMessageSchema = z.object({
+  type: z.literal('control'),
+  id: requestId,
+  event: eventSchema,
+  userId: userIdSchema,
+  errorCode: uint32.default(0),
+  flags: uint32.default(0),
+  param: uint32.default(0),
+  userStr: userStrSchema.default(''),
+});
+
+export const userStateQuerySchema = z.object({
+  type: z.literal('get-user-state'),
+  id: requestId,
+  userId: userIdSchema,
+});
+
+export const businessClientMessageSchema = z.discriminatedUnion('type', [
+  businessAuthMessageSchema,
+  businessAckMessageSchema,
+  businessControlMessageSchema,
+  userStateQuerySchema,
+]);
+
+export type BusinessAuthMessage = z.infer<typeof businessAuthMessageSchema>;
+export type BusinessAckMessage = z.infer<typeof businessAckMessageSchema>;
+export type BusinessControlMessage = z.infer<typeof businessControlMessageSchema>;
+export type UserStateQuery = z.infer<typeof userStateQuerySchema>;
+export type BusinessClientMessage = z.infer<typeof businessClientMessageSchema>;
+
+// ---- Callgate → business server ----
+
+export const businessWelcomeMessageSchema = z.object({
+  type: z.literal('welcome'),
+  linkId: z.string(),
+  /** How long Callgate waits for a REQUEST decision. */
+  decisionTimeoutMs: z.number().int().min(0),
+  heartbeat: z.object({ intervalMs: z.number().int().positive(), timeoutMs: z.number().int().positive() }),
+});
+
+export const businessEventMessageSchema = businessEventSchema.extend({ type: z.literal('event') });
+
+/** The answer to a `control`: 0, or why it was not applied (NOTINCALL, INVALID_EVENT…). */
+export const businessResultMessageSchema = z.object({
+  type: z.literal('result'),
+  id: z.string(),
+  errorCode: z.number().int(),
+});
+
+export const userStateNameSchema = z.enum(['offline', 'idle', 'calling', 'ringing', 'talking']);
+
+export const userStateSchema = z.object({
+  userId: z.string(),
+  /** offline: not connected; calling: its REQUEST is being decided or rings; ringing: being called. */
+  state: userStateNameSchema,
+  /** The other party of the user's call. */
+  peer: z.string().optional(),
+  callId: z.string().optional(),
+  /** Once the call has started. */
+  roomId: uint32.optional(),
+});
+
+export const userStateMessageSchema = userStateSchema.extend({ type: z.literal('user-state'), id: z.string() });
+
+export const businessServerMessageSchema = z.discriminatedUnion('type', [
+  businessWelcomeMessageSchema,
+  businessEventMessageSchema,
+  businessResultMessageSchema,
+  userStateMessageSchema,
+  errorMessageSchema,
+]);
+
+export type BusinessWelcomeMessage = z.infer<typeof businessWelcomeMessageSchema>;
+export type BusinessEventMessage = z.infer<typeof businessEventMessageSchema>;
+export type BusinessResultMessage = z.infer<typeof businessResultMessageSchema>;
+export type UserStateName = z.infer<typeof userStateNameSchema>;
+export type UserState = z.infer<typeof userStateSchema>;
+export type UserStateMessage = z.infer<typeof userStateMessageSchema>;
+export type BusinessServerMessage = z.infer<typeof businessServerMessageSchema>;
+
+/** Parse and validate a message received by Callgate on the business link. */
+export function parseBusinessClientMessage(text: string): ParseResult<BusinessClientMessage> {
+  return parseWith(businessClientMessageSchema, text);
+}
+
+/** Parse and validate a message received by a business server. */
+export function parseBusinessServerMessage(text: string): ParseResult<BusinessServerMessage> {
+  return parseWith(businessServerMessageSchema, text);
+}

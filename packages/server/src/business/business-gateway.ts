@@ -1,0 +1,110 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { CloseCode, ErrorCode, VideoCallEvent, type BusinessControlMessage, type UserState } from '@callgate/protocol';
+import { StateUnavailableError, type StateBackend } from '../state/backend.js';
+import type { Switchboard } from '../switchboard.js';
+import { BusinessLink, sameSecret, type LinkHost } from './business-link.js';
+import { userStateOf } from './call-notices.js';
+import { LinkDispatch, type EventAck } from './link-dispatch.js';
+
+export interface BusinessGatewayOptions {
+  secret: string;
+  switchboard: Switchboard;
+  backend: StateBackend;
+  logger: Logger;
+  decisionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  authTimeoutMs: number;
+  maxPayload: number;
+}
+
+/** The business servers' WebSocket endpoint: their links, and what they may ask of the core. */
+export class BusinessGateway implements LinkHost {
+  readonly dispatch: LinkDispatch;
+  readonly logger: Logger;
+  readonly authTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly decisionTimeoutMs: number;
+  private readonly wss: WebSocketServer;
+  private readonly all = new Set<BusinessLink>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly linkListeners: (() => void)[] = [];
+
+  constructor(private readonly options: BusinessGatewayOptions) {
+    this.logger = options.logger;
+    this.authTimeoutMs = options.authTimeoutMs;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs;
+    this.decisionTimeoutMs = options.decisionTimeoutMs;
+    this.dispatch = new LinkDispatch(this.logger);
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
+    this.wss.on('connection', (socket) => {
+      const link = new BusinessLink(socket, this);
+      this.all.add(link);
+      socket.on('close', () => this.all.delete(link));
+    });
+    this.heartbeat = setInterval(() => this.all.forEach((link) => link.heartbeat()), this.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** Called whenever a link comes or goes. */
+  onLinksChanged(listener: () => void): void {
+    this.linkListeners.push(listener);
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
+  }
+
+  secretMatches(secret: string): boolean {
+    return sameSecret(secret, this.options.secret);
+  }
+
+  attach(link: BusinessLink): void {
+    this.dispatch.attach(link);
+    this.linkListeners.forEach((listener) => listener());
+  }
+
+  detach(link: BusinessLink): void {
+    this.dispatch.detach(link);
+    this.linkListeners.forEach((listener) => listener());
+  }
+
+  ack(eventId: string, ack: EventAck): void {
+    this.dispatch.ack(eventId, ack);
+  }
+
+  /** A business server's `videoCallControl`: FINISH ends the call `userId` is in. */
+  async control(message: BusinessControlMessage): Promise<number> {
+    if (message.event !== VideoCallEvent.FINISH) return ErrorCode.INVALID_EVENT;
+    try {
+      const decision = await this.options.switchboard.handle({
+        kind: 'force-finish',
+        userId: message.userId,
+        errorCode: message.errorCode,
+        flags: message.flags,
+        param: message.param,
+        userStr: message.userStr,
+        by: 'business',
+      });
+      return decision.result.ok ? 0 : decision.result.code;
+    } catch (error) {
+      if (error instanceof StateUnavailableError) return ErrorCode.UNAVAILABLE;
+      this.logger.error({ err: error }, 'business control failed');
+      return ErrorCode.INTERNAL;
+    }
+  }
+
+  async userState(userId: string): Promise<UserState> {
+    const { user, call } = await this.options.backend.inspect(userId);
+    return userStateOf(userId, user, call);
+  }
+
+  /** Closes every link (going away) and stops accepting. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const link of this.all) link.close(CloseCode.GOING_AWAY, 'server shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

@@ -1,0 +1,174 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { RawData, WebSocket } from 'ws';
+import {
+  CloseCode,
+  ErrorCode,
+  errorCodeName,
+  errorMessage,
+  parseBusinessClientMessage,
+  type BusinessClientMessage,
+  type BusinessControlMessage,
+  type BusinessEvent,
+  type BusinessServerMessage,
+  type ParseResult,
+  type UserState,
+} from '@callgate/protocol';
+import type { EventAck, EventReceiver } from './link-dispatch.js';
+
+/** What a link needs from the gateway that holds it. */
+export interface LinkHost {
+  readonly logger: Logger;
+  readonly authTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly decisionTimeoutMs: number;
+  secretMatches(secret: string): boolean;
+  attach(link: BusinessLink): void;
+  detach(link: BusinessLink): void;
+  ack(eventId: string, ack: EventAck): void;
+  control(message: BusinessControlMessage): Promise<number>;
+  userState(userId: string): Promise<UserState>;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Compares two secrets in time that does not depend on where they differ, nor on their lengths. */
+export function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** One business server's WebSocket: authentication, events out, acks, controls and queries in. */
+export class BusinessLink implements EventReceiver {
+  readonly linkId = randomUUID();
+  private phase: 'authenticating' | 'open' | 'closed' = 'authenticating';
+  private alive = true;
+  private readonly authTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly host: LinkHost,
+  ) {
+    this.authTimer = setTimeout(() => {
+      this.sendError(ErrorCode.NOT_AUTHENTICATED, 'no valid auth message in time');
+      this.close(CloseCode.AUTH_TIMEOUT, 'authentication timeout');
+    }, host.authTimeoutMs);
+    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    socket.on('pong', () => (this.alive = true));
+    socket.on('close', () => this.closed());
+    socket.on('error', (error) => host.logger.debug({ err: error }, 'business socket error'));
+  }
+
+  heartbeat(): void {
+    if (!this.alive) {
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  sendEvent(event: BusinessEvent): void {
+    this.send({ type: 'event', ...event });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    this.alive = true;
+    const parsed: ParseResult<BusinessClientMessage> = isBinary
+      ? { ok: false, code: ErrorCode.MALFORMED, error: 'binary frames are not accepted; send JSON text' }
+      : parseBusinessClientMessage(data.toString());
+    this.process(parsed).catch((error: unknown) => {
+      this.host.logger.error({ err: error, linkId: this.linkId }, 'business message handling failed');
+      this.sendError(ErrorCode.INTERNAL);
+    });
+  }
+
+  private async process(parsed: ParseResult<BusinessClientMessage>): Promise<void> {
+    if (this.phase === 'closed') return;
+    if (this.phase === 'authenticating') {
+      this.authenticate(parsed);
+      return;
+    }
+    if (!parsed.ok) {
+      this.sendError(parsed.code, parsed.error);
+      return;
+    }
+    const message = parsed.message;
+    switch (message.type) {
+      case 'auth':
+        this.sendError(ErrorCode.MALFORMED, 'already authenticated');
+        return;
+      case 'ack':
+        this.host.ack(message.id, message);
+        return;
+      case 'control': {
+        const errorCode = await this.host.control(message);
+        this.send({ type: 'result', id: message.id, errorCode });
+        return;
+      }
+      case 'get-user-state':
+        await this.userState(message.id, message.userId);
+        return;
+    }
+  }
+
+  private async userState(id: string, userId: string): Promise<void> {
+    try {
+      this.send({ type: 'user-state', id, ...(await this.host.userState(userId)) });
+    } catch (error) {
+      this.host.logger.warn({ err: error, userId }, 'user state query failed');
+      this.sendError(ErrorCode.UNAVAILABLE, undefined, id);
+    }
+  }
+
+  private authenticate(parsed: ParseResult<BusinessClientMessage>): void {
+    if (!parsed.ok || parsed.message.type !== 'auth') {
+      this.sendError(ErrorCode.NOT_AUTHENTICATED, parsed.ok ? undefined : `the first message must be auth (${parsed.error})`);
+      this.close(CloseCode.AUTH_TIMEOUT, 'not authenticated');
+      return;
+    }
+    clearTimeout(this.authTimer);
+    if (!this.host.secretMatches(parsed.message.secret)) {
+      this.sendError(ErrorCode.UNAUTHORIZED, 'wrong business secret');
+      this.close(CloseCode.UNAUTHORIZED, 'wrong business secret');
+      return;
+    }
+    this.phase = 'open';
+    this.send({
+      type: 'welcome',
+      linkId: this.linkId,
+      decisionTimeoutMs: this.host.decisionTimeoutMs,
+      heartbeat: { intervalMs: this.host.heartbeatIntervalMs, timeoutMs: this.host.heartbeatIntervalMs * 2 },
+    });
+    this.host.logger.info({ linkId: this.linkId }, 'business server connected');
+    this.host.attach(this);
+  }
+
+  private closed(): void {
+    clearTimeout(this.authTimer);
+    const wasOpen = this.phase === 'open';
+    this.phase = 'closed';
+    if (!wasOpen) return;
+    this.host.logger.info({ linkId: this.linkId }, 'business server disconnected');
+    this.host.detach(this);
+  }
+
+  private send(message: BusinessServerMessage): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private sendError(code: number, message?: string, ref?: string): void {
+    this.send({
+      type: 'error',
+      code,
+      name: errorCodeName(code) ?? 'APPLICATION',
+      message: message ?? errorMessage(code),
+      ...(ref !== undefined ? { ref } : {}),
+    });
+  }
+}

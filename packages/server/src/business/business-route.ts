@@ -1,0 +1,48 @@
+import type { BusinessEvent } from '@callgate/protocol';
+import type { BusinessGateway } from './business-gateway.js';
+import type { EventAck } from './link-dispatch.js';
+
+/**
+ * How the business hook reaches business servers: on one node, this node's links; in a cluster,
+ * the links of whichever node is the business hub.
+ */
+export interface BusinessRoute {
+  /** Business links that can hear events now. */
+  readonly linkCount: number;
+  /** Called whenever `linkCount` may have changed. */
+  onLinksChanged(listener: () => void): void;
+  /** Tells a call event; `last` marks the final event of its call. */
+  notify(event: BusinessEvent, last: boolean): void;
+  /** Asks for a decision on a REQUEST. */
+  decide(event: BusinessEvent): Promise<EventAck>;
+  /** The decision on `eventId` was made without the links (timeout, webhook): no answer is awaited. */
+  decided(eventId: string): void;
+  close(): Promise<void>;
+}
+
+/** One node: the events go to this node's own links. */
+export class LocalBusinessRoute implements BusinessRoute {
+  constructor(private readonly gateway: BusinessGateway) {}
+
+  get linkCount(): number {
+    return this.gateway.dispatch.linkCount;
+  }
+
+  onLinksChanged(listener: () => void): void {
+    this.gateway.onLinksChanged(listener);
+  }
+
+  notify(event: BusinessEvent, last: boolean): void {
+    this.gateway.dispatch.notify(event, last);
+  }
+
+  decide(event: BusinessEvent): Promise<EventAck> {
+    return this.gateway.dispatch.decide(event);
+  }
+
+  decided(eventId: string): void {
+    this.gateway.dispatch.decided(eventId);
+  }
+
+  async close(): Promise<void> {}
+}

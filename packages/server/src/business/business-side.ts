@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+import type { StateBackend } from '../state/backend.js';
+import type { Switchboard } from '../switchboard.js';
+import { BusinessGateway } from './business-gateway.js';
+import { BusinessHook } from './business-hook.js';
+import { LocalBusinessRoute, type BusinessRoute } from './business-route.js';
+import { ClusterBusinessRoute } from './cluster-business-route.js';
+import { ClusterWebhooks } from './cluster-webhooks.js';
+import { RedisStateBackend } from '../state/redis/redis-backend.js';
+import { WebhookSender, type WebhookOptions } from './webhook-sender.js';
+
+export interface BusinessSideOptions {
+  /** Business servers authenticate with it on `/business`; without it there is no business link. */
+  secret: string | undefined;
+  /** The users' token key, which the business secret must not be. */
+  tokenSecret: string;
+  webhook: WebhookOptions | undefined;
+  decisionTimeoutMs: number;
+  failOpen: boolean;
+  switchboard: Switchboard;
+  backend: StateBackend;
+  logger: Logger;
+  heartbeatIntervalMs: number;
+  authTimeoutMs: number;
+  maxPayload: number;
+}
+
+export interface BusinessSide {
+  /** The `/business` endpoint, or null when no business secret is configured. */
+  gateway: BusinessGateway | null;
+  /** Business links that hear this server's events (in a cluster: on every live node). */
+  readonly linkCount: number;
+  close(): Promise<void>;
+}
+
+function checkWebhook(webhook: WebhookOptions): void {
+  let url: URL;
+  try {
+    url = new URL(webhook.url);
+  } catch {
+    throw new TypeError(`webhook url ${JSON.stringify(webhook.url)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('the webhook url must be http: or https:');
+  if (!webhook.secret) throw new TypeError('a webhook secret is required to sign webhooks');
+}
+
+/** The business link, the webhooks and the hook that feeds them, as the options ask. */
+export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
+  if (options.secret !== undefined && options.secret === options.tokenSecret) {
+    throw new TypeError('the business secret must differ from the token secret');
+  }
+  if (!Number.isFinite(options.decisionTimeoutMs) || options.decisionTimeoutMs < 0) {
+    throw new TypeError('businessTimeoutMs must be a number >= 0');
+  }
+  if (options.webhook) checkWebhook(options.webhook);
+  const logger = options.logger.child({ component: 'business' });
+  const gateway = options.secret
+    ? new BusinessGateway({
+        secret: options.secret,
+        switchboard: options.switchboard,
+        backend: options.backend,
+        logger,
+        decisionTimeoutMs: options.decisionTimeoutMs,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        authTimeoutMs: options.authTimeoutMs,
+        maxPayload: options.maxPayload,
+      })
+    : null;
+  let route: BusinessRoute | null = null;
+  if (gateway) {
+    route =
+      options.backend instanceof RedisStateBackend
+        ? new ClusterBusinessRoute(gateway, options.backend, logger)
+        : new LocalBusinessRoute(gateway);
+  }
+  const sender = options.webhook ? new WebhookSender(options.webhook, logger.child({ component: 'webhook' })) : null;
+  const webhooks =
+    sender && options.backend instanceof RedisStateBackend
+      ? new ClusterWebhooks(sender, options.backend, logger.child({ component: 'webhook' }))
+      : sender;
+  const hook = new BusinessHook({
+    switchboard: options.switchboard,
+    logger,
+    route,
+    webhooks,
+    decisionTimeoutMs: options.decisionTimeoutMs,
+    failOpen: options.failOpen,
+  });
+  return {
+    gateway,
+    get linkCount() {
+      return route?.linkCount ?? 0;
+    },
+    async close() {
+      hook.close();
+      await route?.close();
+      await gateway?.close();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import type { BusinessEvent } from '@callgate/protocol';
+import type { ClusterMessage, RedisStateBackend } from '../state/redis/redis-backend.js';
+import { StreamHub } from '../state/redis/stream-hub.js';
+import type { BusinessGateway } from './business-gateway.js';
+import type { BusinessRoute } from './business-route.js';
+import type { EventAck } from './link-dispatch.js';
+
+interface BusinessEntry {
+  event: BusinessEvent;
+  last: boolean;
+  /** The node that waits for a REQUEST's decision. */
+  origin: string;
+}
+
+/**
+ * Business events in a cluster: every node appends the events of the calls it decides to one
+ * stream, and the node leading it — one that holds business links — hands them, in order, to its
+ * links (all events of a call to one link). A REQUEST's decision goes back to the node that
+ * asked. So a business server may connect to any node and hears every event of the cluster once;
+ * when the leading node loses its links or dies, a node with links takes over.
+ */
+export class ClusterBusinessRoute implements BusinessRoute {
+  private total = 0;
+  private readonly listeners: (() => void)[] = [];
+  private readonly waiting = new Map<string, (ack: EventAck) => void>();
+  private readonly hub: StreamHub<BusinessEntry>;
+  private readonly recount: NodeJS.Timeout;
+
+  constructor(
+    private readonly gateway: BusinessGateway,
+    private readonly cluster: RedisStateBackend,
+    private readonly logger: Logger,
+  ) {
+    this.hub = new StreamHub<BusinessEntry>(
+      cluster,
+      { name: 'business', canLead: () => gateway.dispatch.linkCount > 0, handle: (entry, done) => this.handle(entry, done) },
+      logger,
+    );
+    gateway.onLinksChanged(() => void this.linksChanged());
+    cluster.onClusterMessage('business-links', () => void this.countLinks());
+    cluster.onClusterMessage('business-answer', (message) => this.answered(message));
+    this.recount = setInterval(() => void this.countLinks(), 1000);
+    this.recount.unref();
+    void this.countLinks();
+  }
+
+  /** Business links on the live nodes of the cluster. */
+  get linkCount(): number {
+    return this.total;
+  }
+
+  onLinksChanged(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  notify(event: BusinessEvent, last: boolean): void {
+    this.hub.append({ event, last, origin: this.cluster.node }).catch((error: unknown) =>
+      this.logger.warn({ err: error, eventId: event.id }, 'business event not queued: state store unavailable'),
+    );
+  }
+
+  decide(event: BusinessEvent): Promise<EventAck> {
+    return new Promise((resolve) => {
+      this.waiting.set(event.id, resolve);
+      this.hub.append({ event: { ...event, decide: true }, last: false, origin: this.cluster.node }).catch(() => {
+        this.waiting.delete(event.id);
+        resolve({ error: 'state store unavailable' });
+      });
+    });
+  }
+
+  decided(eventId: string): void {
+    this.waiting.delete(eventId);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.recount);
+    await this.hub.close();
+    await this.cluster.client.hdel(this.cluster.keys.businessLinks, this.cluster.node).catch(() => {});
+    await this.cluster.broadcast({ type: 'business-links' }).catch(() => {});
+  }
+
+  private handle(entry: BusinessEntry, done: () => void): void {
+    if (!entry.event.decide) {
+      this.gateway.dispatch.notify(entry.event, entry.last, done);
+      return;
+    }
+    void this.gateway.dispatch.decide(entry.event).then(async (ack) => {
+      await this.cluster.sendToNode(entry.origin, { type: 'business-answer', eventId: entry.event.id, ack }).catch(() => {});
+      done();
+    });
+  }
+
+  private answered(message: ClusterMessage): void {
+    const eventId = String(message.eventId);
+    const resolve = this.waiting.get(eventId);
+    if (!resolve) return;
+    this.waiting.delete(eventId);
+    resolve(message.ack as EventAck);
+  }
+
+  private async linksChanged(): Promise<void> {
+    const { client, keys, node } = this.cluster;
+    await client.hset(keys.businessLinks, node, this.gateway.dispatch.linkCount).catch(() => {});
+    await this.cluster.broadcast({ type: 'business-links' }).catch(() => {});
+    await Promise.all([this.countLinks(), this.hub.lead()]);
+  }
+
+  private async countLinks(): Promise<void> {
+    try {
+      const [counts, live] = await Promise.all([this.cluster.client.hgetall(this.cluster.keys.businessLinks), this.cluster.liveNodes()]);
+      const total = Object.entries(counts).reduce((sum, [node, count]) => sum + (live.has(node) ? Number(count) : 0), 0);
+      if (total === this.total) return;
+      this.total = total;
+      this.listeners.forEach((listener) => listener());
+    } catch {
+      // Keep the last count while the store is away.
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import type { BusinessEvent } from '@callgate/protocol';
+import type { RedisStateBackend } from '../state/redis/redis-backend.js';
+import { StreamHub } from '../state/redis/stream-hub.js';
+import type { Webhooks, WebhookSender } from './webhook-sender.js';
+
+/**
+ * Webhooks in a cluster: notifications go through one stream that a single node posts from, so
+ * that the events of a call reach the receiver in order even when different nodes decided them.
+ * A veto REQUEST is asked by the node that decides it, directly.
+ */
+export class ClusterWebhooks implements Webhooks {
+  private readonly hub: StreamHub<BusinessEvent>;
+
+  constructor(
+    private readonly sender: WebhookSender,
+    cluster: RedisStateBackend,
+    private readonly logger: Logger,
+  ) {
+    this.hub = new StreamHub<BusinessEvent>(
+      cluster,
+      { name: 'webhooks', canLead: () => true, handle: (event, done) => sender.notify(event, done) },
+      logger,
+    );
+  }
+
+  get veto(): boolean {
+    return this.sender.veto;
+  }
+
+  notify(event: BusinessEvent): void {
+    this.hub.append(event).catch((error: unknown) =>
+      this.logger.warn({ err: error, eventId: event.id }, 'webhook event not queued: state store unavailable'),
+    );
+  }
+
+  decide(event: BusinessEvent, timeoutMs: number): Promise<number> {
+    return this.sender.decide(event, timeoutMs);
+  }
+
+  close(): void {
+    void this.hub.close();
+    this.sender.close();
+  }
+}

@@ -1,0 +1,23 @@
+/** Bounds on what one client may do; see docs/security.md. */
+export interface ConnectionLimits {
+  /** Messages per second per connection, sustained. */
+  messagesPerSecond: number;
+  /** Messages a connection may send at once before the rate applies. */
+  messageBurst: number;
+  /** Call controls per second per user, across its connections. */
+  controlsPerSecond: number;
+  controlBurst: number;
+  /** Open WebSockets per client IP address; 0 for no limit. */
+  maxConnectionsPerIp: number;
+  /** Bytes queued for a client that does not read before it is disconnected. */
+  maxBufferedBytes: number;
+}
+
+export const defaultLimits: ConnectionLimits = {
+  messagesPerSecond: 50,
+  messageBurst: 100,
+  controlsPerSecond: 10,
+  controlBurst: 20,
+  maxConnectionsPerIp: 200,
+  maxBufferedBytes: 1024 * 1024,
+};

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+export interface DemoPageOptions {
+  /** The built page (apps/demo/dist). */
+  root: string;
+  /** Whether POST /api/dev/login exists, so the page can sign people in by name. */
+  devLogin: boolean;
+}
+
+/** Where `npm run build` puts the demo page, seen from this package. */
+export const defaultDemoDir = fileURLToPath(new URL('../../../../apps/demo/dist', import.meta.url));
+
+/**
+ * The customer-service page at `/`, and `GET /api/demo/config`, which tells the page whether it
+ * may sign people in itself (dev mode) or must take a token from the embedding application.
+ */
+export function serveDemoPage(app: FastifyInstance, options: DemoPageOptions): void {
+  app.get('/api/demo/config', async () => ({ devLogin: options.devLogin }));
+  if (!existsSync(options.root)) {
+    app.get('/', async (_request, reply) =>
+      reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send(`The demo page is not built (${options.root} is missing): run "npm run build".\n`),
+    );
+    return;
+  }
+  void app.register(fastifyStatic, { root: options.root, index: 'index.html', cacheControl: false });
+}

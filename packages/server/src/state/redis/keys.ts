@@ -1,0 +1,45 @@
+/** Where each piece of cluster state lives in Redis, under one prefix per deployment. */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  user = (userId: string): string => `${this.prefix}user:${userId}`;
+  call = (callId: string): string => `${this.prefix}call:${callId}`;
+  room = (roomId: number): string => `${this.prefix}room:${roomId}`;
+  /** The user session's numbered events (a list of JSON EventMessages). */
+  outbox = (userId: string): string => `${this.prefix}outbox:${userId}`;
+  /** "sessionId lastSeq" of the user's outbox. */
+  seq = (userId: string): string => `${this.prefix}seq:${userId}`;
+  /** The users a node holds sockets for. */
+  nodeUsers = (node: string): string => `${this.prefix}node-users:${node}`;
+  /** Pub/sub channel of a node: events waiting for its users, sockets to close. */
+  nodeChannel = (node: string): string => `${this.prefix}node:${node}`;
+  /** The online users whose token has a role. */
+  role = (role: string): string => `${this.prefix}role:${role}`;
+  /** Cluster-wide channel for messages every node hears. */
+  get broadcastChannel(): string {
+    return `${this.prefix}broadcast`;
+  }
+  /** Hash: node → how many business links it holds. */
+  get businessLinks(): string {
+    return `${this.prefix}business-links`;
+  }
+  /** Cluster-wide channel: these users' presence changed. */
+  get presenceChannel(): string {
+    return `${this.prefix}presence`;
+  }
+  get liveCalls(): string {
+    return `${this.prefix}calls`;
+  }
+  /** Sorted set: timer key → due time (ms). */
+  get timers(): string {
+    return `${this.prefix}timers`;
+  }
+  /** Hash: timer key → the input it feeds back (JSON). */
+  get timerInputs(): string {
+    return `${this.prefix}timer-inputs`;
+  }
+  /** Sorted set: node → last heartbeat (ms). */
+  get nodes(): string {
+    return `${this.prefix}nodes`;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Which business link gets which event: LinkDispatch alone, with links that record what they are
+ * sent (the sockets themselves are covered by test/integration/business-*.test.ts).
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { BusinessEvent } from '@callgate/protocol';
+import { LinkDispatch, type EventReceiver } from '../src/business/link-dispatch.js';
+
+class RecordingLink implements EventReceiver {
+  readonly sent: string[] = [];
+  constructor(readonly linkId: string) {}
+  sendEvent(event: BusinessEvent): void {
+    this.sent.push(event.id);
+  }
+}
+
+const quiet = pino({ level: 'silent' });
+
+function event(id: string, callId: string): BusinessEvent {
+  return { id, callId, event: 4, srcUserId: 'a', tarUserId: 'b', errorCode: 0, flags: 0, param: 0, userStr: '', at: 0, decide: false };
+}
+
+describe('LinkDispatch', () => {
+  it('keeps each call on one link and gives new calls to the links in turn', () => {
+    const dispatch = new LinkDispatch(quiet);
+    const [l1, l2] = [new RecordingLink('l1'), new RecordingLink('l2')];
+    dispatch.attach(l1);
+    dispatch.attach(l2);
+    dispatch.notify(event('x1', 'x'), false);
+    dispatch.notify(event('y1', 'y'), false);
+    dispatch.notify(event('x2', 'x'), true);
+    dispatch.notify(event('y2', 'y'), true);
+    dispatch.notify(event('z1', 'z'), true);
+    expect(l1.sent).toEqual(['x1', 'x2', 'z1']);
+    expect(l2.sent).toEqual(['y1', 'y2']);
+  });
+
+  it('hands a lost link’s unacknowledged events, in order, to another; acknowledged ones stay done', () => {
+    const dispatch = new LinkDispatch(quiet);
+    const [l1, l2] = [new RecordingLink('l1'), new RecordingLink('l2')];
+    dispatch.attach(l1);
+    dispatch.notify(event('x1', 'x'), false);
+    dispatch.notify(event('x2', 'x'), false);
+    dispatch.notify(event('x3', 'x'), false);
+    dispatch.ack('x1', {});
+    dispatch.attach(l2);
+    dispatch.detach(l1);
+    expect(l2.sent).toEqual(['x2', 'x3']);
+    dispatch.notify(event('x4', 'x'), true);
+    expect(l2.sent).toEqual(['x2', 'x3', 'x4']);
+  });
+
+  it('keeps nothing before any link connected; afterwards keeps events for the next link', async () => {
+    const dispatch = new LinkDispatch(quiet);
+    dispatch.notify(event('early', 'e'), true);
+    await expect(dispatch.decide(event('asked', 'a'))).resolves.toMatchObject({ error: expect.any(String) });
+    const l1 = new RecordingLink('l1');
+    dispatch.attach(l1);
+    expect(l1.sent).toEqual([]);
+    dispatch.detach(l1);
+    dispatch.notify(event('while-away', 'w'), true);
+    const answer = dispatch.decide(event('decide-later', 'd'));
+    const l2 = new RecordingLink('l2');
+    dispatch.attach(l2);
+    expect(l2.sent).toEqual(['while-away', 'decide-later']);
+    dispatch.ack('decide-later', { errorCode: 7 });
+    await expect(answer).resolves.toEqual({ errorCode: 7 });
+  });
+
+  it('drops the oldest event beyond its capacity and answers a dropped decision', async () => {
+    const dispatch = new LinkDispatch(quiet, 2);
+    const link = new RecordingLink('l1');
+    dispatch.attach(link);
+    const first = dispatch.decide(event('e1', 'a'));
+    dispatch.notify(event('e2', 'b'), true);
+    dispatch.notify(event('e3', 'c'), true);
+    await expect(first).resolves.toMatchObject({ error: expect.stringMatching(/too many/) });
+    dispatch.detach(link);
+    const next = new RecordingLink('l2');
+    dispatch.attach(next);
+    expect(next.sent).toEqual(['e2', 'e3']);
+  });
+});

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BusinessClient, verifyWebhook } from '@callgate/business';
+import { CallClient, ErrorCode, VideoCallEvent } from '@callgate/client';
+import { createAccessToken } from '@callgate/server';
+import { cli, killChildren, run, serve, start } from '../support/child-processes.js';
+import { EventQueue } from '../support/event-queue.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
+
+const receivers: WebhookReceiver[] = [];
+const clients: { close(): void }[] = [];
+
+afterEach(async () => {
+  clients.splice(0).forEach((client) => client.close());
+  killChildren();
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+
+const token = async (user: string, secret: string): Promise<string> => (await run([cli, 'token', '--user', user, '--secret', secret])).output.trim();
+
+describe('the business server example (docs/business.md) against `callgate serve`', () => {
+  it('refuses calls to users marked "do not disturb" and hangs up calls longer than the limit', async () => {
+    const server = await serve(['--secret', 'doc-secret', '--business-secret', 'doc-business-secret']);
+    const example = start(['examples/business-server.mjs'], {
+      CALLGATE_URL: server.url,
+      CALLGATE_BUSINESS_SECRET: 'doc-business-secret',
+      DO_NOT_DISTURB: 'carol',
+      MAX_CALL_SECONDS: '0.1',
+    });
+    await example.waitFor(/business server connected/, 'the example to connect');
+
+    const refused = await run(['examples/two-clients.mjs', await token('alice', 'doc-secret'), await token('carol', 'doc-secret'), server.url]);
+    expect(refused.code).toBe(0);
+    expect(refused.output).toMatch(/^alice: REPLY from carol errorCode=600001 param=0/m);
+    expect(refused.output, 'carol never rang').not.toMatch(/^carol:/m);
+    await example.waitFor(/refused: carol does not want to be disturbed/, 'the example to log the refusal');
+
+    const limited = await run(['examples/two-clients.mjs', await token('alice', 'doc-secret'), await token('bob', 'doc-secret'), server.url]);
+    expect(limited.code).toBe(0);
+    expect(limited.output).toMatch(/^alice: START from bob errorCode=0/m);
+    expect(limited.output).toMatch(/^alice: FINISH from bob errorCode=600002 param=0 call time limit reached$/m);
+    expect(limited.output).toMatch(/^bob: FINISH from alice errorCode=600002 param=0 call time limit reached$/m);
+    await example.waitFor(/hung up alice and bob after 0\.1 s \(result 0\)/, 'the example to log the hang-up');
+  });
+
+  it('the example says what is missing without a business secret', async () => {
+    const result = await run(['examples/business-server.mjs']);
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/CALLGATE_BUSINESS_SECRET/);
+  });
+});
+
+describe('callgate serve: business and webhook options', () => {
+  it('lists them in --help', async () => {
+    const help = (await run([cli, 'serve', '--help'])).output;
+    for (const option of ['--business-secret <secret>', '--business-timeout <seconds>', '--business-fail-open', '--webhook-url <url>', '--webhook-secret <secret>', '--webhook-veto']) {
+      expect(help).toContain(option);
+    }
+    expect(help).toContain('CALLGATE_BUSINESS_SECRET');
+  });
+
+  it('--dev generates a business secret, prints it, and a business server connects with it', async () => {
+    const server = await serve(['--dev']);
+    const [, secret] = /generated business secret (\S+)/.exec(server.output()) ?? [];
+    expect(secret).toBeTruthy();
+    const business = new BusinessClient({ url: server.url, secret: secret! });
+    clients.push(business);
+    await business.connect();
+    expect(await business.getUserState('alice')).toEqual({ userId: 'alice', state: 'offline' });
+  });
+
+  it('refuses bad combinations with a clear message', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--secret', 's', '--webhook-url', 'http://127.0.0.1:9/hooks'], /--webhook-url needs --webhook-secret/],
+      [['--secret', 's', '--webhook-veto'], /need --webhook-url/],
+      [['--secret', 's', '--webhook-url', 'ftp://x', '--webhook-secret', 'w'], /http:\/\/ or https:\/\//],
+      [['--secret', 's', '--business-secret', 's'], /must differ from the token secret/],
+      [['--secret', 's', '--business-timeout', 'soon'], /expected a number/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await run([cli, 'serve', '--port', '0', ...args]);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.output, args.join(' ')).toMatch(message);
+    }
+  });
+
+  it('takes the business secret, timeout and webhook from CALLGATE_* variables; the webhook vetoes, signed', async () => {
+    const receiver = await new WebhookReceiver().start();
+    receivers.push(receiver);
+    receiver.answer = (hook) => (hook.event.event === VideoCallEvent.REQUEST ? { status: 200, body: '{"errorCode":7005}' } : { status: 204 });
+    const server = await serve([], {
+      CALLGATE_SECRET: 'env-secret',
+      CALLGATE_BUSINESS_SECRET: 'env-business-secret',
+      CALLGATE_BUSINESS_TIMEOUT: '0.5',
+      CALLGATE_WEBHOOK_URL: receiver.url,
+      CALLGATE_WEBHOOK_SECRET: 'env-webhook-secret',
+      CALLGATE_WEBHOOK_VETO: '1',
+    });
+    const business = new BusinessClient({ url: server.url, secret: 'env-business-secret' });
+    clients.push(business);
+    await business.connect();
+    const alice = new CallClient({ url: server.url, token: await createAccessToken({ secret: 'env-secret', userId: 'alice' }) });
+    const bob = new CallClient({ url: server.url, token: await createAccessToken({ secret: 'env-secret', userId: 'bob' }) });
+    clients.push(alice, bob);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const heard = new EventQueue<number>();
+    alice.setVideoCallEventCallback((_event, _peer, errorCode) => heard.push(errorCode));
+    alice.videoCallControl(VideoCallEvent.REQUEST, 'bob');
+    expect(await heard.next('the webhook refusal')).toBe(7005);
+    const asked = await receiver.hooks.next('the REQUEST webhook');
+    expect(verifyWebhook(asked.body, asked.headers, 'env-webhook-secret')).toBe(true);
+
+    receiver.answer = () => new Promise(() => {});
+    alice.videoCallControl(VideoCallEvent.REQUEST, 'bob');
+    expect(await heard.next('no answer within 0.5 s')).toBe(ErrorCode.BUSINESS_UNAVAILABLE);
+  });
+});

@@ -1,0 +1,77 @@
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TokenVerifier, type RunningServer } from '@callgate/server';
+import { runCli, serveCli } from '../support/cli.js';
+import { startTestServer, TEST_SECRET } from '../support/servers.js';
+
+const demoDir = fileURLToPath(new URL('../../apps/demo/dist', import.meta.url));
+let server: RunningServer | undefined;
+const children: ChildProcess[] = [];
+
+afterEach(async () => {
+  children.splice(0).forEach((child) => child.kill('SIGKILL'));
+  await server?.close();
+  server = undefined;
+});
+
+const login = (httpUrl: string, body: unknown): Promise<Response> =>
+  fetch(`${httpUrl}/api/dev/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('the demo page and its login', () => {
+  it('is served at / with its assets, and tells the page that dev login is on', async () => {
+    server = await startTestServer({ dev: true, demoDir });
+    const page = await fetch(`${server.httpUrl}/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toMatch(/<title>Callgate/);
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${server.httpUrl}/${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect((await asset.text()).length).toBeGreaterThan(1000);
+    expect(await (await fetch(`${server.httpUrl}/api/demo/config`)).json()).toEqual({ devLogin: true });
+  });
+
+  it('dev login signs a role into the token, and refuses a bad role', async () => {
+    server = await startTestServer({ dev: true });
+    const agent = await login(server.httpUrl, { userId: 'agent-anna', role: 'agent' });
+    expect(agent.status).toBe(200);
+    const body = (await agent.json()) as { token: string; role: string };
+    expect(body.role).toBe('agent');
+    const check = await new TokenVerifier(TEST_SECRET).verify(body.token);
+    expect(check).toMatchObject({ ok: true, userId: 'agent-anna', claims: { role: 'agent' } });
+    const bad = await login(server.httpUrl, { userId: 'x', role: 'super agent!' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'BAD_ROLE' } });
+  });
+
+  it('without --dev the page is served only with --demo, and takes its token from the embedding application', async () => {
+    const plain = await serveCli(['--secret', 's']);
+    children.push(plain.child);
+    expect((await fetch(`${plain.httpUrl}/`)).status).toBe(404);
+
+    const demo = await serveCli(['--secret', 's', '--demo']);
+    children.push(demo.child);
+    expect((await fetch(`${demo.httpUrl}/`)).status).toBe(200);
+    expect(await (await fetch(`${demo.httpUrl}/api/demo/config`)).json()).toEqual({ devLogin: false });
+    expect((await login(demo.httpUrl, { userId: 'anyone' })).status).toBe(404);
+  });
+
+  it('says how to build the page when it is missing', async () => {
+    server = await startTestServer({ dev: true, demoDir: '/nonexistent/demo/dist' });
+    const page = await fetch(`${server.httpUrl}/`);
+    expect(page.status).toBe(503);
+    expect(await page.text()).toMatch(/npm run build/);
+  });
+
+  it('callgate token --role signs the role claim', async () => {
+    const result = await runCli(['token', '--user', 'agent-7', '--role', 'agent', '--secret', 'cli-secret']);
+    expect(result.code).toBe(0);
+    expect(await new TokenVerifier('cli-secret').verify(result.stdout.trim())).toMatchObject({ ok: true, claims: { role: 'agent' } });
+    const bad = await runCli(['token', '--user', 'agent-7', '--role', 'no spaces', '--secret', 'cli-secret']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--role/);
+  });
+});

@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+
+export const demoDir = fileURLToPath(new URL('../../apps/demo/dist', import.meta.url));
+export const resultsDir = fileURLToPath(new URL('../../test-results', import.meta.url));
+
+/** What the demo page puts on `window`, as the tests read it. */
+export interface DemoWindow {
+  callgate: {
+    currentMedia: { peerConnection: RTCPeerConnection; localStream: MediaStream | null; remoteStream: MediaStream } | null;
+    currentCall: { roomId: number } | null;
+  };
+  /** Every `signal` message the page's WebSockets received (recorded by the test, not by the page). */
+  receivedSignals: { roomId: number; from: string; data: { kind: string; sdp?: string } }[];
+}
+
+/** Records the signals each page receives, below the SDK, so a test can tell what reached it. */
+function recordSignals(): void {
+  const Native = window.WebSocket;
+  const received: unknown[] = [];
+  (window as unknown as { receivedSignals: unknown[] }).receivedSignals = received;
+  window.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener('message', (event: MessageEvent) => {
+        try {
+          const message = JSON.parse(String(event.data)) as { type?: string };
+          if (message.type === 'signal') received.push(message);
+        } catch {
+          // not JSON: not ours to record
+        }
+      });
+    }
+  };
+}
+
+export async function preparePages(context: BrowserContext): Promise<void> {
+  await context.addInitScript(recordSignals);
+  mkdirSync(resultsDir, { recursive: true });
+}
+
+/** An agent signed in on the demo page, waiting for customers. */
+export async function openAgent(context: BrowserContext, baseUrl: string, name: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/#agent`);
+  await page.getByTestId('agent-name').fill(name);
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('status').filter({ hasText: 'Waiting for customers' }).waitFor();
+  return page;
+}
+
+/** A customer on the demo page who sees `agentId` listed with `status`. */
+export async function openCustomer(context: BrowserContext, baseUrl: string, agentId: string, status = 'idle'): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/#customer`);
+  await page.locator(`[data-testid="agent-${agentId}"][data-status="${status}"]`).waitFor();
+  return page;
+}
+
+/** Frames of the remote video decoded so far (getStats, inbound-rtp). */
+export function framesDecoded(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const media = (window as unknown as DemoWindow).callgate.currentMedia;
+    if (!media) return -1;
+    let frames = 0;
+    (await media.peerConnection.getStats()).forEach((report: { type: string; kind?: string; framesDecoded?: number }) => {
+      if (report.type === 'inbound-rtp' && report.kind === 'video') frames = report.framesDecoded ?? 0;
+    });
+    return frames;
+  });
+}
+
+/** Audio packets received so far (getStats, inbound-rtp). */
+export function audioPacketsReceived(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const media = (window as unknown as DemoWindow).callgate.currentMedia;
+    if (!media) return -1;
+    let packets = 0;
+    (await media.peerConnection.getStats()).forEach((report: { type: string; kind?: string; packetsReceived?: number }) => {
+      if (report.type === 'inbound-rtp' && report.kind === 'audio') packets = report.packetsReceived ?? 0;
+    });
+    return packets;
+  });
+}
+
+/** Waits until the remote <video> shows decoded frames. */
+export async function remoteVideoPlays(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const video = document.querySelector<HTMLVideoElement>('[data-testid="remote-video"]');
+      return video !== null && video.videoWidth > 0 && !video.paused;
+    },
+    undefined,
+    { timeout: 20_000 },
+  );
+}
+
+/** Polls `read` until it is larger than `than`. */
+export async function risesAbove(read: () => Promise<number>, than: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value > than) return value;
+    if (Date.now() > deadline) throw new Error(`stayed at ${value}, not above ${than}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,101 @@
+import { BusinessClient, BusinessError, type BusinessEventDetails, type LinkState } from '@callgate/business';
+import type { RunningServer } from '@callgate/server';
+import { EventQueue } from './event-queue.js';
+import { TEST_BUSINESS_SECRET, sleep, type TestServer } from './servers.js';
+import { TcpProxy } from './tcp-proxy.js';
+
+/** What the business callback received. */
+export interface HeardEvent {
+  event: number;
+  src: string;
+  tar: string;
+  errorCode: number;
+  flags: number;
+  param: number;
+  userStr: string;
+  details: BusinessEventDetails;
+}
+
+/** Decides on a REQUEST the business server was asked about. */
+export type Decider = (event: HeardEvent) => number | Promise<number>;
+
+/** A real business SDK client behind its own TCP proxy, recording every event its callback gets. */
+export class TestBusiness {
+  readonly events = new EventQueue<HeardEvent>();
+  readonly errors = new EventQueue<BusinessError>();
+  readonly states = new EventQueue<LinkState>();
+  /** Every event ever heard, in order (the queue above is consumed by tests). */
+  readonly heard: HeardEvent[] = [];
+  decide: Decider = () => 0;
+  /** The server this client counts as connected to (see everyNodeSees). */
+  server: RunningServer | undefined;
+  readonly client: BusinessClient;
+
+  private constructor(
+    readonly name: string,
+    readonly proxy: TcpProxy,
+    secret: string,
+  ) {
+    this.client = new BusinessClient({ url: proxy.url, secret, reconnect: { initialDelayMs: 50, maxDelayMs: 200, jitter: 0.2 } });
+    this.client.setOnVideoCallEventCallback((event, src, tar, errorCode, flags, param, userStr, details) => {
+      const heard = { event, src, tar, errorCode, flags, param, userStr, details };
+      this.heard.push(heard);
+      this.events.push(heard);
+      return details.decide ? this.decide(heard) : 0;
+    });
+    this.client.on('error', (error) => this.errors.push(error));
+    this.client.on('connection-state', (state) => this.states.push(state));
+  }
+
+  /** A business client that has not connected yet. */
+  static async create(server: RunningServer, name = 'business', secret = TEST_BUSINESS_SECRET): Promise<TestBusiness> {
+    const proxy = await new TcpProxy(server.port).start();
+    return new TestBusiness(name, proxy, secret);
+  }
+
+  static async connect(server: RunningServer, name = 'business'): Promise<TestBusiness> {
+    const business = await TestBusiness.create(server, name);
+    await business.client.connect();
+    const links = (connectedTo.get(server) ?? 0) + 1;
+    connectedTo.set(server, links);
+    business.server = server;
+    await everyNodeSees(server, links);
+    return business;
+  }
+
+  /** Loses the network without a close handshake; the SDK keeps trying until restore(). */
+  drop(): void {
+    this.states.clear();
+    this.proxy.cut();
+  }
+
+  async reconnect(): Promise<void> {
+    this.proxy.restore();
+    while ((await this.states.next(`${this.name} to reconnect`, 5000)) !== 'connected');
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.client.close();
+    await this.proxy.close();
+    if (!server) return;
+    const links = (connectedTo.get(server) ?? 1) - 1;
+    connectedTo.set(server, links);
+    await everyNodeSees(server, links, 'at most');
+  }
+}
+
+/** Business clients connected through TestBusiness.connect, per server. */
+const connectedTo = new WeakMap<RunningServer, number>();
+
+/**
+ * In a cluster, the other nodes learn of a business link a moment after it connected or left:
+ * wait until every node counts at least (or at most) `links`, so that a test's next REQUEST is
+ * asked about (or decided alone).
+ */
+export async function everyNodeSees(server: RunningServer | TestServer, links: number, bound: 'at least' | 'at most' = 'at least'): Promise<void> {
+  const nodes = 'nodes' in server ? server.nodes : [server];
+  const off = (node: RunningServer): boolean => (bound === 'at least' ? node.businessLinks() < links : node.businessLinks() > links);
+  for (let i = 0; i < 500 && nodes.some(off); i++) await sleep(10);
+}
