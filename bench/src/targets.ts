@@ -64,6 +64,8 @@ export const targets: Target[] = [
     // Three nodes with `redis` options and a Redis server started by the bench.
     nodes: [],
     workloads: ['throughput'],
-    pending: 'cluster mode (--redis) is not built yet; this row comes when it lands',
+    pending:
+      'cluster mode reached main while the bench was built; this target (three nodes and a Redis server started by the bench) ' +
+      'is not written yet, and on a 2-core machine three nodes, Redis and the generator would share two cores',
   },
 ];

@@ -216,7 +216,7 @@ export function goalsSection(results: BenchResults): string {
       biggest ? `${kib(biggest.rssPerConnection)} KiB RSS, ${kib(biggest.heapPerConnection)} KiB heap (${biggest.connected} users)` : 'not measured',
       biggest?.rssPerConnection == null ? '—' : biggest.rssPerConnection <= 10_240 ? 'met' : '**not met**',
     ],
-    ['3 nodes ≥ 2× one node', 'pending: cluster mode is not built yet', '—'],
+    ['3 nodes ≥ 2× one node', 'not measured: no cluster target yet (see "Not run yet")', '—'],
   ];
   return ['### Targets of the issue', '', table(['goal', 'measured', ''], rows)].join('\n');
 }
