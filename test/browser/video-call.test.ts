@@ -115,6 +115,10 @@ describe('the demo page in Chromium', { timeout: 60_000 }, () => {
     for (const page of [customer, agent]) {
       expect(await page.evaluate(() => (window as unknown as DemoWindow).callgate.currentMedia)).toBeNull();
     }
+    // The agent's recent calls list the call with whom it was, what it was about and how long.
+    const row = agent.locator('[data-testid="recent-calls"] [data-outcome="completed"]', { hasText: 'Maria' });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/talked · \d+:\d\d/);
   });
 
   it('an ICE restart during the call renegotiates and the video goes on', async () => {
@@ -237,6 +241,9 @@ describe('the demo page in Chromium', { timeout: 60_000 }, () => {
     await customer.getByTestId('status').filter({ hasText: 'did not answer in time' }).waitFor({ timeout: 10_000 });
     expect(await statusOf(customer)).toBe('Anna did not answer in time. Please try again.');
     await agent.getByTestId('status').filter({ hasText: 'You missed a call from Maria' }).waitFor();
+    // The agent's page lists it under missed calls, from the call history API.
+    await agent.locator('[data-testid="missed-calls"] [data-outcome="timeout"]', { hasText: 'Maria' }).waitFor();
+    expect(await agent.getByTestId('recent-calls').textContent()).toContain('not answered in time');
 
     await agent.close();
     await customer.locator('[data-testid="agent-agent-anna"][data-status="offline"]').waitFor({ timeout: 10_000 });

@@ -124,6 +124,22 @@ describe('node failure (separate processes)', () => {
     expect(await alice.events.next('FINISH')).toMatchObject({ event: VideoCallEvent.FINISH, userId: 'bob', errorCode: 0 });
   }, 30_000);
 
+  it('rolling restart: SIGTERM drains a node, its users resume on another node with their calls kept', async () => {
+    const [node1, node2] = await processes(2, ['--grace', '10']);
+    const alice = await user(node1!, 'alice');
+    const bob = await user(node2!, 'bob');
+    const room = await talking(alice, bob);
+    alice.states.clear();
+    alice.proxy.retarget(node2!.port);
+    expect(await node1!.stop('SIGTERM')).toBe(0);
+    while ((await alice.states.next('alice on node 2', 10_000)) !== 'connected');
+    expect(alice.client.welcome?.resumed).toBe(true);
+    expect(alice.client.currentCall?.roomId).toBe(room);
+    expect(await bob.events.drain(300)).toEqual([]);
+    alice.client.videoCallControl(VideoCallEvent.FINISH, 'bob');
+    expect(await bob.events.next('FINISH')).toMatchObject({ event: VideoCallEvent.FINISH, userId: 'alice', errorCode: 0 });
+  }, 30_000);
+
   it('timers survive their node: a call rung on a killed node times out on another', async () => {
     const [node1, node2] = await processes(2, ['--node-timeout', '1', '--grace', '20', '--ring-timeout', '2']);
     const alice = await user(node1!, 'alice');

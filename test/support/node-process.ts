@@ -1,4 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,7 +21,9 @@ export interface ServeProcess {
 
 /** Starts `callgate serve --port 0 …args` and resolves once it logs that it listens. */
 export function serve(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [callgateBin, 'serve', '--port', '0', ...args], {
+  // Each process gets a records database of its own unless the test gives one.
+  const db = args.includes('--db') ? [] : ['--db', join(mkdtempSync(join(tmpdir(), 'callgate-node-')), 'records.db')];
+  const child = spawn(process.execPath, [callgateBin, 'serve', '--port', '0', ...db, ...args], {
     cwd: repositoryRoot,
     env: { ...process.env, CALLGATE_SECRET: '', ...env },
   });

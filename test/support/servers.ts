@@ -40,8 +40,8 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     nodes,
     nodeFor: (userId) => nodes[spread(userId) % nodes.length]!,
     finishCall: (userId, errorCode, userStr) => first.finishCall(userId, errorCode, userStr),
-    close: async () => {
-      await Promise.all(nodes.map((node) => node.close()));
+    close: async (closeOptions) => {
+      await Promise.all(nodes.map((node) => node.close(closeOptions)));
     },
   };
 }

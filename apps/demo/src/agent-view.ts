@@ -2,24 +2,23 @@ import type { Call, CallClient } from '@callgate/client';
 import { callView } from './call-view.js';
 import { h, show } from './dom.js';
 import { agentOutcome } from './outcomes.js';
-import type { CustomerCard } from './customer-view.js';
+import { callHistory } from './call-history.js';
+import { readCard } from './customer-card.js';
 
-/** Reads the customer's card from the REQUEST's userStr (plain text from other clients is the question). */
-function readCard(userStr: string, peer: string): CustomerCard {
-  try {
-    const card = JSON.parse(userStr) as Partial<CustomerCard>;
-    if (typeof card.name === 'string' && typeof card.question === 'string') return { name: card.name, question: card.question };
-  } catch {
-    // Not from the demo page.
-  }
-  return { name: peer, question: userStr };
-}
-
-/** The agent's page: waiting, the incoming call with the customer's name and question, accept or refuse, the call. */
-export function agentView(root: HTMLElement, client: CallClient, agentName: string): void {
+/**
+ * The agent's page: waiting, the incoming call with the customer's name and question, accept or
+ * refuse, the call; below, the agent's missed and recent calls.
+ */
+export function agentView(root: HTMLElement, client: CallClient, agentName: string, token: () => Promise<string>): void {
   const status = h('p', { class: 'status', 'data-testid': 'status', role: 'status' }, 'You are online and free. Waiting for customers…');
   const incoming = h('div', { 'data-testid': 'incoming-slot' });
-  const home = h('section', { class: 'card', 'data-testid': 'agent-home' }, h('h1', {}, `Hello, ${agentName}`), status, incoming);
+  const history = callHistory(client.userId, token);
+  const home = h(
+    'div',
+    {},
+    h('section', { class: 'card', 'data-testid': 'agent-home' }, h('h1', {}, `Hello, ${agentName}`), status, incoming),
+    history.element,
+  );
 
   const say = (text: string): void => {
     status.textContent = text;
@@ -72,8 +71,10 @@ export function agentView(root: HTMLElement, client: CallClient, agentName: stri
       show(incoming);
       say(`${agentOutcome(code, card.name, hungUpByMe, answered)} You are free for the next customer.`);
       show(root, home);
+      void history.refresh();
     });
   });
 
   show(root, home);
+  void history.refresh();
 }

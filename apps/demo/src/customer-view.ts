@@ -2,27 +2,12 @@ import { CallFlags, type Call, type CallClient, type PresenceEntry } from '@call
 import { callView } from './call-view.js';
 import { displayName, h, show } from './dom.js';
 import { customerOutcome } from './outcomes.js';
+import { cardText } from './customer-card.js';
 
 type AgentStatus = PresenceEntry['status'];
 
 const statusWords: Record<AgentStatus, string> = { idle: 'free', busy: 'busy', offline: 'offline' };
 
-/** What the agent sees of the customer: carried in the REQUEST's userStr as JSON. */
-export interface CustomerCard {
-  name: string;
-  question: string;
-}
-
-/** Fits the card in userStr's 1024 UTF-8 bytes by shortening the question. */
-export function cardText(card: CustomerCard): string {
-  let question = card.question;
-  const encoder = new TextEncoder();
-  for (;;) {
-    const text = JSON.stringify({ name: card.name.slice(0, 80), question });
-    if (encoder.encode(text).length <= 1024) return text;
-    question = question.slice(0, Math.floor(question.length * 0.9));
-  }
-}
 
 /** The customer's page: name and question, the agents who are online and free, and "Video call". */
 export function customerView(root: HTMLElement, client: CallClient): void {

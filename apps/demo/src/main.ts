@@ -42,10 +42,11 @@ function agentSignIn(): void {
     event.preventDefault();
     button.disabled = true;
     const userId = `agent-${slug(name.value)}`;
-    connect(() => devLogin(userId, 'agent'))
+    const token = (): Promise<string> => devLogin(userId, 'agent');
+    connect(token)
       .then((client) => {
         who.textContent = `Agent ${displayName(userId)}`;
-        agentView(root, client, displayName(userId));
+        agentView(root, client, displayName(userId), token);
       })
       .catch(fail);
   });
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
   const client = await connect(token);
   if (claims.role === 'agent') {
     who.textContent = `Agent ${displayName(claims.userId)}`;
-    agentView(root, client, displayName(claims.userId));
+    agentView(root, client, displayName(claims.userId), () => Promise.resolve(token));
   } else {
     who.textContent = 'Customer';
     customerView(root, client);

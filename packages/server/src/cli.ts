@@ -77,6 +77,18 @@ program
       .argParser(nonNegativeNumber)
       .default(10),
   )
+  .addOption(
+    new Option('--db <path-or-url>', 'call records: a SQLite file path, or a postgres:// URL')
+      .env('CALLGATE_DB')
+      .default('./data/callgate.db'),
+  )
+  .addOption(new Option('--admin-key <key>', 'Bearer key that reads every call through the history API').env('CALLGATE_ADMIN_KEY'))
+  .addOption(
+    new Option('--drain-timeout <seconds>', 'on SIGTERM/SIGINT, how long live calls may go on before they are ended')
+      .env('CALLGATE_DRAIN_TIMEOUT')
+      .argParser(nonNegativeNumber)
+      .default(30),
+  )
   .addOption(new Option('--redis <url>', 'cluster mode: keep call state in this Redis (redis://host:port)').env('CALLGATE_REDIS'))
   .addOption(
     new Option('--redis-prefix <prefix>', 'Redis key prefix shared by the nodes of one deployment')
@@ -139,6 +151,9 @@ program
     maxConnectionsPerIp: number;
     messageRate: number;
     controlRate: number;
+    db: string;
+    adminKey?: string;
+    drainTimeout: number;
     redis?: string;
     redisPrefix: string;
     node?: string;
@@ -161,6 +176,7 @@ program
       secret = randomBytes(24).toString('base64url');
       logger.warn(`dev mode: generated token secret ${secret} (mint tokens with: callgate token --user alice --secret ${secret})`);
     }
+    const adminKey = options.adminKey || (options.dev ? randomBytes(18).toString('base64url') : undefined);
     const ice: IceServerConfig = { stun: options.stun ?? [] };
     if (options.turnUrl?.length || options.turnSecret) {
       ice.turn = { urls: options.turnUrl ?? [], secret: options.turnSecret ?? '', ttlSeconds: options.turnTtl };
@@ -210,20 +226,35 @@ program
       ...(options.webhookUrl && options.webhookSecret
         ? { webhook: { url: options.webhookUrl, secret: options.webhookSecret, veto: options.webhookVeto === true } }
         : {}),
+      db: options.db,
+      ...(adminKey ? { adminKey } : {}),
+    }).catch((error: unknown) => {
+      logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+      process.exit(1);
     });
     logger.info({ url: server.url }, `Callgate listening on ${server.url} (HTTP ${server.httpUrl})`);
     if (options.dev) logger.warn('dev mode: POST /api/dev/login mints a token for any user; never use --dev in production');
+    if (options.dev && !options.adminKey) {
+      logger.warn(`dev mode: generated admin key ${adminKey} (curl -H 'Authorization: Bearer ${adminKey}' ${server.httpUrl}/api/calls)`);
+    }
     if (options.dev || options.demo) logger.info(`demo page: ${server.httpUrl}/`);
     if (businessSecret) logger.info(`business servers connect to ${server.url}/business`);
     if (options.webhookUrl) logger.info({ webhook: options.webhookUrl, veto: options.webhookVeto === true }, 'call events go to the webhook');
 
     let stopping = false;
     const stop = (signal: string): void => {
-      if (stopping) process.exit(1);
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting at once');
+        process.exit(1);
+      }
       stopping = true;
-      logger.info({ signal }, 'shutting down');
-      server.close().then(
-        () => process.exit(0),
+      const drainTimeoutMs = options.drainTimeout * 1000;
+      logger.info({ signal, drainTimeoutMs }, 'shutting down: no new connections or calls; live calls may go on until the drain timeout');
+      server.close({ drainTimeoutMs }).then(
+        () => {
+          logger.info('stopped; every call record is written');
+          process.exit(0);
+        },
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');
           process.exit(1);

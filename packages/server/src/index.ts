@@ -1,4 +1,6 @@
 export { startServer, type ServerOptions, type RunningServer } from './server.js';
+export type { CloseOptions } from './server.js';
+export { MISSED_OUTCOMES, type CallRecordView } from './records/record-view.js';
 export { createAccessToken, TokenVerifier, type AccessTokenOptions, type TokenCheck } from './auth/tokens.js';
 export { Switchboard, type Authorizer, type Control } from './switchboard.js';
 export type { StateBackend, StateListeners } from './state/backend.js';

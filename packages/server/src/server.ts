@@ -8,6 +8,13 @@ import type { StateBackend } from './state/backend.js';
 import { MemoryStateBackend } from './state/memory-backend.js';
 import { RedisStateBackend } from './state/redis/redis-backend.js';
 import { Switchboard } from './switchboard.js';
+import { CallRecords } from './records/call-records.js';
+import { CallMetrics } from './observability/call-metrics.js';
+import { logTransition } from './observability/call-log.js';
+import { ApiAccess } from './http/api-access.js';
+import { registerHistoryRoutes } from './http/history-routes.js';
+import { registerMetricsRoute } from './http/metrics-route.js';
+import { drainCalls } from './drain.js';
 import type { IceServer } from '@callgate/protocol';
 import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 import { BUSINESS_PATH } from '@callgate/protocol';
@@ -62,6 +69,15 @@ export interface ServerOptions {
   businessFailOpen?: boolean;
   /** POST every call event, signed, to a URL; with `veto`, REQUEST waits for its answer. */
   webhook?: WebhookOptions;
+  /** Where call records go: a SQLite file path, ":memory:" (the default) or a postgres:// URL. */
+  db?: string;
+  /** Bearer key that reads every call record through the history API; none by default. */
+  adminKey?: string;
+}
+
+export interface CloseOptions {
+  /** How long live calls may go on before they are ended with FINISH SHUTTING_DOWN (200011). Default 0. */
+  drainTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -77,7 +93,14 @@ export interface RunningServer {
   finishCall(userId: string, errorCode: number, userStr?: string): Promise<number>;
   /** Business links that hear this server's call events (in cluster mode: those of every live node). */
   businessLinks(): number;
-  close(): Promise<void>;
+  /**
+   * Shuts down gracefully: stops accepting connections, refuses new REQUESTs with SHUTTING_DOWN,
+   * lets live calls go on for up to `drainTimeoutMs`, ends the rest with FINISH SHUTTING_DOWN,
+   * writes every call record, then closes. In cluster mode no call is ended: the sockets close
+   * with 1001 and their clients resume on other nodes, calls kept (a rolling restart). Calling
+   * it again returns the same promise.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** Starts a Callgate server and resolves once it listens. */
@@ -86,11 +109,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
   const backend = options.backend ?? (options.redis ? await startRedisBackend(options) : new MemoryStateBackend());
   const graceMs = options.graceMs ?? 15_000;
+  const metrics: CallMetrics = new CallMetrics({
+    connectedUsers: (): number => gateway.connectedUsers,
+    liveCalls: () => backend.liveCalls(),
+    recordQueueDepth: (): number => callRecords.writer.depth,
+  });
+  const callRecords = await CallRecords.open({ db: options.db ?? ':memory:', backend, logger, observer: metrics.records }).catch(
+    async (error: unknown) => {
+      if (!options.backend) await backend.close();
+      throw error;
+    },
+  );
   const switchboard = new Switchboard({
     backend,
     logger,
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
     graceMs,
+  });
+  switchboard.onTransition((transition) => {
+    callRecords.record(transition);
+    metrics.transition(transition);
+    logTransition(logger, transition);
   });
   const presence = new PresenceBoard(backend, logger);
   const gateway = new ClientGateway({
@@ -101,6 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     maxPayload: options.maxPayload ?? 65_536,
     allowOrigins: options.allowOrigins ?? [],
+    observer: metrics.connections,
     config: {
       limits: { ...defaultLimits, ...options.limits },
       graceMs,
@@ -135,17 +175,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = createHttpApp({
     logger,
     backend,
+    records: callRecords.store,
     ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600 } } : {}),
     ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });
+  const access = new ApiAccess(gateway.verifier, options.adminKey);
+  registerHistoryRoutes(app, { store: callRecords.store, writer: callRecords.writer, access });
+  registerMetricsRoute(app, metrics);
+  let draining = false;
   app.server.on('upgrade', (request, socket, head) => {
+    if (draining) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === CLIENT_PATH) gateway.handleUpgrade(request, socket, head);
     else if (path === BUSINESS_PATH && business.gateway) business.gateway.handleUpgrade(request, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   const host = options.host ?? '127.0.0.1';
-  await app.listen({ port: options.port ?? 8080, host });
+  await app.listen({ port: options.port ?? 8080, host }).catch(async (error: unknown) => {
+    await callRecords.close();
+    throw error;
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -160,12 +212,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const decision = await switchboard.handle({ kind: 'force-finish', userId, errorCode, userStr, by: 'business' });
       return decision.result.ok ? 0 : decision.result.code;
     },
-    close() {
+    close(closeOptions = {}) {
       closing ??= (async () => {
+        draining = true;
+        switchboard.setDraining(true);
+        app.server.close();
+        if (backend.shared) {
+          // Rolling restart: the sockets close with 1001 below; their clients reconnect to other
+          // nodes and resume within the grace period, calls kept.
+          logger.info('draining: handing this node\'s users over to the other nodes');
+        } else {
+          await drainCalls({ switchboard, backend, logger, timeoutMs: closeOptions.drainTimeoutMs ?? 0 });
+        }
         await business.close();
         await gateway.close();
         await app.close();
         await backend.close();
+        await callRecords.close();
       })();
       return closing;
     },

@@ -30,6 +30,7 @@ const randomRoomId = (): number => randomInt(1, 0x1_0000_0000);
 export class Switchboard {
   private readonly transitionListeners: ((transition: CallTransition) => void)[] = [];
   private authorizer: Authorizer | null = null;
+  private draining = false;
   private readonly now: () => number;
   private readonly newCallId: () => string;
   private readonly newRoomId: () => number;
@@ -49,9 +50,14 @@ export class Switchboard {
     this.authorizer = authorizer;
   }
 
+  /** While draining, every new REQUEST is refused at once with SHUTTING_DOWN; live calls go on. */
+  setDraining(draining: boolean): void {
+    this.draining = draining;
+  }
+
   async control(control: Control): Promise<ControlResult> {
     try {
-      const decision = await this.handle({ kind: 'control', ...control, authorize: this.authorizer !== null });
+      const decision = await this.handle({ kind: 'control', ...control, authorize: this.authorizer !== null, draining: this.draining });
       return decision.result;
     } catch (error) {
       if (error instanceof StateUnavailableError) return { ok: false, code: ErrorCode.UNAVAILABLE };

@@ -61,6 +61,7 @@ function endingOf(ended: Extract<CallTransition, { type: 'ended' }>): CallNotice
     case 'caller-busy':
     case 'forbidden':
     case 'invalid':
+    case 'shutting-down':
     case 'vetoed':
     case 'timeout':
       return notice(ended, REPLY, call.callee, call.caller, errorCode, echoOf(call));

@@ -130,7 +130,9 @@ function request(draft: DecisionDraft, input: ControlInput): void {
     ringDeadline: draft.ctx.now + draft.ctx.ringTimeoutMs,
     answeredAt: 0,
   };
-  const refusal = refusalOf(draft, caller, callee);
+  const refusal = input.draining
+    ? { code: ErrorCode.SHUTTING_DOWN, outcome: 'shutting-down' as const }
+    : refusalOf(draft, caller, callee);
   if (refusal) {
     draft.deliver(call, caller, VideoCallEvent.REPLY, refusal.code, { flags: call.flags, param: call.param, userStr: '' });
     draft.decision.transitions.push({

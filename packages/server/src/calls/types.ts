@@ -77,7 +77,8 @@ export type CallOutcome =
   | 'force-ended'
   | 'caller-busy'
   | 'forbidden'
-  | 'invalid';
+  | 'invalid'
+  | 'shutting-down';
 
 export type CallTransition =
   | { type: 'requested'; call: CallRecord; at: number }
@@ -129,6 +130,8 @@ export interface ControlInput {
   authorize: boolean;
   /** The client's id for this control; a control whose id was seen in this session gets its first answer again. */
   controlId?: string;
+  /** True while the server drains for shutdown: a new REQUEST is refused at once with SHUTTING_DOWN. */
+  draining?: boolean;
 }
 
 export interface ConnectInput {

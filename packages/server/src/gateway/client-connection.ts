@@ -25,6 +25,7 @@ import type { SignalRelay } from './signal-relay.js';
 import type { ConnectionLimits } from './limits.js';
 import { withoutStaleRinging } from './stale-ringing.js';
 import { TokenBucket } from './token-bucket.js';
+import type { ConnectionObserver } from './connection-observer.js';
 
 export interface GatewayConfig {
   graceMs: number;
@@ -41,6 +42,7 @@ export interface ConnectionHost {
   readonly verifier: TokenVerifier;
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  readonly observer?: ConnectionObserver;
   readonly signals: SignalRelay;
   readonly presence: PresenceBoard;
   attach(connection: ClientConnection): void;
@@ -153,6 +155,7 @@ export class ClientConnection {
     const parsed: ParseResult<ClientMessage> = isBinary
       ? { ok: false, code: ErrorCode.MALFORMED, error: 'binary frames are not accepted; send JSON text' }
       : parseClientMessage(data.toString());
+    this.host.observer?.received(parsed, this.userId);
     this.inbound = this.inbound
       .then(() => this.process(parsed))
       .catch((error: unknown) => {
@@ -351,6 +354,7 @@ export class ClientConnection {
       return;
     }
     this.socket.send(JSON.stringify(message));
+    this.host.observer?.sent(message, this.userId);
   }
 
   private sendError(code: number, message?: string, ref?: string): void {

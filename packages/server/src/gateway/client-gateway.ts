@@ -12,6 +12,7 @@ import { ClientConnection, type ConnectionHost, type GatewayConfig } from './cli
 import { SignalRelay } from './signal-relay.js';
 import { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
+import type { ConnectionObserver } from './connection-observer.js';
 
 export const CLIENT_PATH = '/ws';
 
@@ -26,6 +27,8 @@ export interface ClientGatewayOptions {
   presence: PresenceBoard;
   /** Browser origins allowed besides the server's own; "*" for any. */
   allowOrigins: readonly string[];
+  /** Told about every message in and out (metrics). */
+  observer?: ConnectionObserver;
 }
 
 /** The users' WebSocket endpoint: holds this node's connections, one live socket per user. */
@@ -35,6 +38,7 @@ export class ClientGateway implements ConnectionHost {
   readonly verifier: TokenVerifier;
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  readonly observer?: ConnectionObserver;
   readonly signals: SignalRelay;
   readonly presence: PresenceBoard;
   private readonly wss: WebSocketServer;
@@ -55,6 +59,7 @@ export class ClientGateway implements ConnectionHost {
     this.presence = options.presence;
     this.signals = new SignalRelay(options.backend);
     this.originPolicy = new OriginPolicy(options.allowOrigins);
+    this.observer = options.observer;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
     this.wss.on('connection', (socket) => {
       const connection = new ClientConnection(socket, this);
@@ -156,9 +161,12 @@ export class ClientGateway implements ConnectionHost {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     const closed = [...this.all].map((connection) => connection.closed);
-    for (const connection of this.all) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const connection of this.all) connection.close(CloseCode.GOING_AWAY, 'server going away; reconnect');
+    const stopped = new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    // A client that never answers the close frame would otherwise hold the shutdown for ws's 30 s close timeout.
+    for (const socket of this.wss.clients) socket.terminate();
+    await stopped;
     await Promise.allSettled([...this.pending]);
   }
 }

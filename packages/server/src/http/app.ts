@@ -9,6 +9,8 @@ import { serveDemoPage } from './demo-page.js';
 export interface HttpAppOptions {
   logger: Logger;
   backend: StateBackend;
+  /** The call records database, checked by /readyz. */
+  records?: { ready(): Promise<boolean> };
   /** When set (dev mode), POST /api/dev/login mints a token for any user id. */
   devLogin?: { secret: string; ttlSeconds: number };
   /** When set, the demo page is served from this folder at `/`. */
@@ -23,8 +25,12 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
-    const ready = await options.backend.ready().catch(() => false);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', state: ready });
+    const [state, records] = await Promise.all([
+      options.backend.ready().catch(() => false),
+      options.records ? options.records.ready().catch(() => false) : true,
+    ]);
+    const ready = state && records;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', state, records });
   });
 
   const dev = options.devLogin;

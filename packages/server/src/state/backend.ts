@@ -29,6 +29,8 @@ export interface StateListeners {
  */
 export interface StateBackend {
   readonly node: string;
+  /** True when other nodes share this state and can take over this node's users (cluster mode). */
+  readonly shared: boolean;
   listen(listeners: StateListeners): void;
   transact(input: CallInput, decide: (snapshot: Snapshot) => Decision): Promise<Decision>;
   /**

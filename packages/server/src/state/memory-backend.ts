@@ -17,6 +17,7 @@ const noListeners: StateListeners = { events() {}, input() {}, kick() {} };
  */
 export class MemoryStateBackend implements StateBackend {
   readonly node = 'local';
+  readonly shared = false;
   private readonly users = new Map<string, UserRecord>();
   private readonly calls = new Map<string, CallRecord>();
   private readonly rooms = new Map<number, string>();

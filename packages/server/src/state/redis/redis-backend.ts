@@ -62,6 +62,7 @@ class Conflict extends Error {}
  */
 export class RedisStateBackend implements StateBackend {
   readonly node: string;
+  readonly shared = true;
   readonly keys: RedisKeys;
   private readonly handlers = new Map<string, (message: ClusterMessage) => void>();
   private readonly redis: Redis;

@@ -1,0 +1,132 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { USER_ID_PATTERN } from '@callgate/protocol';
+import type { CallRecordStore, RecordQuery } from '../records/record-store.js';
+import type { RecordWriter } from '../records/record-writer.js';
+import {
+  CALL_OUTCOMES,
+  MISSED_OUTCOMES,
+  cursorAfter,
+  isCallOutcome,
+  positionOf,
+  toCallRecordView,
+} from '../records/record-view.js';
+import { ApiError, type ApiAccess, type Reader } from './api-access.js';
+
+export interface HistoryRoutesOptions {
+  store: CallRecordStore;
+  writer: RecordWriter;
+  access: ApiAccess;
+}
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 200;
+/** A read waits this long for records still queued, so that a call that just ended is listed. */
+const READ_YOUR_WRITES_MS = 1000;
+
+type Query = Record<string, string | string[] | undefined>;
+
+function single(query: Query, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) throw new ApiError(400, 'BAD_QUERY', `${name}: give it once`);
+  return value === '' ? undefined : value;
+}
+
+/** The records a reader asked for and may see. */
+function recordQuery(query: Query, reader: Reader): RecordQuery & { missed: boolean } {
+  const limitText = single(query, 'limit');
+  const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new ApiError(400, 'BAD_QUERY', `limit: an integer from 1 to ${MAX_LIMIT}`);
+  }
+  let user = single(query, 'user');
+  if (user !== undefined && !USER_ID_PATTERN.test(user)) {
+    throw new ApiError(400, 'BAD_QUERY', 'user: 1-64 characters of A-Z a-z 0-9 _ . @ -');
+  }
+  if (reader.kind === 'user') {
+    if (user !== undefined && user !== reader.userId) {
+      throw new ApiError(403, 'FORBIDDEN', `a user access token reads only its own calls (${reader.userId})`);
+    }
+    user = reader.userId;
+  }
+  const missedText = single(query, 'missed') ?? 'false';
+  if (missedText !== 'true' && missedText !== 'false') throw new ApiError(400, 'BAD_QUERY', 'missed: true or false');
+  const missed = missedText === 'true';
+  const role = single(query, 'role') ?? (missed ? 'callee' : 'any');
+  if (role !== 'caller' && role !== 'callee' && role !== 'any') {
+    throw new ApiError(400, 'BAD_QUERY', 'role: caller, callee or any');
+  }
+  if (role !== 'any' && user === undefined) throw new ApiError(400, 'BAD_QUERY', 'role needs user');
+  if (missed && role !== 'callee') throw new ApiError(400, 'BAD_QUERY', 'missed calls are those of the callee: drop role');
+  const outcomeText = single(query, 'outcome');
+  const outcomes = outcomeText === undefined ? undefined : outcomeText.split(',').map((o) => o.trim());
+  for (const outcome of outcomes ?? []) {
+    if (!isCallOutcome(outcome)) {
+      throw new ApiError(400, 'BAD_QUERY', `outcome: ${JSON.stringify(outcome)} is not one of ${CALL_OUTCOMES.join(', ')}`);
+    }
+  }
+  if (missed && outcomes?.some((o) => !MISSED_OUTCOMES.includes(o as never))) {
+    throw new ApiError(400, 'BAD_QUERY', `missed calls have outcome ${MISSED_OUTCOMES.join(', ')}`);
+  }
+  const before = single(query, 'before');
+  const after = before === undefined ? undefined : positionOf(before);
+  if (before !== undefined && !after) {
+    throw new ApiError(400, 'BAD_CURSOR', 'before: pass the "next" value of the previous page unchanged');
+  }
+  return {
+    ...(user !== undefined ? { user } : {}),
+    role,
+    ...(outcomes !== undefined ? { outcomes } : missed ? { outcomes: MISSED_OUTCOMES } : {}),
+    ...(after ? { after } : {}),
+    limit,
+    missed,
+  };
+}
+
+function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof ApiError) {
+    if (error.status === 401) void reply.header('www-authenticate', 'Bearer');
+    return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+  }
+  reply.log.warn({ err: error }, 'call history request failed');
+  return reply
+    .code(503)
+    .send({ error: { code: 'RECORDS_UNAVAILABLE', message: 'the call records database cannot be read now; try again' } });
+}
+
+/**
+ * The call history: `GET /api/calls` (newest first, cursor paging, filters) and
+ * `GET /api/calls/:callId`. See docs/records.md.
+ */
+export function registerHistoryRoutes(app: FastifyInstance, options: HistoryRoutesOptions): void {
+  const { store, writer, access } = options;
+
+  app.get<{ Querystring: Query }>('/api/calls', async (request, reply) => {
+    try {
+      const reader = await access.reader(request.headers.authorization);
+      const query = recordQuery(request.query, reader);
+      await writer.settled(READ_YOUR_WRITES_MS);
+      const rows = await store.list({ ...query, limit: query.limit + 1 });
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return reply.send({
+        calls: page.map(toCallRecordView),
+        next: rows.length > query.limit && last ? cursorAfter(last) : null,
+      });
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get<{ Params: { callId: string } }>('/api/calls/:callId', async (request, reply) => {
+    try {
+      const reader = await access.reader(request.headers.authorization);
+      await writer.settled(READ_YOUR_WRITES_MS);
+      const row = await store.get(request.params.callId);
+      const visible = row && (reader.kind === 'admin' || row.caller === reader.userId || row.callee === reader.userId);
+      if (!visible) throw new ApiError(404, 'NOT_FOUND', 'no call with this id among the calls you may read');
+      return reply.send(toCallRecordView(row));
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+}

@@ -1,0 +1,251 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Expression, type SqlBool } from 'kysely';
+import pg from 'pg';
+import { recordMigrations } from './migrations.js';
+import { RECOVERY } from './recovery.js';
+import type { CallRecordRow, RecordsSchema } from './schema.js';
+
+export type RecordsDialect = 'sqlite' | 'postgres';
+
+/** Newest first: a page starts after this record. */
+export interface RecordPosition {
+  requestedAt: number;
+  callId: string;
+}
+
+export interface RecordQuery {
+  /** Calls this user was in (as caller, callee or either, by `role`). */
+  user?: string;
+  role?: 'caller' | 'callee' | 'any';
+  outcomes?: readonly string[];
+  after?: RecordPosition;
+  limit: number;
+}
+
+/** PostgreSQL returns bigint (int8) as a string; every bigint we store fits a double exactly. */
+const INT8_OID = 20;
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+};
+
+/** Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const ROWS_PER_STATEMENT = 400;
+
+export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
+
+/** The database named by `--db`, for logs: a PostgreSQL URL without its password. */
+export function describeDb(db: string): string {
+  if (!isPostgresUrl(db)) return db === ':memory:' ? 'SQLite in memory' : `SQLite ${resolve(db)}`;
+  try {
+    const url = new URL(db);
+    if (url.password) url.password = '***';
+    return `PostgreSQL ${url.toString()}`;
+  } catch {
+    return 'PostgreSQL (unparsable URL)';
+  }
+}
+
+/** Call records in SQLite (a file path or ":memory:") or PostgreSQL (a postgres:// URL): one code path. */
+export class CallRecordStore {
+  private constructor(
+    private readonly db: Kysely<RecordsSchema>,
+    readonly dialect: RecordsDialect,
+    readonly description: string,
+  ) {}
+
+  /** Opens the database and applies every migration not applied yet. */
+  static async open(db: string, onPoolError: (error: Error) => void = () => {}): Promise<CallRecordStore> {
+    const description = describeDb(db);
+    let store: CallRecordStore;
+    try {
+      store = isPostgresUrl(db) ? CallRecordStore.postgres(db, onPoolError) : CallRecordStore.sqlite(db);
+    } catch (error) {
+      throw new Error(`cannot open the records database (${description}): ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      await store.migrateWithRetry();
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw new Error(`cannot prepare the records database (${description}): ${(error as Error).message}`, { cause: error });
+    }
+    return store;
+  }
+
+  private static sqlite(path: string): CallRecordStore {
+    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+    const database = new Database(path);
+    database.pragma('journal_mode = WAL');
+    // Committed writes survive a crash of the process; only an OS crash may lose the newest ones.
+    database.pragma('synchronous = NORMAL');
+    database.pragma('busy_timeout = 5000');
+    return new CallRecordStore(new Kysely({ dialect: new SqliteDialect({ database }) }), 'sqlite', describeDb(path));
+  }
+
+  private static postgres(url: string, onPoolError: (error: Error) => void): CallRecordStore {
+    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 3000, types: pgTypes });
+    pool.on('error', onPoolError);
+    return new CallRecordStore(new Kysely({ dialect: new PostgresDialect({ pool }) }), 'postgres', describeDb(url));
+  }
+
+  /**
+   * Nodes that start together on one database may race to migrate it; the loser fails on what the
+   * winner just created, and a second look finds the migration done.
+   */
+  private async migrateWithRetry(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.migrate();
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+
+  private async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: recordMigrations, migrationTableName: 'callgate_migrations', migrationLockTableName: 'callgate_migrations_lock' });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(failed ? `migration ${failed} failed: ${message}` : message, { cause: error });
+    }
+  }
+
+  /**
+   * Upserts rows by call id, in one transaction. A row's null columns never overwrite known
+   * values, and a record that has ended is not changed again, except that a real end replaces
+   * the guess of recovery (another node may still have had that end in its queue).
+   */
+  async write(rows: readonly CallRecordRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+        await trx
+          .insertInto('call_records')
+          .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+          .onConflict((conflict) =>
+            conflict
+              .column('call_id')
+              .doUpdateSet((eb) => {
+                const known = <C extends KeepColumn>(column: C) =>
+                  eb.fn.coalesce(eb.ref(`excluded.${column}`), eb.ref(`call_records.${column}`));
+                return {
+                  phase: eb.ref('excluded.phase'),
+                  updated_at: eb.ref('excluded.updated_at'),
+                  room_id: known('room_id'),
+                  ringing_at: known('ringing_at'),
+                  answered_at: known('answered_at'),
+                  started_at: known('started_at'),
+                  ended_at: known('ended_at'),
+                  duration_ms: known('duration_ms'),
+                  outcome: known('outcome'),
+                  error_code: known('error_code'),
+                  ended_by: known('ended_by'),
+                  ended_in: known('ended_in'),
+                };
+              })
+              .where((eb) =>
+                eb.or([
+                  eb('call_records.ended_at', 'is', null),
+                  eb.and([eb('call_records.ended_by', '=', RECOVERY), eb('excluded.ended_at', 'is not', null)]),
+                ]),
+              ),
+          )
+          .execute();
+      }
+    });
+  }
+
+  /** Records that have not ended, oldest first. */
+  async openRecords(): Promise<Pick<CallRecordRow, 'call_id' | 'node' | 'phase'>[]> {
+    return this.db
+      .selectFrom('call_records')
+      .select(['call_id', 'node', 'phase'])
+      .where('ended_at', 'is', null)
+      .orderBy('requested_at')
+      .execute();
+  }
+
+  /** Ends open records as `outcome` at `at`; returns how many it changed. */
+  async endOpen(
+    callIds: readonly string[],
+    ending: { at: number; outcome: string; errorCode: number; endedBy: string },
+  ): Promise<number> {
+    let changed = 0;
+    for (let i = 0; i < callIds.length; i += ROWS_PER_STATEMENT) {
+      const result = await this.db
+        .updateTable('call_records')
+        .set({
+          phase: 'ended',
+          ended_in: sql<string>`phase`,
+          ended_at: ending.at,
+          duration_ms: sql<number | null>`case when started_at is null then null else cast(${ending.at} as bigint) - started_at end`,
+          outcome: ending.outcome,
+          error_code: ending.errorCode,
+          ended_by: ending.endedBy,
+          updated_at: ending.at,
+        })
+        .where('call_id', 'in', callIds.slice(i, i + ROWS_PER_STATEMENT))
+        .where('ended_at', 'is', null)
+        .executeTakeFirst();
+      changed += Number(result.numUpdatedRows);
+    }
+    return changed;
+  }
+
+  /** Records matching `query`, newest first (by request time, then call id). */
+  async list(query: RecordQuery): Promise<CallRecordRow[]> {
+    let select = this.db.selectFrom('call_records').selectAll();
+    const { user, role = 'any', outcomes, after } = query;
+    if (user !== undefined) {
+      if (role === 'caller') select = select.where('caller', '=', user);
+      else if (role === 'callee') select = select.where('callee', '=', user);
+      else select = select.where((eb) => eb.or([eb('caller', '=', user), eb('callee', '=', user)]));
+    }
+    if (outcomes && outcomes.length > 0) select = select.where('outcome', 'in', outcomes);
+    if (after) {
+      select = select.where((eb): Expression<SqlBool> =>
+        eb.or([
+          eb('requested_at', '<', after.requestedAt),
+          eb.and([eb('requested_at', '=', after.requestedAt), eb('call_id', '<', after.callId)]),
+        ]),
+      );
+    }
+    return select.orderBy('requested_at', 'desc').orderBy('call_id', 'desc').limit(query.limit).execute();
+  }
+
+  async get(callId: string): Promise<CallRecordRow | undefined> {
+    return this.db.selectFrom('call_records').selectAll().where('call_id', '=', callId).executeTakeFirst();
+  }
+
+  /** Whether the database answers now. */
+  async ready(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+type KeepColumn =
+  | 'room_id'
+  | 'ringing_at'
+  | 'answered_at'
+  | 'started_at'
+  | 'ended_at'
+  | 'duration_ms'
+  | 'outcome'
+  | 'error_code'
+  | 'ended_by'
+  | 'ended_in';

@@ -1,0 +1,37 @@
+/**
+ * The call_records table: one row per call id, written at every transition. Times are
+ * milliseconds since the epoch; a column stays null until the call reaches that step.
+ */
+export interface CallRecordsTable {
+  call_id: string;
+  caller: string;
+  callee: string;
+  flags: number;
+  param: number;
+  user_str: string;
+  /** Null until the call starts. */
+  room_id: number | null;
+  /** authorizing | ringing | talking while the call is live; ended once it is over. */
+  phase: string;
+  /** The node whose switchboard wrote the record. */
+  node: string;
+  requested_at: number;
+  ringing_at: number | null;
+  answered_at: number | null;
+  started_at: number | null;
+  ended_at: number | null;
+  /** From START to the end; null for a call that never started. */
+  duration_ms: number | null;
+  outcome: string | null;
+  error_code: number | null;
+  ended_by: string | null;
+  /** The phase the call was in when it ended, or "requested" for a call refused at once. */
+  ended_in: string | null;
+  updated_at: number;
+}
+
+export interface RecordsSchema {
+  call_records: CallRecordsTable;
+}
+
+export type CallRecordRow = CallRecordsTable;
