@@ -55,7 +55,7 @@ export const quickPlan: Plan = {
   throughput: {
     pairs: 200,
     rates: [250, 500, 1000],
-    stepMs: 1500,
+    stepMs: 1000,
     drainMs: 10_000,
     p99LimitMs: 50,
     stopAfterFailures: 1,

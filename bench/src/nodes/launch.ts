@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ChildChannel } from '../ipc.js';
 import type { NodeLaunch, Target } from '../targets.js';
 import type { LoopDelay, NodeCpu, NodeMemory, NodeReady } from './node-probe.js';
@@ -21,21 +24,33 @@ export class RunningTarget {
     readonly target: Target,
     private readonly nodes: ChildChannel<NodeReady>[],
     readonly ready: NodeReady[],
+    private readonly scratch: string[],
   ) {}
 
   static async launch(target: Target, options: LaunchOptions): Promise<RunningTarget> {
     const execArgv: string[] = [];
     if (options.exposeGc) execArgv.push('--expose-gc');
     if (options.cpuProfileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+    const scratch: string[] = [];
     const nodes = target.nodes.map((launch, i) => {
-      const args = launch.kind === 'callgate' ? [JSON.stringify({ secret: options.secret, options: launch.options })] : [];
+      let args: string[] = [];
+      if (launch.kind === 'callgate') {
+        const nodeOptions = { ...launch.options };
+        if (launch.recordsFile) {
+          const dir = mkdtempSync(join(tmpdir(), 'callgate-bench-'));
+          scratch.push(dir);
+          nodeOptions.db = join(dir, 'callgate.db');
+        }
+        args = [JSON.stringify({ secret: options.secret, options: nodeOptions })];
+      }
       return ChildChannel.start<NodeReady>(`${target.id} node ${i + 1}`, scripts[launch.kind], args, execArgv);
     });
     try {
       const ready = await Promise.all(nodes.map((n) => n.ready));
-      return new RunningTarget(target, nodes, ready);
+      return new RunningTarget(target, nodes, ready, scratch);
     } catch (error) {
       nodes.forEach((n) => n.kill());
+      scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
       throw error;
     }
   }
@@ -79,5 +94,6 @@ export class RunningTarget {
 
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()));
+    this.scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
   }
 }
