@@ -1,0 +1,97 @@
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+
+/** An `event` message as it arrives on the wire (docs/protocol.md). */
+export interface WireEvent {
+  type: 'event';
+  seq: number;
+  callId: string;
+  event: number;
+  userId: string;
+  errorCode: number;
+  flags: number;
+  param: number;
+  userStr: string;
+}
+
+const zeroMask = (mask: Buffer): void => {
+  mask.fill(0);
+};
+
+export type Problem = 'error' | 'closed' | 'seq';
+
+/**
+ * A lean user on the real wire format: auth with a token, controls out, numbered events in.
+ * No resume, no heartbeat of its own (ws answers server pings): just what the load needs.
+ */
+export class WireUser {
+  onEvent: (event: WireEvent, at: number) => void = () => {};
+  onProblem: (problem: Problem, detail: string) => void = () => {};
+  private socket: WebSocket | undefined;
+  private lastSeq = 0;
+  private leaving = false;
+
+  constructor(
+    readonly userId: string,
+    private readonly token: string,
+  ) {}
+
+  /** Opens the socket, authenticates and resolves on `welcome`. */
+  connect(url: string, localAddress?: string): Promise<void> {
+    const socket = new WebSocket(`${url}/ws`, {
+      perMessageDeflate: false,
+      // A zero mask lets ws skip XOR-ing each frame: it saves generator CPU and changes nothing
+      // for the server, which unmasks every frame the same way.
+      generateMask: zeroMask,
+      skipUTF8Validation: true,
+      handshakeTimeout: 60_000,
+      ...(localAddress ? { localAddress } : {}),
+    });
+    this.socket = socket;
+    return new Promise<void>((resolve, reject) => {
+      let welcomed = false;
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'auth', token: this.token })));
+      socket.on('message', (data) => {
+        const at = performance.now();
+        const message = JSON.parse(data.toString()) as { type: string; userId?: string; name?: string; message?: string };
+        if (welcomed) {
+          this.receive(message, at);
+        } else if (message.type === 'welcome' && message.userId === this.userId) {
+          welcomed = true;
+          resolve();
+        } else {
+          reject(new Error(`${this.userId}: expected welcome, got ${JSON.stringify(message)}`));
+          socket.terminate();
+        }
+      });
+      socket.on('error', (error) => {
+        if (!welcomed) reject(error);
+        else this.onProblem('error', error.message);
+      });
+      socket.on('close', (code) => {
+        if (!welcomed) reject(new Error(`${this.userId}: closed (${code}) before welcome`));
+        else if (!this.leaving) this.onProblem('closed', `socket closed with ${code}`);
+      });
+    });
+  }
+
+  control(event: number, peer: string, errorCode: number, flags = 0, param = 0, userStr = ''): void {
+    this.socket?.send(JSON.stringify({ type: 'control', event, userId: peer, errorCode, flags, param, userStr }));
+  }
+
+  close(): void {
+    this.leaving = true;
+    this.socket?.terminate();
+  }
+
+  private receive(message: { type: string; name?: string; message?: string }, at: number): void {
+    if (message.type === 'event') {
+      const event = message as WireEvent;
+      if (event.seq !== this.lastSeq + 1) this.onProblem('seq', `${this.userId}: seq ${event.seq} after ${this.lastSeq}`);
+      this.lastSeq = event.seq;
+      this.onEvent(event, at);
+    } else if (message.type === 'error') {
+      this.onProblem('error', `${message.name}: ${message.message}`);
+    }
+  }
+}

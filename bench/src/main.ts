@@ -1,0 +1,127 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { faults } from './load/call-pair.js';
+import { describeMachine } from './machine.js';
+import { fullPlan, quickPlan } from './plan.js';
+import { renderConsole, renderReport } from './report/markdown.js';
+import { renderSetupChart } from './report/svg-chart.js';
+import type { BenchResults } from './results.js';
+import { targets, type Target, type WorkloadName } from './targets.js';
+import { runConnections } from './workloads/connections.js';
+import { runLatencyFloor } from './workloads/latency-floor.js';
+import { runProfile } from './workloads/profile.js';
+import { runThroughput } from './workloads/throughput.js';
+
+const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,profile] [--report]
+
+  --quick    CI smoke run (under a minute): small sizes, prints the tables, writes bench/results/quick.json;
+             exits 1 on any error, lost, misrouted or wrong event (never on timing)
+  --only     run only these workloads (full mode still rewrites latest.json and BENCHMARKS.md)
+  --report   run nothing: rewrite BENCHMARKS.md and the chart from bench/results/latest.json`;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    report: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+const reportFile = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
+const findingsFile = fileURLToPath(new URL('../findings.md', import.meta.url));
+const latestFile = `${resultsDir}latest.json`;
+const chartFile = `${resultsDir}setup-latency.svg`;
+const log = (line: string): void => console.error(line);
+
+function writeReport(results: BenchResults): void {
+  const findings = readFileSync(findingsFile, 'utf8');
+  writeFileSync(chartFile, renderSetupChart(results));
+  writeFileSync(reportFile, renderReport(results, findings, 'bench/results/setup-latency.svg'));
+  log(`wrote ${reportFile} and ${chartFile}`);
+}
+
+if (values.report) {
+  writeReport(JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults);
+  process.exit(0);
+}
+
+const plan = values.quick ? quickPlan : fullPlan;
+if (plan.nice !== null) {
+  try {
+    os.setPriority(plan.nice); // inherited by every server and generator process started below
+  } catch {
+    log(`could not set nice ${plan.nice}; running at ${os.getPriority()}`);
+  }
+}
+const only = values.only ? new Set(values.only.split(',').map((w) => w.trim())) : null;
+const wanted = (workload: WorkloadName): boolean => only === null || only.has(workload);
+const runnable = (workload: WorkloadName): Target[] =>
+  wanted(workload) ? targets.filter((t) => !t.pending && t.workloads.includes(workload)) : [];
+const started = new Date();
+const results: BenchResults = {
+  version: 1,
+  mode: plan.mode,
+  startedAt: started.toISOString(),
+  finishedAt: '',
+  durationSeconds: 0,
+  machine: describeMachine(),
+  plan,
+  targets: targets.map((t) => ({ id: t.id, title: t.title, baseline: t.baseline === true, ...(t.pending ? { pending: t.pending } : {}) })),
+  latency: {},
+  throughput: {},
+  connections: {},
+  profile: null,
+};
+
+log(`callgate bench (${plan.mode}) on ${results.machine.cpu}, ${results.machine.cores} cores, node ${results.machine.node}`);
+for (const target of runnable('latency')) {
+  log(`latency floor: ${target.id}`);
+  results.latency[target.id] = await runLatencyFloor(target, plan);
+}
+if (runnable('throughput').length) {
+  log(`throughput: ${runnable('throughput').map((t) => t.id).join(', ')}, side by side`);
+  results.throughput = await runThroughput(runnable('throughput'), plan, log);
+}
+for (const target of runnable('connections')) {
+  log(`connections: ${target.id}`);
+  const runs = [];
+  for (const size of plan.connections.sizes) runs.push(await runConnections(target, plan, size, log));
+  results.connections[target.id] = runs;
+}
+if (plan.profile) {
+  for (const target of runnable('profile')) {
+    const max = results.throughput[target.id]?.maxRate;
+    const rate = max ? Math.round((max * plan.profile.share) / 50) * 50 : plan.profile.fallbackRate;
+    log(`profile: ${target.id} at ${rate}/s`);
+    results.profile = await runProfile(target, plan, rate, `${resultsDir}profile`, log);
+  }
+}
+const finished = new Date();
+results.finishedAt = finished.toISOString();
+results.durationSeconds = Math.round((finished.getTime() - started.getTime()) / 1000);
+
+mkdirSync(resultsDir, { recursive: true });
+const out = plan.mode === 'quick' ? `${resultsDir}quick.json` : latestFile;
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+console.log(renderConsole(results));
+log(`wrote ${out} (${results.durationSeconds} s)`);
+if (plan.mode === 'full') writeReport(results);
+
+// Timing is reported, never judged here; a wrong, lost or misrouted event is a bug, whatever the load.
+const problems = [
+  ...Object.entries(results.latency).map(([id, r]) => [`${id} latency floor`, faults(r.tally)] as const),
+  ...Object.entries(results.throughput).flatMap(([id, t]) => t.steps.map((s) => [`${id} at ${s.rate}/s`, faults(s.tally)] as const)),
+  ...Object.entries(results.connections).flatMap(([id, runs]) => runs.map((r) => [`${id} ${r.size} idle users`, r.failed] as const)),
+].filter(([, count]) => count > 0);
+if (plan.mode === 'quick' && problems.length) {
+  for (const [where, count] of problems) log(`FAULT: ${where}: ${count} errors, lost, misrouted or wrong events, or failed connections`);
+  process.exit(1);
+}

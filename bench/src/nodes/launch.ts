@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChildChannel } from '../ipc.js';
+import type { NodeLaunch, Target } from '../targets.js';
+import type { LoopDelay, NodeCpu, NodeMemory, NodeReady } from './node-probe.js';
+
+export interface LaunchOptions {
+  secret: string;
+  /** Start the node with --expose-gc, so that memory is measured after a full GC. */
+  exposeGc?: boolean;
+  /** Write a V8 CPU profile of each node into this folder when it stops. */
+  cpuProfileDir?: string;
+}
+
+const scripts: Record<NodeLaunch['kind'], URL> = {
+  callgate: new URL('./callgate-node.js', import.meta.url),
+  relay: new URL('./relay-node.js', import.meta.url),
+};
+
+/** A target's server node(s), each in its own child process. */
+export class RunningTarget {
+  private constructor(
+    readonly target: Target,
+    private readonly nodes: ChildChannel<NodeReady>[],
+    readonly ready: NodeReady[],
+    private readonly scratch: string[],
+  ) {}
+
+  static async launch(target: Target, options: LaunchOptions): Promise<RunningTarget> {
+    const execArgv: string[] = [];
+    if (options.exposeGc) execArgv.push('--expose-gc');
+    if (options.cpuProfileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+    const scratch: string[] = [];
+    const nodes = target.nodes.map((launch, i) => {
+      let args: string[] = [];
+      if (launch.kind === 'callgate') {
+        const nodeOptions = { ...launch.options };
+        if (launch.recordsFile) {
+          const dir = mkdtempSync(join(tmpdir(), 'callgate-bench-'));
+          scratch.push(dir);
+          nodeOptions.db = join(dir, 'callgate.db');
+        }
+        args = [JSON.stringify({ secret: options.secret, options: nodeOptions })];
+      }
+      return ChildChannel.start<NodeReady>(`${target.id} node ${i + 1}`, scripts[launch.kind], args, execArgv);
+    });
+    try {
+      const ready = await Promise.all(nodes.map((n) => n.ready));
+      return new RunningTarget(target, nodes, ready, scratch);
+    } catch (error) {
+      nodes.forEach((n) => n.kill());
+      scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+      throw error;
+    }
+  }
+
+  get urls(): string[] {
+    return this.ready.map((r) => r.url);
+  }
+
+  /** The smallest open-files limit among the nodes. */
+  get maxOpenFiles(): number | null {
+    const limits = this.ready.map((r) => r.maxOpenFiles).filter((l): l is number => l !== null);
+    return limits.length ? Math.min(...limits) : null;
+  }
+
+  /** Memory of all nodes together, after GC when started with exposeGc. */
+  async memory(): Promise<NodeMemory> {
+    const each = await Promise.all(this.nodes.map((n) => n.request<NodeMemory>({ op: 'memory' })));
+    return each.reduce((sum, m) => ({
+      rss: sum.rss + m.rss,
+      heapUsed: sum.heapUsed + m.heapUsed,
+      heapTotal: sum.heapTotal + m.heapTotal,
+      external: sum.external + m.external,
+      arrayBuffers: sum.arrayBuffers + m.arrayBuffers,
+      afterGc: sum.afterGc && m.afterGc,
+    }));
+  }
+
+  /** CPU time used by all nodes so far, in microseconds. */
+  async cpuMicros(): Promise<number> {
+    const each = await Promise.all(this.nodes.map((n) => n.request<NodeCpu>({ op: 'cpu' })));
+    return each.reduce((sum, c) => sum + c.micros, 0);
+  }
+
+  /** Watches the nodes' event-loop delay for `ms` and returns the worst node's figures. */
+  async loopDelay(ms: number): Promise<LoopDelay> {
+    await Promise.all(this.nodes.map((n) => n.request({ op: 'loop-watch' })));
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const each = await Promise.all(this.nodes.map((n) => n.request<LoopDelay>({ op: 'loop-delay' })));
+    return each.reduce((worst, d) => (d.maxMs > worst.maxMs ? d : worst));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+    this.scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  }
+}

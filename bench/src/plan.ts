@@ -1,0 +1,87 @@
+/** How much of each workload a run does. `--quick` is the CI smoke run; full is for the report. */
+export interface Plan {
+  mode: 'quick' | 'full';
+  /** Token key shared by the bench and the Callgate nodes; not a secret of anything real. */
+  secret: string;
+  latency: { calls: number; warmup: number };
+  throughput: {
+    pairs: number;
+    /** Offered rates, calls per second, tried in order. */
+    rates: number[];
+    stepMs: number;
+    /** How long calls still in progress may take to end after a step. */
+    drainMs: number;
+    /** The pass mark: p99 setup under this, with no fault and no dropped arrival. */
+    p99LimitMs: number;
+    /** Stop climbing after this many failed steps in a row. */
+    stopAfterFailures: number;
+    /** How long a callee lets its device ring before it accepts. */
+    ringMs: number;
+  };
+  connections: {
+    /** A number of idle users, or 'max': as many as the server process may open files for. */
+    sizes: (number | 'max')[];
+    /** Users per generator process (each process has its own open-files limit). */
+    perGenerator: number;
+    /** Handshakes in flight per generator. */
+    concurrency: number;
+    /**
+     * How long to watch the node's event loop while the users sit idle; longer than the server's
+     * heartbeat interval (20 s), so that one round of pings falls in it. 0: not watched.
+     */
+    watchIdleMs: number;
+  };
+  /**
+   * Before each measurement, wait at most this long for the machine to be nearly idle (other
+   * builds or test suites may share it); failed steps run while it was busy are tried again.
+   */
+  quietWaitMs: number;
+  /**
+   * Nice value for the bench and every process it starts (servers, generators), when the OS
+   * allows it; null leaves the priority alone. A full run on a machine shared with builds and test
+   * suites asks for a little more than its share of CPU, so that the figures are about the servers.
+   */
+  nice: number | null;
+  /** Profile the Callgate node during one step at this share of its highest passing rate. */
+  profile: { share: number; fallbackRate: number; durationMs: number } | null;
+}
+
+const secret = 'callgate-bench-secret';
+
+export const quickPlan: Plan = {
+  mode: 'quick',
+  secret,
+  latency: { calls: 300, warmup: 50 },
+  throughput: {
+    pairs: 200,
+    rates: [250, 500, 1000],
+    stepMs: 1000,
+    drainMs: 10_000,
+    p99LimitMs: 50,
+    stopAfterFailures: 1,
+    ringMs: 0,
+  },
+  connections: { sizes: [1000], perGenerator: 9000, concurrency: 100, watchIdleMs: 0 },
+  quietWaitMs: 0,
+  nice: null,
+  profile: null,
+};
+
+export const fullPlan: Plan = {
+  mode: 'full',
+  secret,
+  latency: { calls: 5000, warmup: 500 },
+  throughput: {
+    pairs: 800,
+    rates: [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 14000, 16000, 20000],
+    stepMs: 8000,
+    drainMs: 5000,
+    p99LimitMs: 50,
+    stopAfterFailures: 2,
+    ringMs: 0,
+  },
+  connections: { sizes: [10_000, 50_000, 'max'], perGenerator: 9000, concurrency: 200, watchIdleMs: 22_000 },
+  quietWaitMs: 20_000,
+  nice: -5,
+  profile: { share: 0.6, fallbackRate: 1000, durationMs: 10_000 },
+};

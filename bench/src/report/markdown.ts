@@ -1,0 +1,293 @@
+import { faults } from '../load/call-pair.js';
+import type { LatencySummary } from '../load/latency-histogram.js';
+import type { BenchResults } from '../results.js';
+import type { ConnectionRun } from '../workloads/connections.js';
+import type { ThroughputStep } from '../workloads/throughput.js';
+
+type Row = (string | number)[];
+
+function table(head: string[], rows: Row[]): string {
+  const line = (cells: Row): string => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const ratio = (value: number | null | undefined, base: number | null | undefined): string =>
+  value == null || base == null || base === 0 ? '—' : `${(value / base).toFixed(2)}×`;
+const kib = (bytes: number | null): string => (bytes === null ? '—' : (bytes / 1024).toFixed(1));
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+const ms = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const pct = (share: number): string => `${Math.round(share * 100)} %`;
+/** Server CPU time per completed call, in microseconds of one core: what a call costs, whoever is the bottleneck. */
+const cpuPerCall = (s: { serverCpu: number; completedPerSecond: number }): number | null =>
+  s.completedPerSecond > 0 ? Math.round((s.serverCpu * 1e6) / s.completedPerSecond) : null;
+const orDash = (n: number | null): string | number => n ?? '—';
+
+function baselineId(results: BenchResults): string {
+  return results.targets.find((t) => t.baseline)?.id ?? 'relay';
+}
+
+function ranTargets(results: BenchResults, section: Record<string, unknown>): string[] {
+  const base = baselineId(results);
+  const ids = Object.keys(section);
+  return [...ids.filter((id) => id === base), ...ids.filter((id) => id !== base)];
+}
+
+function latencyCells(s: LatencySummary): Row {
+  return [ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max)];
+}
+
+export function latencySection(results: BenchResults): string {
+  const ids = ranTargets(results, results.latency);
+  if (!ids.length) return '';
+  const base = results.latency[baselineId(results)];
+  const rows: Row[] = [];
+  for (const id of ids) {
+    const r = results.latency[id]!;
+    rows.push([id, r.ring.count, ...latencyCells(r.ring), ...latencyCells(r.setup), faults(r.tally)]);
+    if (base && id !== baselineId(results)) {
+      const q = (a: number, b: number): string => ratio(a, b);
+      rows.push([
+        `${id} ÷ baseline`,
+        '',
+        q(r.ring.p50, base.ring.p50),
+        q(r.ring.p90, base.ring.p90),
+        q(r.ring.p99, base.ring.p99),
+        q(r.ring.max, base.ring.max),
+        q(r.setup.p50, base.setup.p50),
+        q(r.setup.p90, base.setup.p90),
+        q(r.setup.p99, base.setup.p99),
+        q(r.setup.max, base.setup.max),
+        '',
+      ]);
+    }
+  }
+  return [
+    '### Latency floor (one pair, sequential calls, ms)',
+    '',
+    table(
+      ['target', 'calls', 'ring p50', 'ring p90', 'ring p99', 'ring max', 'setup p50', 'setup p90', 'setup p99', 'setup max', 'faults'],
+      rows,
+    ),
+  ].join('\n');
+}
+
+export function throughputSection(results: BenchResults): string {
+  const ids = ranTargets(results, results.throughput);
+  if (!ids.length) return '';
+  const base = results.throughput[baselineId(results)];
+  const limit = results.plan.throughput.p99LimitMs;
+  // CPU per call is compared at the highest rate every target passed, so the load is the same.
+  const passedBy = (id: string): Set<number> => new Set(results.throughput[id]!.steps.filter((s) => s.passed).map((s) => s.rate));
+  const common = ids.map(passedBy).reduce((a, b) => new Set([...a].filter((r) => b.has(r))));
+  const commonRate = common.size ? Math.max(...common) : null;
+  const atCommon = (id: string) => results.throughput[id]?.steps.find((s) => s.rate === commonRate && s.passed);
+  const baseCommon = atCommon(baselineId(results));
+  const summary: Row[] = ids.map((id) => {
+    const t = results.throughput[id]!;
+    const best = t.steps.find((s) => s.rate === t.maxRate);
+    const max = t.maxRate === null ? 'none passed' : `${t.saturated ? '' : '≥ '}${t.maxRate}`;
+    return [
+      id,
+      max,
+      best ? best.completedPerSecond : '—',
+      best ? ms(best.setup.p99) : '—',
+      best ? pct(best.serverCpu) : '—',
+      best ? pct(best.generatorCpu) : '—',
+      orDash(atCommon(id) ? cpuPerCall(atCommon(id)!) : null),
+      t.halfRate ? `${t.halfRate.rate}/s: ${ms(t.halfRate.ring.p99)}` : '—',
+      id === baselineId(results) ? '1.00×' : ratio(t.maxRate, base?.maxRate),
+      id === baselineId(results) ? '1.00×' : ratio(atCommon(id) && cpuPerCall(atCommon(id)!), baseCommon && cpuPerCall(baseCommon)),
+    ];
+  });
+  const parts = [
+    `### Throughput (open-loop arrivals; pass = p99 setup < ${limit} ms, no error, no lost or misrouted event, no dropped arrival)`,
+    '',
+    table(
+      ['target', 'highest passing rate (calls/s)', 'completed/s there', 'p99 setup there (ms)', 'server CPU there', 'generator CPU there', `server CPU per call at ${commonRate ?? '—'}/s (µs)`, 'p99 ring at half that rate (ms)', 'rate ÷ baseline', 'CPU per call ÷ baseline'],
+      summary,
+    ),
+  ];
+  for (const id of ids) {
+    const t = results.throughput[id]!;
+    const rows: Row[] = t.steps.map((s) => [
+      s.rate,
+      s.completedPerSecond,
+      ms(s.setup.p50),
+      ms(s.setup.p99),
+      ms(s.setup.max),
+      ms(s.ring.p99),
+      s.tally.errors,
+      s.tally.lost,
+      s.tally.misrouted,
+      s.tally.wrong,
+      s.dropped,
+      pct(s.serverCpu),
+      orDash(cpuPerCall(s)),
+      pct(s.generatorCpu),
+      s.otherLoad === null ? '—' : s.otherLoad.toFixed(2),
+      `${s.passed ? 'pass' : '**fail**'}${s.retried ? ' (2nd try)' : ''}`,
+    ]);
+    parts.push(
+      '',
+      `#### Steps: ${id}`,
+      '',
+      table(
+        ['offered/s', 'completed/s', 'setup p50', 'setup p99', 'setup max', 'ring p99', 'errors', 'lost', 'misrouted', 'wrong', 'dropped', 'server CPU', 'server µs/call', 'generator CPU', 'other load (cores)', ''],
+        rows,
+      ),
+    );
+    const notes = t.steps.flatMap((s) => s.tally.notes.map((n) => `${s.rate}/s: ${n}`)).slice(0, 5);
+    if (notes.length) parts.push('', 'First problems seen:', '', ...notes.map((n) => `- ${n}`));
+  }
+  return parts.join('\n');
+}
+
+export function connectionsSection(results: BenchResults): string {
+  const ids = ranTargets(results, results.connections);
+  if (!ids.length) return '';
+  const base = results.connections[baselineId(results)] ?? [];
+  const rows: Row[] = [];
+  for (const id of ids) {
+    for (const run of results.connections[id]!) {
+      if (run.skipped) {
+        rows.push([id, run.size, '—', '—', '—', '—', '—', '—', '—', `not run: ${run.skipped}`]);
+        continue;
+      }
+      const b: ConnectionRun | undefined = base.find((r) => r.size === run.size && !r.skipped);
+      const vs = id === baselineId(results) || !b ? '' : `RSS ${ratio(run.rssPerConnection, b.rssPerConnection)}, heap ${ratio(run.heapPerConnection, b.heapPerConnection)}`;
+      rows.push([
+        id,
+        run.size === 'max' ? `max (${run.requested})` : run.size,
+        `${run.connected}${run.failed ? ` (${run.failed} failed)` : ''}`,
+        (run.connectMs / 1000).toFixed(2),
+        run.connectsPerSecond,
+        kib(run.rssPerConnection),
+        kib(run.heapPerConnection),
+        run.after ? mib(run.after.rss) : '—',
+        run.idleLoopDelay ? `${ms(run.idleLoopDelay.maxMs)} / ${ms(run.idleLoopDelay.p99Ms)}` : '—',
+        vs,
+      ]);
+    }
+  }
+  return [
+    '### Idle authenticated connections (per node, memory after a full GC)',
+    '',
+    table(['target', 'users', 'connected', 'time to connect all (s)', 'connects/s', 'RSS per connection (KiB)', 'heap per connection (KiB)', 'node RSS (MiB)', 'idle event-loop delay max / p99 (ms)', 'per connection ÷ baseline'], rows),
+  ].join('\n');
+}
+
+/** Server CPU per call at the highest rate both targets passed, and that rate. */
+function cpuPerCallAtCommonRate(results: BenchResults, id: string, base: string): { rate: number; value: number; baseValue: number } | null {
+  const passed = (t: string): ThroughputStep[] => results.throughput[t]?.steps.filter((s) => s.passed) ?? [];
+  const baseRates = new Set(passed(base).map((s) => s.rate));
+  const common = passed(id).filter((s) => baseRates.has(s.rate)).sort((a, b) => b.rate - a.rate)[0];
+  const baseStep = common && passed(base).find((s) => s.rate === common.rate);
+  const value = common && cpuPerCall(common);
+  const baseValue = baseStep && cpuPerCall(baseStep);
+  return common && value && baseValue ? { rate: common.rate, value, baseValue } : null;
+}
+
+export function goalsSection(results: BenchResults): string {
+  const base = baselineId(results);
+  const cg = results.throughput.callgate;
+  const relay = results.throughput[base];
+  const conns = (results.connections.callgate ?? []).filter((r) => !r.skipped && r.rssPerConnection !== null);
+  const biggest = conns.sort((a, b) => b.connected - a.connected)[0];
+  const throughputRatio = cg?.maxRate && relay?.maxRate ? cg.maxRate / relay.maxRate : null;
+  const bothSaturated = cg?.saturated === true && relay?.saturated === true;
+  const cpu = cpuPerCallAtCommonRate(results, 'callgate', base);
+  const ring = cg?.halfRate?.ring.p99 ?? null;
+  const rows: Row[] = [
+    [
+      'full call cycle throughput ≥ 0.7× the raw relay',
+      (throughputRatio === null
+        ? 'not measured'
+        : `${throughputRatio.toFixed(2)}× by highest passing rate (${cg?.maxRate} vs ${relay?.maxRate} calls/s${bothSaturated ? '' : '; a rate that did not fail is only a lower bound'})`) +
+        (cpu ? `; ${(cpu.baseValue / cpu.value).toFixed(2)}× by server CPU per call at ${cpu.rate}/s (${cpu.value} vs ${cpu.baseValue} µs)` : ''),
+      throughputRatio === null || !bothSaturated ? '—' : throughputRatio >= 0.7 ? 'met by rate' + (cpu && cpu.baseValue / cpu.value < 0.7 ? ', **not by CPU per call**' : '') : '**not met**',
+    ],
+    [
+      'p99 ring delivery < 5 ms at half of the max rate',
+      ring === null ? 'not measured' : `${ms(ring)} ms at ${cg?.halfRate?.rate}/s`,
+      ring === null ? '—' : ring < 5 ? 'met' : '**not met**',
+    ],
+    [
+      'idle connections ≤ 10 KB each',
+      biggest ? `${kib(biggest.rssPerConnection)} KiB RSS, ${kib(biggest.heapPerConnection)} KiB heap (${biggest.connected} users)` : 'not measured',
+      biggest?.rssPerConnection == null ? '—' : biggest.rssPerConnection <= 10_240 ? 'met' : '**not met**',
+    ],
+    ['3 nodes ≥ 2× one node', 'not measured: no cluster target yet (see "Not run yet")', '—'],
+  ];
+  // A quick run's sizes are too small to judge a goal by (1000 idle users, three low rates).
+  const judged = results.mode === 'quick' ? rows.map((r) => [r[0]!, r[1]!, '— (quick run)']) : rows;
+  return ['### Targets of the issue', '', table(['goal', 'measured', ''], judged)].join('\n');
+}
+
+export function pendingSection(results: BenchResults): string {
+  const pending = results.targets.filter((t) => t.pending);
+  if (!pending.length) return '';
+  return ['### Not run yet', '', ...pending.map((t) => `- **${t.title}** (\`${t.id}\`): ${t.pending}.`)].join('\n');
+}
+
+export function profileSection(results: BenchResults): string {
+  const p = results.profile;
+  if (!p) return '';
+  const s = p.summary;
+  return [
+    `### CPU profile of the Callgate node at ${p.rate} calls/s (${(p.step.durationMs / 1000).toFixed(0)} s, --cpu-prof)`,
+    '',
+    `Busy ${ms(s.busyMs / 1000)} s of ${ms(s.wallMs / 1000)} s sampled. Self time by package:`,
+    '',
+    table(['package', 'self ms', 'share of busy'], s.areas.slice(0, 12).map((a) => [a.area, a.selfMs.toFixed(0), `${a.share} %`])),
+    '',
+    'Top functions by self time:',
+    '',
+    table(['function', 'where', 'package', 'self ms', 'share of busy'], s.top.map((f) => [`\`${f.name}\``, f.location ? `\`${f.location}\`` : '', f.area, f.selfMs.toFixed(0), `${f.share} %`])),
+  ].join('\n');
+}
+
+export function machineSection(results: BenchResults): string {
+  const m = results.machine;
+  return table(
+    ['machine', ''],
+    [
+      ['CPU', m.cpu],
+      ['cores', m.cores],
+      ['memory', `${m.memoryGiB} GiB`],
+      ['Node', m.node],
+      ['OS', m.os],
+      ['open files per process', m.maxOpenFiles ?? 'unknown'],
+      ['ephemeral ports', m.ephemeralPorts ?? 'unknown'],
+      ['commit', m.commit ?? 'unknown'],
+      ['bench priority', `nice ${m.nice}`],
+      ['load average at start', m.loadAverage],
+      ['run', `${results.mode}, ${results.startedAt}, ${results.durationSeconds} s`],
+    ],
+  );
+}
+
+const sections = (results: BenchResults): string[] =>
+  [latencySection(results), throughputSection(results), connectionsSection(results), goalsSection(results), pendingSection(results), profileSection(results)].filter(Boolean);
+
+/** The tables, for the terminal. */
+export function renderConsole(results: BenchResults): string {
+  return ['', machineSection(results), ...sections(results)].join('\n\n');
+}
+
+/** BENCHMARKS.md: the tables of a full run around the hand-written method and findings. */
+export function renderReport(results: BenchResults, findings: string, chartPath: string): string {
+  const [head, ...rest] = findings.split('<!-- results -->');
+  return [
+    (head ?? '').trimEnd(),
+    '',
+    '## Results',
+    '',
+    machineSection(results),
+    '',
+    ...sections(results).flatMap((s) => [s, '']),
+    `![Setup latency against offered rate](${chartPath})`,
+    '',
+    rest.join('').trim(),
+    '',
+  ].join('\n');
+}

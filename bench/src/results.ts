@@ -1,0 +1,22 @@
+import type { LatencyFloorResult } from './load/pair-pool.js';
+import type { Machine } from './machine.js';
+import type { Plan } from './plan.js';
+import type { ConnectionRun } from './workloads/connections.js';
+import type { ProfileResult } from './workloads/profile.js';
+import type { ThroughputResult } from './workloads/throughput.js';
+
+/** Everything one bench run measured: bench/results/latest.json. */
+export interface BenchResults {
+  version: 1;
+  mode: Plan['mode'];
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  machine: Machine;
+  plan: Plan;
+  targets: { id: string; title: string; baseline: boolean; pending?: string }[];
+  latency: Record<string, LatencyFloorResult>;
+  throughput: Record<string, ThroughputResult>;
+  connections: Record<string, ConnectionRun[]>;
+  profile: ProfileResult | null;
+}

@@ -1,0 +1,73 @@
+/**
+ * The servers under test. Each target says how to launch its node(s); the load generator spreads
+ * its users over the nodes' URLs, so a cluster target is only a longer `nodes` list (plus the
+ * services it needs). A target with `pending` is listed in the report but not run.
+ */
+export type NodeLaunch =
+  | { kind: 'relay' }
+  /**
+   * `options` are passed to startServer as they are (port, host and secret are set by the bench);
+   * with `recordsFile`, call records go to a fresh SQLite file in a temporary folder.
+   */
+  | { kind: 'callgate'; options: Record<string, unknown>; recordsFile?: boolean };
+
+/**
+ * The bench's users all come from loopback addresses, and a few of them make many calls a second
+ * (the latency floor is one pair calling back to back), so the per-address and per-user limits
+ * are lifted. The limiter still runs on every message: its cost is measured, not its refusals.
+ */
+const benchLimits = {
+  maxConnectionsPerIp: 0,
+  messagesPerSecond: 1_000_000,
+  messageBurst: 1_000_000,
+  controlsPerSecond: 1_000_000,
+  controlBurst: 1_000_000,
+};
+
+export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'profile';
+
+export interface Target {
+  id: string;
+  title: string;
+  /** The raw relay every figure is compared with. */
+  baseline?: boolean;
+  nodes: NodeLaunch[];
+  workloads: WorkloadName[];
+  /** Why this target cannot run yet; the report shows it as pending. */
+  pending?: string;
+}
+
+export const targets: Target[] = [
+  {
+    id: 'relay',
+    title: 'raw ws relay (baseline)',
+    baseline: true,
+    nodes: [{ kind: 'relay' }],
+    workloads: ['latency', 'throughput', 'connections'],
+  },
+  {
+    id: 'callgate',
+    title: 'Callgate, 1 node, in-memory state, records in in-memory SQLite',
+    // startServer always writes call records; ':memory:' (its default) is the closest to "off":
+    // records are built and written, but never reach a disk.
+    nodes: [{ kind: 'callgate', options: { limits: benchLimits, db: ':memory:' } }],
+    workloads: ['latency', 'throughput', 'connections', 'profile'],
+  },
+  {
+    id: 'callgate-records',
+    title: 'Callgate, 1 node, in-memory state, records in a SQLite file',
+    // What `callgate serve` does by default (./data/callgate.db): every transition reaches the disk.
+    nodes: [{ kind: 'callgate', options: { limits: benchLimits }, recordsFile: true }],
+    workloads: ['latency', 'throughput'],
+  },
+  {
+    id: 'callgate-cluster-3',
+    title: 'Callgate, 3 nodes sharing state through Redis',
+    // Three nodes with `redis` options and a Redis server started by the bench.
+    nodes: [],
+    workloads: ['throughput'],
+    pending:
+      'cluster mode reached main while the bench was built; this target (three nodes and a Redis server started by the bench) ' +
+      'is not written yet, and on a 2-core machine three nodes, Redis and the generator would share two cores',
+  },
+];
