@@ -3,6 +3,7 @@ import type { CallTransition } from '../calls/types.js';
 
 /** One JSON line per call transition, for operators: who, which call, which step, how it ended. */
 export function logTransition(logger: Logger, transition: CallTransition): void {
+  if (!logger.isLevelEnabled('info')) return;
   const { call } = transition;
   const base = { callId: call.callId, caller: call.caller, callee: call.callee, transition: transition.type };
   switch (transition.type) {

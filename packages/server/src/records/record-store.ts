@@ -5,7 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Expression,
 import pg from 'pg';
 import { recordMigrations } from './migrations.js';
 import { RECOVERY } from './recovery.js';
-import type { CallRecordRow, RecordsSchema } from './schema.js';
+import { CALL_RECORD_COLUMNS, type CallRecordRow, type RecordsSchema } from './schema.js';
 
 export type RecordsDialect = 'sqlite' | 'postgres';
 
@@ -48,12 +48,83 @@ export function describeDb(db: string): string {
   }
 }
 
+/**
+ * The upsert of call records, one statement for both databases: a known column never turns back
+ * into null, and a record that ended stays as it ended (unless recovery only guessed its end).
+ */
+function upsert(db: Kysely<RecordsSchema>, rows: readonly CallRecordRow[]) {
+  return db
+    .insertInto('call_records')
+    .values([...rows])
+    .onConflict((conflict) =>
+      conflict
+        .column('call_id')
+        .doUpdateSet((eb) => {
+          const known = <C extends KeepColumn>(column: C) =>
+            eb.fn.coalesce(eb.ref(`excluded.${column}`), eb.ref(`call_records.${column}`));
+          return {
+            phase: eb.ref('excluded.phase'),
+            updated_at: eb.ref('excluded.updated_at'),
+            room_id: known('room_id'),
+            ringing_at: known('ringing_at'),
+            answered_at: known('answered_at'),
+            started_at: known('started_at'),
+            ended_at: known('ended_at'),
+            duration_ms: known('duration_ms'),
+            outcome: known('outcome'),
+            error_code: known('error_code'),
+            ended_by: known('ended_by'),
+            ended_in: known('ended_in'),
+          };
+        })
+        .where((eb) =>
+          eb.or([
+            eb('call_records.ended_at', 'is', null),
+            eb.and([eb('call_records.ended_by', '=', RECOVERY), eb('excluded.ended_at', 'is not', null)]),
+          ]),
+        ),
+    );
+}
+
+/**
+ * SQLite writes through one prepared statement: the kysely upsert of a single row, compiled once,
+ * run for each row of a batch in one transaction (better-sqlite3 is synchronous, so preparing
+ * the statement anew for every batch would cost more than the writes).
+ */
+class SqliteUpsert {
+  private readonly statement: Database.Statement;
+  private readonly slots: ({ column: keyof CallRecordRow } | { value: unknown })[];
+  private readonly writeAllInOne: (rows: readonly CallRecordRow[]) => void;
+
+  constructor(database: Database.Database, db: Kysely<RecordsSchema>) {
+    const marker = '\u0000column:';
+    const sample = Object.fromEntries(CALL_RECORD_COLUMNS.map((column) => [column, `${marker}${column}`])) as unknown as CallRecordRow;
+    const compiled = upsert(db, [sample]).compile();
+    this.statement = database.prepare(compiled.sql);
+    this.slots = compiled.parameters.map((value) =>
+      typeof value === 'string' && value.startsWith(marker)
+        ? { column: value.slice(marker.length) as keyof CallRecordRow }
+        : { value },
+    );
+    this.writeAllInOne = database.transaction((rows: readonly CallRecordRow[]) => {
+      for (const row of rows) this.statement.run(this.slots.map((slot) => ('column' in slot ? row[slot.column] : slot.value)));
+    });
+  }
+
+  writeAll(rows: readonly CallRecordRow[]): void {
+    this.writeAllInOne(rows);
+  }
+}
+
 /** Call records in SQLite (a file path or ":memory:") or PostgreSQL (a postgres:// URL): one code path. */
 export class CallRecordStore {
+  private sqlite: SqliteUpsert | undefined;
+
   private constructor(
     private readonly db: Kysely<RecordsSchema>,
     readonly dialect: RecordsDialect,
     readonly description: string,
+    private readonly sqliteDatabase?: Database.Database,
   ) {}
 
   /** Opens the database and applies every migration not applied yet. */
@@ -67,6 +138,7 @@ export class CallRecordStore {
     }
     try {
       await store.migrateWithRetry();
+      if (store.sqliteDatabase) store.sqlite = new SqliteUpsert(store.sqliteDatabase, store.db);
     } catch (error) {
       await store.close().catch(() => {});
       throw new Error(`cannot prepare the records database (${description}): ${(error as Error).message}`, { cause: error });
@@ -81,7 +153,7 @@ export class CallRecordStore {
     // Committed writes survive a crash of the process; only an OS crash may lose the newest ones.
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
-    return new CallRecordStore(new Kysely({ dialect: new SqliteDialect({ database }) }), 'sqlite', describeDb(path));
+    return new CallRecordStore(new Kysely({ dialect: new SqliteDialect({ database }) }), 'sqlite', describeDb(path), database);
   }
 
   private static postgres(url: string, onPoolError: (error: Error) => void): CallRecordStore {
@@ -123,41 +195,12 @@ export class CallRecordStore {
    */
   async write(rows: readonly CallRecordRow[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.sqlite) {
+      this.sqlite.writeAll(rows);
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-        await trx
-          .insertInto('call_records')
-          .values(rows.slice(i, i + ROWS_PER_STATEMENT))
-          .onConflict((conflict) =>
-            conflict
-              .column('call_id')
-              .doUpdateSet((eb) => {
-                const known = <C extends KeepColumn>(column: C) =>
-                  eb.fn.coalesce(eb.ref(`excluded.${column}`), eb.ref(`call_records.${column}`));
-                return {
-                  phase: eb.ref('excluded.phase'),
-                  updated_at: eb.ref('excluded.updated_at'),
-                  room_id: known('room_id'),
-                  ringing_at: known('ringing_at'),
-                  answered_at: known('answered_at'),
-                  started_at: known('started_at'),
-                  ended_at: known('ended_at'),
-                  duration_ms: known('duration_ms'),
-                  outcome: known('outcome'),
-                  error_code: known('error_code'),
-                  ended_by: known('ended_by'),
-                  ended_in: known('ended_in'),
-                };
-              })
-              .where((eb) =>
-                eb.or([
-                  eb('call_records.ended_at', 'is', null),
-                  eb.and([eb('call_records.ended_by', '=', RECOVERY), eb('excluded.ended_at', 'is not', null)]),
-                ]),
-              ),
-          )
-          .execute();
-      }
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await upsert(trx, rows.slice(i, i + ROWS_PER_STATEMENT)).execute();
     });
   }
 

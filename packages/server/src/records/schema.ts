@@ -35,3 +35,29 @@ export interface RecordsSchema {
 }
 
 export type CallRecordRow = CallRecordsTable;
+
+const columns: Record<keyof CallRecordRow, true> = {
+  call_id: true,
+  caller: true,
+  callee: true,
+  flags: true,
+  param: true,
+  user_str: true,
+  room_id: true,
+  phase: true,
+  node: true,
+  requested_at: true,
+  ringing_at: true,
+  answered_at: true,
+  started_at: true,
+  ended_at: true,
+  duration_ms: true,
+  outcome: true,
+  error_code: true,
+  ended_by: true,
+  ended_in: true,
+  updated_at: true,
+};
+
+/** Every column of a call record (the compiler checks that none is missing). */
+export const CALL_RECORD_COLUMNS = Object.keys(columns) as (keyof CallRecordRow)[];
