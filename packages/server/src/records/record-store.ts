@@ -6,6 +6,8 @@ import pg from 'pg';
 import { recordMigrations } from './migrations.js';
 import { RECOVERY } from './recovery.js';
 import { CALL_RECORD_COLUMNS, type CallRecordRow, type RecordsSchema } from './schema.js';
+import { preparedUpsert, tuneSqlite, type CompiledUpsert } from './sqlite-upsert.js';
+import { SqliteWriteWorker } from './sqlite-write-worker.js';
 
 export type RecordsDialect = 'sqlite' | 'postgres';
 
@@ -86,45 +88,33 @@ function upsert(db: Kysely<RecordsSchema>, rows: readonly CallRecordRow[]) {
     );
 }
 
-/**
- * SQLite writes through one prepared statement: the kysely upsert of a single row, compiled once,
- * run for each row of a batch in one transaction (better-sqlite3 is synchronous, so preparing
- * the statement anew for every batch would cost more than the writes).
- */
-class SqliteUpsert {
-  private readonly statement: Database.Statement;
-  private readonly slots: ({ column: keyof CallRecordRow } | { value: unknown })[];
-  private readonly writeAllInOne: (rows: readonly CallRecordRow[]) => void;
-
-  constructor(database: Database.Database, db: Kysely<RecordsSchema>) {
-    const marker = '\u0000column:';
-    const sample = Object.fromEntries(CALL_RECORD_COLUMNS.map((column) => [column, `${marker}${column}`])) as unknown as CallRecordRow;
-    const compiled = upsert(db, [sample]).compile();
-    this.statement = database.prepare(compiled.sql);
-    this.slots = compiled.parameters.map((value) =>
+/** The upsert of one row, compiled once for SQLite's prepared statement. */
+function compileSqliteUpsert(db: Kysely<RecordsSchema>): CompiledUpsert {
+  const marker = '\u0000column:';
+  const sample = Object.fromEntries(CALL_RECORD_COLUMNS.map((column) => [column, `${marker}${column}`])) as unknown as CallRecordRow;
+  const compiled = upsert(db, [sample]).compile();
+  return {
+    sql: compiled.sql,
+    slots: compiled.parameters.map((value) =>
       typeof value === 'string' && value.startsWith(marker)
         ? { column: value.slice(marker.length) as keyof CallRecordRow }
         : { value },
-    );
-    this.writeAllInOne = database.transaction((rows: readonly CallRecordRow[]) => {
-      for (const row of rows) this.statement.run(this.slots.map((slot) => ('column' in slot ? row[slot.column] : slot.value)));
-    });
-  }
-
-  writeAll(rows: readonly CallRecordRow[]): void {
-    this.writeAllInOne(rows);
-  }
+    ),
+  };
 }
 
 /** Call records in SQLite (a file path or ":memory:") or PostgreSQL (a postgres:// URL): one code path. */
 export class CallRecordStore {
-  private sqlite: SqliteUpsert | undefined;
+  /** SQLite only: how batches are written (in a worker thread for a file, inline in memory). */
+  private sqliteWrite: ((rows: readonly CallRecordRow[]) => Promise<void>) | undefined;
+  private writeWorker: SqliteWriteWorker | undefined;
 
   private constructor(
     private readonly db: Kysely<RecordsSchema>,
     readonly dialect: RecordsDialect,
     readonly description: string,
     private readonly sqliteDatabase?: Database.Database,
+    private readonly sqlitePath?: string,
   ) {}
 
   /** Opens the database and applies every migration not applied yet. */
@@ -138,7 +128,7 @@ export class CallRecordStore {
     }
     try {
       await store.migrateWithRetry();
-      if (store.sqliteDatabase) store.sqlite = new SqliteUpsert(store.sqliteDatabase, store.db);
+      store.prepareSqliteWrites();
     } catch (error) {
       await store.close().catch(() => {});
       throw new Error(`cannot prepare the records database (${description}): ${(error as Error).message}`, { cause: error });
@@ -149,11 +139,8 @@ export class CallRecordStore {
   private static sqlite(path: string): CallRecordStore {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     const database = new Database(path);
-    database.pragma('journal_mode = WAL');
-    // Committed writes survive a crash of the process; only an OS crash may lose the newest ones.
-    database.pragma('synchronous = NORMAL');
-    database.pragma('busy_timeout = 5000');
-    return new CallRecordStore(new Kysely({ dialect: new SqliteDialect({ database }) }), 'sqlite', describeDb(path), database);
+    tuneSqlite(database);
+    return new CallRecordStore(new Kysely({ dialect: new SqliteDialect({ database }) }), 'sqlite', describeDb(path), database, path);
   }
 
   private static postgres(url: string, onPoolError: (error: Error) => void): CallRecordStore {
@@ -195,8 +182,8 @@ export class CallRecordStore {
    */
   async write(rows: readonly CallRecordRow[]): Promise<void> {
     if (rows.length === 0) return;
-    if (this.sqlite) {
-      this.sqlite.writeAll(rows);
+    if (this.sqliteWrite) {
+      await this.sqliteWrite(rows);
       return;
     }
     await this.db.transaction().execute(async (trx) => {
@@ -276,7 +263,23 @@ export class CallRecordStore {
     }
   }
 
+  private prepareSqliteWrites(): void {
+    if (!this.sqliteDatabase || !this.sqlitePath) return;
+    const compiled = compileSqliteUpsert(this.db);
+    // A database in memory cannot be shared with a thread; neither can the TypeScript sources
+    // (tests import them): both write on this thread.
+    if (this.sqlitePath === ':memory:' || !SqliteWriteWorker.available) {
+      const write = preparedUpsert(this.sqliteDatabase, compiled);
+      this.sqliteWrite = async (rows) => write(rows);
+      return;
+    }
+    const worker = new SqliteWriteWorker(resolve(this.sqlitePath), compiled);
+    this.writeWorker = worker;
+    this.sqliteWrite = (rows) => worker.write(rows);
+  }
+
   async close(): Promise<void> {
+    await this.writeWorker?.close();
     await this.db.destroy();
   }
 }
