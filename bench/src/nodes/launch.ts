@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ChildChannel } from '../ipc.js';
 import type { NodeLaunch, Target } from '../targets.js';
 import type { LoopDelay, NodeCpu, NodeMemory, NodeReady } from './node-probe.js';
+import { RedisService } from './redis-service.js';
 
 export interface LaunchOptions {
   secret: string;
@@ -25,6 +26,7 @@ export class RunningTarget {
     private readonly nodes: ChildChannel<NodeReady>[],
     readonly ready: NodeReady[],
     private readonly scratch: string[],
+    private readonly redis: RedisService | null,
   ) {}
 
   static async launch(target: Target, options: LaunchOptions): Promise<RunningTarget> {
@@ -32,6 +34,8 @@ export class RunningTarget {
     if (options.exposeGc) execArgv.push('--expose-gc');
     if (options.cpuProfileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
     const scratch: string[] = [];
+    const redis = target.nodes.some((n) => n.kind === 'callgate' && n.cluster) ? await RedisService.start() : null;
+    const redisPrefix = `bench-${target.id}:`;
     const nodes = target.nodes.map((launch, i) => {
       let args: string[] = [];
       if (launch.kind === 'callgate') {
@@ -41,16 +45,18 @@ export class RunningTarget {
           scratch.push(dir);
           nodeOptions.db = join(dir, 'callgate.db');
         }
+        if (launch.cluster && redis) Object.assign(nodeOptions, { redis: redis.url, redisPrefix, node: `${target.id}-${i + 1}` });
         args = [JSON.stringify({ secret: options.secret, options: nodeOptions })];
       }
       return ChildChannel.start<NodeReady>(`${target.id} node ${i + 1}`, scripts[launch.kind], args, execArgv);
     });
     try {
       const ready = await Promise.all(nodes.map((n) => n.ready));
-      return new RunningTarget(target, nodes, ready, scratch);
+      return new RunningTarget(target, nodes, ready, scratch, redis);
     } catch (error) {
       nodes.forEach((n) => n.kill());
       scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+      await redis?.stop();
       throw error;
     }
   }
@@ -95,5 +101,6 @@ export class RunningTarget {
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()));
     this.scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+    await this.redis?.stop();
   }
 }

@@ -242,8 +242,7 @@ export class RedisStateBackend implements StateBackend {
         const fresh = [...new Set(ids)].filter((id) => !seqs.has(id));
         if (fresh.length === 0) return;
         const keys = fresh.flatMap((id) => [this.keys.user(id), this.keys.seq(id)]);
-        await connection.watch(...keys);
-        const values = await connection.mget(...keys);
+        const values = await watchAndGet(connection, keys);
         fresh.forEach((id, i) => {
           const user = parse<UserRecord>(values[2 * i] ?? null);
           if (user) users.set(id, user);
@@ -254,8 +253,7 @@ export class RedisStateBackend implements StateBackend {
         const fresh = [...new Set(ids)].filter((id): id is string => id !== null && !calls.has(id));
         if (fresh.length === 0) return;
         const keys = fresh.map(this.keys.call);
-        await connection.watch(...keys);
-        const values = await connection.mget(...keys);
+        const values = await watchAndGet(connection, keys);
         values.forEach((value) => {
           const call = parse<CallRecord>(value);
           if (call) calls.set(call.callId, call);
@@ -289,8 +287,7 @@ export class RedisStateBackend implements StateBackend {
     );
     if (claimed.length === 0) return true;
     const keys = claimed.map((call) => this.keys.room(call.roomId));
-    await connection.watch(...keys);
-    const holders = await connection.mget(...keys);
+    const holders = await watchAndGet(connection, keys);
     return holders.every((holder, i) => holder === null || holder === claimed[i]!.callId);
   }
 
@@ -448,6 +445,16 @@ type RedisWithScripts = Redis & {
   claimTimers(timers: string, inputs: string, now: number, lease: number, limit: number): Promise<unknown>;
   releaseTimer(timers: string, inputs: string, key: string, lease: number): Promise<unknown>;
 };
+
+/** WATCHes `keys` and reads them, in one round trip. */
+async function watchAndGet(connection: Redis, keys: string[]): Promise<(string | null)[]> {
+  const replies = await connection.pipeline().watch(...keys).mget(...keys).exec();
+  const [watched, read] = replies ?? [];
+  if (!watched || !read) throw new Error('WATCH/MGET: no reply');
+  if (watched[0]) throw watched[0];
+  if (read[0]) throw read[0];
+  return read[1] as (string | null)[];
+}
 
 function seqState(value: string | null, sessionId: string): { sessionId: string; seq: number } {
   if (value === null) return { sessionId, seq: 0 };
