@@ -10,4 +10,5 @@ export * from './presence.js';
 export * from './claims.js';
 export * from './business.js';
 export * from './reconnect.js';
+export * from './reconnecting-connection.js';
 export * from './errors.js';
