@@ -3,15 +3,14 @@ import {
   BUSINESS_PATH,
   CloseCode,
   ErrorCode,
-  ReconnectingConnection,
   parseBusinessServerMessage,
   type BusinessClientMessage,
   type BusinessServerMessage,
   type BusinessWelcomeMessage,
-  type ConnectionState,
   type ErrorMessage,
 } from '@callgate/protocol';
 import type { ReconnectPolicy } from '@callgate/protocol';
+import { ReconnectingConnection, type ConnectionState } from '@callgate/protocol/connection';
 import { BusinessError } from './errors.js';
 
 export type LinkState = ConnectionState;

@@ -1,9 +1,7 @@
 import {
   CloseCode,
   ErrorCode,
-  ReconnectingConnection,
   parseServerMessage,
-  type ConnectionState,
   type ErrorMessage,
   type EventMessage,
   type PresenceMessage,
@@ -12,6 +10,7 @@ import {
   type WelcomeMessage,
 } from '@callgate/protocol';
 import type { ReconnectPolicy } from '@callgate/protocol';
+import { ReconnectingConnection, type ConnectionState } from '@callgate/protocol/connection';
 import { CallgateError } from './errors.js';
 import { SOCKET_OPEN, clientEndpoint, type SocketFactory, type SocketLike } from './socket.js';
 

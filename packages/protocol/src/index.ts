@@ -10,5 +10,4 @@ export * from './presence.js';
 export * from './claims.js';
 export * from './business.js';
 export * from './reconnect.js';
-export * from './reconnecting-connection.js';
 export * from './errors.js';

@@ -3,7 +3,8 @@
  * (test/integration covers it on real servers through each SDK).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CallgateError, ErrorCode, ReconnectingConnection, type ConnectionState, type ErrorMessage } from '../src/index.js';
+import { CallgateError, ErrorCode, type ErrorMessage } from '../src/index.js';
+import { ReconnectingConnection, type ConnectionState } from '../src/connection.js';
 
 interface TestWelcome {
   heartbeat: { intervalMs: number; timeoutMs: number };
