@@ -1,4 +1,3 @@
-import { EventEmitter } from 'eventemitter3';
 import {
   CloseCode,
   ErrorCode,
@@ -10,11 +9,12 @@ import {
   type SignalDeliveryMessage,
   type WelcomeMessage,
 } from '@callgate/protocol';
-import { defaultReconnectPolicy, reconnectDelay, type ReconnectPolicy } from '@callgate/protocol';
+import type { ReconnectPolicy } from '@callgate/protocol';
+import { ReconnectingConnection, type ConnectionState } from '@callgate/protocol/connection';
 import { CallgateError } from './errors.js';
 import { SOCKET_OPEN, clientEndpoint, type SocketFactory, type SocketLike } from './socket.js';
 
-export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+export type { ConnectionState };
 
 /** An access token, or a function that returns a fresh one for each (re)connect. */
 export type TokenSource = string | (() => string | Promise<string>);
@@ -47,56 +47,21 @@ export interface ConnectionOptions {
 const finalCloseCodes = new Set<number>([CloseCode.UNAUTHORIZED, CloseCode.REPLACED]);
 
 /**
- * The wire side of the SDK: one WebSocket at a time, authentication, resume after a drop with
- * backoff and jitter, client heartbeats, and validated messages in.
+ * The wire side of the SDK: authentication, resume after a drop, client heartbeats, token refresh,
+ * and validated messages in.
  */
-export class SignalConnection extends EventEmitter<ConnectionEvents> {
-  state: ConnectionState = 'disconnected';
+export class SignalConnection extends ReconnectingConnection<WelcomeMessage, SocketLike, CallgateError, ConnectionEvents> {
   sessionId: string | null = null;
   /** seq of the last event passed on, so a resume gets exactly the rest. */
   lastSeq = 0;
-  welcome: WelcomeMessage | null = null;
-  private socket: SocketLike | null = null;
-  private wanted = false;
-  private attempt = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
-  private lastHeard = 0;
-  /** An error the server sent before closing a socket that never authenticated. */
-  private authError: ErrorMessage | null = null;
   private token: TokenSource;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly endpoint: string;
-  private readonly policy: ReconnectPolicy;
+  private readonly createSocket: SocketFactory;
 
-  constructor(private readonly options: ConnectionOptions) {
-    super();
-    this.endpoint = clientEndpoint(options.url);
+  constructor(options: ConnectionOptions) {
+    super({ endpoint: clientEndpoint(options.url), reconnect: options.reconnect, failure: CallgateError, party: 'client' });
     this.token = options.token;
-    this.policy = options.reconnect ?? defaultReconnectPolicy;
-  }
-
-  /** Connects and authenticates; rejects with a CallgateError when the server refuses. */
-  open(): Promise<WelcomeMessage> {
-    if (this.state === 'connected' && this.welcome) return Promise.resolve(this.welcome);
-    this.wanted = true;
-    return new Promise((resolve, reject) => {
-      const cleanup = (): void => {
-        this.off('welcome', onWelcome);
-        this.off('closed', onClosed);
-      };
-      const onWelcome = (welcome: WelcomeMessage): void => {
-        cleanup();
-        resolve(welcome);
-      };
-      const onClosed = (error: CallgateError | null): void => {
-        cleanup();
-        reject(error ?? new CallgateError(ErrorCode.NOT_CONNECTED, 'closed before connecting'));
-      };
-      this.on('welcome', onWelcome);
-      this.on('closed', onClosed);
-      if (this.state === 'disconnected') this.dial('connecting');
-    });
+    this.createSocket = options.createSocket;
   }
 
   /** Sends a message if authenticated; false otherwise. */
@@ -139,6 +104,13 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
     });
   }
 
+  /** Leaves on purpose: the server ends this user's session at once, without a grace period. */
+  close(): void {
+    this.sessionId = null;
+    this.lastSeq = 0;
+    this.stop(null);
+  }
+
   private async currentToken(): Promise<string> {
     return typeof this.token === 'function' ? await this.token() : this.token;
   }
@@ -156,52 +128,19 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
     }, Math.min(Math.max(0, lifetime - lead), 2 ** 31 - 1));
   }
 
-  /** Leaves on purpose: the server ends this user's session at once, without a grace period. */
-  close(): void {
-    this.wanted = false;
-    this.clearTimers();
-    const socket = this.socket;
-    this.socket = null;
-    if (socket) {
-      this.detach(socket);
-      socket.close(CloseCode.NORMAL, 'client closed');
-    }
-    this.sessionId = null;
-    this.lastSeq = 0;
-    this.setState('disconnected');
-    this.emit('closed', null);
-  }
-
-  /** Drops the current socket as a network failure would, and reconnects. */
-  private abandon(): void {
-    const socket = this.socket;
-    if (!socket) return;
-    this.detach(socket);
-    this.socket = null;
-    const terminate = (socket as { terminate?: () => void }).terminate;
-    if (terminate) terminate.call(socket);
-    else socket.close(4000, 'heartbeat timeout');
-    this.lost(1006);
-  }
-
-  private dial(state: 'connecting' | 'reconnecting'): void {
-    this.setState(state);
+  protected override connect(): SocketLike | null {
     let socket: SocketLike;
     try {
-      socket = this.options.createSocket(this.endpoint);
+      socket = this.createSocket(this.endpoint);
     } catch (error) {
-      this.fail(new CallgateError(ErrorCode.NOT_CONNECTED, `cannot open ${this.endpoint}: ${String(error)}`));
-      return;
+      this.stop(new CallgateError(ErrorCode.NOT_CONNECTED, `cannot open ${this.endpoint}: ${String(error)}`));
+      return null;
     }
-    this.socket = socket;
     socket.onopen = () => void this.authenticate(socket);
     socket.onmessage = (event) => this.receive(socket, event.data);
-    socket.onclose = (event) => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.lost(event.code, event.reason);
-    };
+    socket.onclose = (event) => this.socketClosed(socket, event.code, event.reason);
     socket.onerror = () => {};
+    return socket;
   }
 
   private async authenticate(socket: SocketLike): Promise<void> {
@@ -209,7 +148,7 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
     try {
       token = await this.currentToken();
     } catch (error) {
-      this.fail(new CallgateError(ErrorCode.UNAUTHORIZED, `the token source failed: ${String(error)}`));
+      this.stop(new CallgateError(ErrorCode.UNAUTHORIZED, `the token source failed: ${String(error)}`));
       return;
     }
     if (this.socket !== socket || socket.readyState !== SOCKET_OPEN) return;
@@ -218,8 +157,7 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
   }
 
   private receive(socket: SocketLike, data: unknown): void {
-    if (this.socket !== socket) return;
-    this.lastHeard = Date.now();
+    if (!this.heard(socket)) return;
     const parsed = parseServerMessage(typeof data === 'string' ? data : String(data));
     if (!parsed.ok) return;
     this.dispatch(parsed.message);
@@ -239,7 +177,7 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
         this.emit('ack', message.id);
         return;
       case 'error':
-        if (this.state !== 'connected') this.authError = message;
+        if (this.state !== 'connected') this.refusal = message;
         this.emit('error', message);
         return;
       case 'pong':
@@ -257,85 +195,44 @@ export class SignalConnection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  private welcomed(welcome: WelcomeMessage): void {
+  protected override welcomed(welcome: WelcomeMessage): void {
     if (!welcome.resumed) this.lastSeq = 0;
     this.sessionId = welcome.sessionId;
-    this.welcome = welcome;
-    this.attempt = 0;
-    this.authError = null;
-    this.startHeartbeat(welcome.heartbeat.intervalMs, welcome.heartbeat.timeoutMs);
     this.scheduleRefresh(welcome.tokenExpiresAt);
-    this.setState('connected');
-    this.emit('welcome', welcome);
+    super.welcomed(welcome);
   }
 
-  private lost(code: number, reason = ''): void {
-    this.stopHeartbeat();
-    if (!this.wanted) return;
-    const refusal = this.authError;
-    this.authError = null;
-    if (finalCloseCodes.has(code) || (code === CloseCode.TOKEN_EXPIRED && typeof this.token === 'string')) {
-      const errorCode = refusal?.code ?? (code === CloseCode.REPLACED ? ErrorCode.REPLACED : ErrorCode.UNAUTHORIZED);
-      this.fail(new CallgateError(errorCode, refusal?.message ?? (reason || undefined)));
-      return;
-    }
-    if (this.state === 'connecting') {
-      const why = refusal ?? { code: ErrorCode.NOT_CONNECTED, message: `could not connect to ${this.endpoint} (close code ${code})` };
-      this.fail(new CallgateError(why.code, why.message));
-      return;
-    }
-    this.setState('reconnecting');
-    const delay = reconnectDelay(this.policy, this.attempt++);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      if (this.wanted) this.dial('reconnecting');
-    }, delay);
+  protected override finalError(code: number, reason: string, refusal: ErrorMessage | null): CallgateError | null {
+    if (!finalCloseCodes.has(code) && !(code === CloseCode.TOKEN_EXPIRED && typeof this.token === 'string')) return null;
+    const errorCode = refusal?.code ?? (code === CloseCode.REPLACED ? ErrorCode.REPLACED : ErrorCode.UNAUTHORIZED);
+    return new CallgateError(errorCode, refusal?.message ?? (reason || undefined));
   }
 
-  private fail(error: CallgateError): void {
-    this.wanted = false;
-    this.clearTimers();
-    if (this.socket) {
-      this.detach(this.socket);
-      this.socket.close(CloseCode.NORMAL, 'client gave up');
-      this.socket = null;
-    }
-    this.setState('disconnected');
-    this.emit('closed', error);
+  protected override connectError(code: number, refusal: ErrorMessage | null): CallgateError {
+    const why = refusal ?? { code: ErrorCode.NOT_CONNECTED, message: `could not connect to ${this.endpoint} (close code ${code})` };
+    return new CallgateError(why.code, why.message);
   }
 
-  private startHeartbeat(intervalMs: number, timeoutMs: number): void {
-    this.stopHeartbeat();
-    this.lastHeard = Date.now();
-    this.heartbeatTimer = setInterval(() => {
-      if (Date.now() - this.lastHeard > timeoutMs) this.abandon();
-      else this.send({ type: 'ping' });
-    }, intervalMs);
+  protected override beat(): void {
+    this.send({ type: 'ping' });
   }
 
-  private stopHeartbeat(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = null;
+  protected override terminate(socket: SocketLike): void {
+    const terminate = (socket as { terminate?: () => void }).terminate;
+    if (terminate) terminate.call(socket);
+    else socket.close(4000, 'heartbeat timeout');
   }
 
-  private clearTimers(): void {
-    this.stopHeartbeat();
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = null;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-  }
-
-  private detach(socket: SocketLike): void {
+  protected override detach(socket: SocketLike): void {
     socket.onopen = null;
     socket.onmessage = null;
     socket.onclose = null;
     socket.onerror = () => {};
   }
 
-  private setState(state: ConnectionState): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.emit('state', state);
+  protected override clearTimers(): void {
+    super.clearTimers();
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
   }
 }
