@@ -21,3 +21,8 @@ export function videoCallEventName(event: VideoCallEventType): string {
 export function isVideoCallEvent(value: unknown): value is VideoCallEventType {
   return value === 1 || value === 2 || value === 3 || value === 4;
 }
+
+/** Whether this event is the last one of its call: FINISH, or a REPLY that refuses. */
+export function endsCall(event: { event: number; errorCode: number }): boolean {
+  return event.event === VideoCallEvent.FINISH || (event.event === VideoCallEvent.REPLY && event.errorCode !== 0);
+}

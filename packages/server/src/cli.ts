@@ -57,7 +57,7 @@ program
   .addOption(
     new Option('--allow-origin <origin>', 'a browser origin allowed to connect besides the server\'s own (repeatable; * for any)')
       .env('CALLGATE_ALLOW_ORIGIN')
-      .argParser((value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)]),
+      .argParser(urlList),
   )
   .addOption(
     new Option('--max-connections-per-ip <n>', 'open WebSockets per client address (0 = no limit)')

@@ -1,4 +1,4 @@
-import { VideoCallEvent, type EventMessage, type IceServer, type SignalData, type SignalDeliveryMessage, type WelcomeMessage } from '@callgate/protocol';
+import { VideoCallEvent, endsCall, type EventMessage, type IceServer, type SignalData, type SignalDeliveryMessage, type WelcomeMessage } from '@callgate/protocol';
 import type { Call } from '../call.js';
 import type { SignalConnection } from '../connection.js';
 import { MediaSession } from './media-session.js';
@@ -55,9 +55,7 @@ export class CallMedia {
   /** Follows a call event, before `calls` (the SDK's Call objects for its call id) apply it. */
   follow(event: EventMessage, calls: Call[]): void {
     if (event.event === VideoCallEvent.START) this.start(event, calls);
-    else if (event.event === VideoCallEvent.FINISH || (event.event === VideoCallEvent.REPLY && event.errorCode !== 0)) {
-      this.stop(event.callId);
-    }
+    else if (endsCall(event)) this.stop(event.callId);
   }
 
   signal(message: SignalDeliveryMessage): void {

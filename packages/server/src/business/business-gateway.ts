@@ -5,7 +5,8 @@ import { WebSocketServer } from 'ws';
 import { CloseCode, ErrorCode, VideoCallEvent, type BusinessControlMessage, type UserState } from '@callgate/protocol';
 import { StateUnavailableError, type StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
-import { BusinessLink, sameSecret, type LinkHost } from './business-link.js';
+import { sameSecret } from '../auth/secrets.js';
+import { BusinessLink, type LinkHost } from './business-link.js';
 import { userStateOf } from './call-notices.js';
 import { LinkDispatch, type EventAck } from './link-dispatch.js';
 

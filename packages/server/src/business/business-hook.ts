@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ErrorCode, type BusinessEvent } from '@callgate/protocol';
+import { ErrorCode, endsCall, type BusinessEvent } from '@callgate/protocol';
 import type { CallRecord, CallTransition } from '../calls/types.js';
 import type { Switchboard } from '../switchboard.js';
 import type { BusinessRoute } from './business-route.js';
-import { endsCall, noticeOf, type CallNotice } from './call-notices.js';
+import { noticeOf, type CallNotice } from './call-notices.js';
 import type { Webhooks } from './webhook-sender.js';
 
 export interface BusinessHookOptions {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import {
@@ -28,13 +28,6 @@ export interface LinkHost {
   ack(eventId: string, ack: EventAck): void;
   control(message: BusinessControlMessage): Promise<number>;
   userState(userId: string): Promise<UserState>;
-}
-
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-/** Compares two secrets in time that does not depend on where they differ, nor on their lengths. */
-export function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /** One business server's WebSocket: authentication, events out, acks, controls and queries in. */

@@ -78,11 +78,6 @@ function endingOf(ended: Extract<CallTransition, { type: 'ended' }>): CallNotice
   }
 }
 
-/** Whether this notice is the last one of its call. */
-export function endsCall(notice: CallNotice): boolean {
-  return notice.event === VideoCallEvent.FINISH || (notice.event === VideoCallEvent.REPLY && notice.errorCode !== 0);
-}
-
 /** A user's state for `getUserState`: users in their grace period are online. */
 export function userStateOf(userId: string, user: UserRecord | undefined, call: CallRecord | undefined): UserState {
   if (!user) return { userId, state: 'offline' };

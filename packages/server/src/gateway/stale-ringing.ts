@@ -1,4 +1,4 @@
-import { VideoCallEvent, type EventMessage } from '@callgate/protocol';
+import { VideoCallEvent, endsCall, type EventMessage } from '@callgate/protocol';
 
 /**
  * Drops, from a batch of events about to be sent, every call that both rang and ended inside the
@@ -13,8 +13,4 @@ export function withoutStaleRinging(events: EventMessage[]): EventMessage[] {
     else if (rang.has(event.callId) && endsCall(event)) stale.add(event.callId);
   }
   return stale.size === 0 ? events : events.filter((event) => !stale.has(event.callId));
-}
-
-function endsCall(event: EventMessage): boolean {
-  return event.event === VideoCallEvent.FINISH || (event.event === VideoCallEvent.REPLY && event.errorCode !== 0);
 }

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '@callgate/protocol';
+import { sameSecret } from '../auth/secrets.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 
 /** Who reads the history: the operator (admin key) or one user (its access token). */
@@ -15,12 +15,6 @@ export class ApiError extends Error {
     super(message);
   }
 }
-
-const sameSecret = (a: string, b: string): boolean => {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-};
 
 /**
  * Reads `Authorization: Bearer <credential>`: the admin key (`--admin-key`) reads every call; a
