@@ -9,7 +9,6 @@ import { CALL_RECORD_COLUMNS, type CallRecordRow, type RecordsSchema } from './s
 import { preparedUpsert, tuneSqlite, type CompiledUpsert } from './sqlite-upsert.js';
 import { SqliteWriteWorker } from './sqlite-write-worker.js';
 
-export type RecordsDialect = 'sqlite' | 'postgres';
 
 /** Newest first: a page starts after this record. */
 export interface RecordPosition {
@@ -111,7 +110,6 @@ export class CallRecordStore {
 
   private constructor(
     private readonly db: Kysely<RecordsSchema>,
-    readonly dialect: RecordsDialect,
     readonly description: string,
     private readonly sqliteDatabase?: Database.Database,
     private readonly sqlitePath?: string,
@@ -122,7 +120,7 @@ export class CallRecordStore {
     const description = describeDb(db);
     let store: CallRecordStore;
     try {
-      store = isPostgresUrl(db) ? CallRecordStore.postgres(db, onPoolError) : CallRecordStore.sqlite(db);
+      store = isPostgresUrl(db) ? CallRecordStore.postgres(db, description, onPoolError) : CallRecordStore.sqlite(db, description);
     } catch (error) {
       throw new Error(`cannot open the records database (${description}): ${(error as Error).message}`, { cause: error });
     }
@@ -136,17 +134,17 @@ export class CallRecordStore {
     return store;
   }
 
-  private static sqlite(path: string): CallRecordStore {
+  private static sqlite(path: string, description: string): CallRecordStore {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     const database = new Database(path);
     tuneSqlite(database);
-    return new CallRecordStore(new Kysely({ dialect: new SqliteDialect({ database }) }), 'sqlite', describeDb(path), database, path);
+    return new CallRecordStore(new Kysely({ dialect: new SqliteDialect({ database }) }), description, database, path);
   }
 
-  private static postgres(url: string, onPoolError: (error: Error) => void): CallRecordStore {
+  private static postgres(url: string, description: string, onPoolError: (error: Error) => void): CallRecordStore {
     const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 3000, types: pgTypes });
     pool.on('error', onPoolError);
-    return new CallRecordStore(new Kysely({ dialect: new PostgresDialect({ pool }) }), 'postgres', describeDb(url));
+    return new CallRecordStore(new Kysely({ dialect: new PostgresDialect({ pool }) }), description);
   }
 
   /**
@@ -192,10 +190,10 @@ export class CallRecordStore {
   }
 
   /** Records that have not ended, oldest first. */
-  async openRecords(): Promise<Pick<CallRecordRow, 'call_id' | 'node' | 'phase'>[]> {
+  async openRecords(): Promise<Pick<CallRecordRow, 'call_id'>[]> {
     return this.db
       .selectFrom('call_records')
-      .select(['call_id', 'node', 'phase'])
+      .select(['call_id'])
       .where('ended_at', 'is', null)
       .orderBy('requested_at')
       .execute();
