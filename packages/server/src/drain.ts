@@ -1,7 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ErrorCode } from '@callgate/protocol';
-import type { CallRecord } from './calls/types.js';
 import type { StateBackend } from './state/backend.js';
 import type { Switchboard } from './switchboard.js';
 
@@ -14,29 +13,14 @@ export interface DrainOptions {
 }
 
 /**
- * The calls this server must see ended before it stops: those with a party whose session this
- * node holds. With state in this process that is every live call; in a cluster, the calls of
- * other nodes' users go on.
- */
-async function callsToDrain(backend: StateBackend): Promise<CallRecord[]> {
-  const calls = await backend.liveCalls();
-  const held = await Promise.all(
-    calls.map(async (call) => {
-      const parties = await Promise.all([backend.inspect(call.caller), backend.inspect(call.callee)]);
-      return parties.some(({ user }) => user?.node === backend.node);
-    }),
-  );
-  return calls.filter((_call, i) => held[i]);
-}
-
-/**
- * Shutdown, step two (the switchboard already refuses new REQUESTs): waits up to `timeoutMs`
+ * Shutdown of a server that keeps its state in its own process (a cluster node hands its users
+ * over instead), step two (the switchboard already refuses new REQUESTs): waits up to `timeoutMs`
  * for live calls to end by themselves, then ends the rest as the server, with FINISH
  * SHUTTING_DOWN (200011) to both parties. Resolves with the number of calls it ended.
  */
 export async function drainCalls(options: DrainOptions): Promise<number> {
   const { switchboard, backend, logger } = options;
-  let live = await callsToDrain(backend);
+  let live = await backend.liveCalls();
   if (live.length > 0 && options.timeoutMs > 0) {
     logger.info({ liveCalls: live.length, drainTimeoutMs: options.timeoutMs }, 'draining: waiting for live calls to end');
     const deadline = Date.now() + options.timeoutMs;
@@ -53,20 +37,13 @@ export async function drainCalls(options: DrainOptions): Promise<number> {
         };
       });
       wake = () => {};
-      live = await callsToDrain(backend);
+      live = await backend.liveCalls();
     }
   }
   let ended = 0;
   for (const call of live) {
     for (const userId of [call.caller, call.callee]) {
-      const decision = await switchboard.handle({
-        kind: 'force-finish',
-        userId,
-        errorCode: ErrorCode.SHUTTING_DOWN,
-        userStr: '',
-        by: 'server',
-      });
-      if (decision.result.ok) {
+      if ((await switchboard.forceFinish({ userId, errorCode: ErrorCode.SHUTTING_DOWN, userStr: '', by: 'server' })) === 0) {
         ended += 1;
         break;
       }

@@ -18,7 +18,7 @@ import { drainCalls } from './drain.js';
 import type { IceServer } from '@callgate/protocol';
 import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 import { BUSINESS_PATH } from '@callgate/protocol';
-import { createBusinessSide } from './business/business-side.js';
+import { checkBusinessOptions, createBusinessSide } from './business/business-side.js';
 import type { WebhookOptions } from './business/webhook-sender.js';
 
 export interface ServerOptions {
@@ -106,9 +106,19 @@ export interface RunningServer {
 /** Starts a Callgate server and resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   if (!options.secret) throw new TypeError('startServer: a secret is required to verify access tokens');
+  const businessOptions = {
+    secret: options.businessSecret,
+    tokenSecret: options.secret,
+    webhook: options.webhook,
+    decisionTimeoutMs: options.businessTimeoutMs ?? 3_000,
+  };
+  checkBusinessOptions(businessOptions);
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
   const backend = options.backend ?? (options.redis ? await startRedisBackend(options) : new MemoryStateBackend());
   const graceMs = options.graceMs ?? 15_000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 20_000;
+  const authTimeoutMs = options.authTimeoutMs ?? 10_000;
+  const maxPayload = options.maxPayload ?? 65_536;
   const metrics: CallMetrics = new CallMetrics({
     connectedUsers: (): number => gateway.connectedUsers,
     liveCalls: () => backend.liveCalls(),
@@ -138,14 +148,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     backend,
     verifier: new TokenVerifier(options.secret),
     logger,
-    maxPayload: options.maxPayload ?? 65_536,
+    maxPayload,
     allowOrigins: options.allowOrigins ?? [],
     observer: metrics.connections,
     config: {
       limits: { ...defaultLimits, ...options.limits },
       graceMs,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 20_000,
-      authTimeoutMs: options.authTimeoutMs ?? 10_000,
+      heartbeatIntervalMs,
+      authTimeoutMs,
       iceServersFor: options.iceServers ?? (() => []),
     },
   });
@@ -159,17 +169,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   const business = createBusinessSide({
-    secret: options.businessSecret,
-    tokenSecret: options.secret,
-    webhook: options.webhook,
-    decisionTimeoutMs: options.businessTimeoutMs ?? 3_000,
+    ...businessOptions,
     failOpen: options.businessFailOpen === true,
     switchboard,
     backend,
     logger,
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 20_000,
-    authTimeoutMs: options.authTimeoutMs ?? 10_000,
-    maxPayload: options.maxPayload ?? 65_536,
+    heartbeatIntervalMs,
+    authTimeoutMs,
+    maxPayload,
   });
 
   const app = createHttpApp({
@@ -208,10 +215,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     httpUrl: `http://${publicHost}:${port}`,
     port,
     businessLinks: () => business.linkCount,
-    async finishCall(userId, errorCode, userStr = '') {
-      const decision = await switchboard.handle({ kind: 'force-finish', userId, errorCode, userStr, by: 'business' });
-      return decision.result.ok ? 0 : decision.result.code;
-    },
+    finishCall: (userId, errorCode, userStr = '') => switchboard.forceFinish({ userId, errorCode, userStr, by: 'business' }),
     close(closeOptions = {}) {
       closing ??= (async () => {
         draining = true;

@@ -2,7 +2,16 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '@callgate/protocol';
 import { decide } from './calls/machine.js';
-import type { CallInput, CallRecord, CallTransition, ControlInput, ControlResult, Decision, DecisionContext } from './calls/types.js';
+import type {
+  CallInput,
+  CallRecord,
+  CallTransition,
+  ControlInput,
+  ControlResult,
+  Decision,
+  DecisionContext,
+  ForceFinishInput,
+} from './calls/types.js';
 import { StateUnavailableError, type StateBackend } from './state/backend.js';
 
 /** Decides whether a REQUEST may ring: resolves to 0 to allow or an error code to refuse. */
@@ -19,7 +28,7 @@ export interface SwitchboardOptions {
 }
 
 /** A user's control, as the gateway read it. */
-export type Control = Omit<ControlInput, 'kind' | 'authorize'>;
+export type Control = Omit<ControlInput, 'kind' | 'authorize' | 'draining'>;
 
 const randomRoomId = (): number => randomInt(1, 0x1_0000_0000);
 
@@ -79,6 +88,12 @@ export class Switchboard {
     }
     for (const { call } of decision.authorize) void this.authorize(call);
     return decision;
+  }
+
+  /** Ends the call `userId` is in, whatever its phase: resolves to 0, or to the code that refused it (NOTINCALL). */
+  async forceFinish(finish: Omit<ForceFinishInput, 'kind'>): Promise<number> {
+    const decision = await this.handle({ kind: 'force-finish', ...finish });
+    return decision.result.ok ? 0 : decision.result.code;
   }
 
   /** Feeds a timer or other server-side input; failures are logged, not thrown. */

@@ -80,8 +80,7 @@ export class BusinessGateway implements LinkHost {
   async control(message: BusinessControlMessage): Promise<number> {
     if (message.event !== VideoCallEvent.FINISH) return ErrorCode.INVALID_EVENT;
     try {
-      const decision = await this.options.switchboard.handle({
-        kind: 'force-finish',
+      return await this.options.switchboard.forceFinish({
         userId: message.userId,
         errorCode: message.errorCode,
         flags: message.flags,
@@ -89,7 +88,6 @@ export class BusinessGateway implements LinkHost {
         userStr: message.userStr,
         by: 'business',
       });
-      return decision.result.ok ? 0 : decision.result.code;
     } catch (error) {
       if (error instanceof StateUnavailableError) return ErrorCode.UNAVAILABLE;
       this.logger.error({ err: error }, 'business control failed');

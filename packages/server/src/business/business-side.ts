@@ -44,8 +44,8 @@ function checkWebhook(webhook: WebhookOptions): void {
   if (!webhook.secret) throw new TypeError('a webhook secret is required to sign webhooks');
 }
 
-/** The business link, the webhooks and the hook that feeds them, as the options ask. */
-export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
+/** Throws a TypeError naming the first business option that cannot work; call it before opening anything. */
+export function checkBusinessOptions(options: Pick<BusinessSideOptions, 'secret' | 'tokenSecret' | 'webhook' | 'decisionTimeoutMs'>): void {
   if (options.secret !== undefined && options.secret === options.tokenSecret) {
     throw new TypeError('the business secret must differ from the token secret');
   }
@@ -53,6 +53,10 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
     throw new TypeError('businessTimeoutMs must be a number >= 0');
   }
   if (options.webhook) checkWebhook(options.webhook);
+}
+
+/** The business link, the webhooks and the hook that feeds them, as the options ask (checked by checkBusinessOptions). */
+export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
   const logger = options.logger.child({ component: 'business' });
   const gateway = options.secret
     ? new BusinessGateway({
@@ -73,11 +77,9 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
         ? new ClusterBusinessRoute(gateway, options.backend, logger)
         : new LocalBusinessRoute(gateway);
   }
-  const sender = options.webhook ? new WebhookSender(options.webhook, logger.child({ component: 'webhook' })) : null;
-  const webhooks =
-    sender && options.backend instanceof RedisStateBackend
-      ? new ClusterWebhooks(sender, options.backend, logger.child({ component: 'webhook' }))
-      : sender;
+  const webhookLogger = logger.child({ component: 'webhook' });
+  const sender = options.webhook ? new WebhookSender(options.webhook, webhookLogger) : null;
+  const webhooks = sender && options.backend instanceof RedisStateBackend ? new ClusterWebhooks(sender, options.backend, webhookLogger) : sender;
   // Without a business link or a webhook nobody hears call events: no hook, no work per call.
   const hook =
     route || webhooks

@@ -153,9 +153,13 @@ function request(draft: DecisionDraft, input: ControlInput): void {
     if (user) draft.putUser({ ...user, callId: call.callId });
   }
   draft.decision.transitions.push({ type: 'requested', call, at: draft.ctx.now });
-  draft.setTimer(ringTimerKey(call.callId), call.ringDeadline, { kind: 'ring-expired', callId: call.callId });
-  if (input.authorize) draft.decision.authorize.push({ call });
-  else ring(draft, call);
+  if (input.authorize) {
+    // The ring timeout also bounds the business server's decision.
+    draft.setTimer(ringTimerKey(call.callId), call.ringDeadline, { kind: 'ring-expired', callId: call.callId });
+    draft.decision.authorize.push({ call });
+  } else {
+    ring(draft, call);
+  }
 }
 
 function refusalOf(

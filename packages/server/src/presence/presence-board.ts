@@ -66,7 +66,8 @@ export class PresenceBoard {
   private async sendSnapshot(watcher: PresenceWatcher, watch: Watch): Promise<void> {
     if (this.watches.get(watcher) !== watch) return;
     const byRole = watch.role ? await this.backend.presenceByRole(watch.role) : [];
-    const named = await this.backend.presence([...watch.users].filter((userId) => !byRole.some((e) => e.userId === userId)));
+    const ofRole = new Set(byRole.map((entry) => entry.userId));
+    const named = await this.backend.presence([...watch.users].filter((userId) => !ofRole.has(userId)));
     const users = [...byRole, ...named];
     this.announce(users, watcher);
     if (this.watches.get(watcher) === watch) watcher.send({ type: 'presence', snapshot: true, users });
