@@ -150,9 +150,10 @@ export class ClientGateway implements ConnectionHost {
    * knows is closed (1012) so that its client reconnects and starts afresh.
    */
   async verifySessions(): Promise<void> {
-    for (const connection of [...this.byUser.values()]) {
-      const { user } = await this.backend.inspect(connection.userId).catch(() => ({ user: undefined }));
-      if (user?.sessionId !== connection.sessionId) connection.close(CloseCode.SERVICE_RESTART, 'session lost; reconnect');
+    const connections = [...this.byUser.values()];
+    const users = await this.backend.userRecords(connections.map((connection) => connection.userId)).catch(() => []);
+    for (const [i, connection] of connections.entries()) {
+      if (users[i]?.sessionId !== connection.sessionId) connection.close(CloseCode.SERVICE_RESTART, 'session lost; reconnect');
     }
   }
 

@@ -17,7 +17,7 @@ export class SignalRelay {
       return { ok: false, code: ErrorCode.NOT_IN_ROOM };
     }
     const peerId = call.caller === sender.userId ? call.callee : call.caller;
-    const { user: peer } = await this.backend.inspect(peerId);
+    const [peer] = await this.backend.userRecords([peerId]);
     if (peer?.connected && peer.callId === call.callId) {
       await this.backend.sendSignal(peerId, peer.node, { type: 'signal', roomId: message.roomId, from: sender.userId, data: message.data });
     }

@@ -40,6 +40,8 @@ export interface StateBackend {
   eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<EventMessage[] | undefined>;
   /** A user's record and the call it is in, read without a transaction (for queries, not decisions). */
   inspect(userId: string): Promise<{ user?: UserRecord; call?: CallRecord }>;
+  /** These users' records, in order (undefined: offline), read in one step without a transaction. */
+  userRecords(userIds: readonly string[]): Promise<(UserRecord | undefined)[]>;
   /** Every live call. */
   liveCalls(): Promise<CallRecord[]>;
   /** These users' presence: offline when unknown, else idle or busy, with the role of their token. */
@@ -57,4 +59,15 @@ export interface StateBackend {
 export function presenceEntry(userId: string, user: UserRecord | undefined): PresenceEntry {
   if (!user) return { userId, status: 'offline' };
   return { userId, status: user.callId ? 'busy' : 'idle', ...(user.role ? { role: user.role } : {}) };
+}
+
+/** The users whose presence (status or role) `decision` changes; `before` gives their records as read. */
+export function presenceChanges(decision: Decision, before: (userId: string) => UserRecord | undefined): string[] {
+  const changed: string[] = [];
+  for (const [userId, user] of decision.users) {
+    const was = presenceEntry(userId, before(userId));
+    const is = presenceEntry(userId, user ?? undefined);
+    if (was.status !== is.status || was.role !== is.role) changed.push(userId);
+  }
+  return changed;
 }

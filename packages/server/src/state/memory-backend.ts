@@ -1,7 +1,7 @@
 import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, Snapshot, TimerChange, UserRecord } from '../calls/types.js';
 import { snapshotFor } from '../calls/snapshot.js';
-import { presenceEntry, type StateBackend, type StateListeners } from './backend.js';
+import { presenceChanges, presenceEntry, type StateBackend, type StateListeners } from './backend.js';
 import { Outbox } from './outbox.js';
 
 export interface MemoryBackendOptions {
@@ -65,6 +65,10 @@ export class MemoryStateBackend implements StateBackend {
     return { ...(user ? { user } : {}), ...(call ? { call } : {}) };
   }
 
+  async userRecords(userIds: readonly string[]): Promise<(UserRecord | undefined)[]> {
+    return userIds.map((userId) => this.users.get(userId));
+  }
+
   async liveCalls(): Promise<CallRecord[]> {
     return [...this.calls.values()];
   }
@@ -96,6 +100,7 @@ export class MemoryStateBackend implements StateBackend {
   }
 
   private commit(decision: Decision): void {
+    const presenceChanged = presenceChanges(decision, (userId) => this.users.get(userId));
     for (const [userId, user] of decision.users) {
       if (user === null) {
         this.users.delete(userId);
@@ -127,7 +132,7 @@ export class MemoryStateBackend implements StateBackend {
     decision.timers.forEach((change) => this.changeTimer(change));
     for (const kick of decision.kicks) this.listeners.kick(kick);
     for (const userId of notify) this.listeners.events(userId);
-    if (decision.users.size > 0) this.listeners.presence?.([...decision.users.keys()]);
+    if (presenceChanged.length > 0) this.listeners.presence?.(presenceChanged);
   }
 
   private changeTimer(change: TimerChange): void {

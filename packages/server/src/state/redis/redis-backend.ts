@@ -12,7 +12,7 @@ import type {
   TimerInput,
   UserRecord,
 } from '../../calls/types.js';
-import { StateUnavailableError, presenceEntry, type StateBackend, type StateListeners } from '../backend.js';
+import { StateUnavailableError, presenceChanges, presenceEntry, type StateBackend, type StateListeners } from '../backend.js';
 import { ConnectionPool } from './connection-pool.js';
 import { RedisKeys } from './keys.js';
 import { claimTimersScript, eventsAfterScript, releaseTimerScript } from './scripts.js';
@@ -153,6 +153,11 @@ export class RedisStateBackend implements StateBackend {
     return { ...(user ? { user } : {}), ...(call ? { call } : {}) };
   }
 
+  async userRecords(userIds: readonly string[]): Promise<(UserRecord | undefined)[]> {
+    if (userIds.length === 0) return [];
+    return (await this.redis.mget(userIds.map(this.keys.user))).map((value) => parse<UserRecord>(value));
+  }
+
   async liveCalls(): Promise<CallRecord[]> {
     const ids = await this.redis.smembers(this.keys.liveCalls);
     if (ids.length === 0) return [];
@@ -161,9 +166,8 @@ export class RedisStateBackend implements StateBackend {
   }
 
   async presence(userIds: readonly string[]): Promise<PresenceEntry[]> {
-    if (userIds.length === 0) return [];
-    const users = await this.redis.mget(userIds.map(this.keys.user));
-    return userIds.map((userId, i) => presenceEntry(userId, parse<UserRecord>(users[i] ?? null)));
+    const users = await this.userRecords(userIds);
+    return userIds.map((userId, i) => presenceEntry(userId, users[i]));
   }
 
   async presenceByRole(role: string): Promise<PresenceEntry[]> {
@@ -368,7 +372,8 @@ export class RedisStateBackend implements StateBackend {
         m.hdel(k.timerInputs, change.clear);
       }
     }
-    if (decision.users.size > 0) m.publish(k.presenceChannel, JSON.stringify([...decision.users.keys()]));
+    const presenceChanged = presenceChanges(decision, (userId) => snapshot.users.get(userId));
+    if (presenceChanged.length > 0) m.publish(k.presenceChannel, JSON.stringify(presenceChanged));
     for (const kick of decision.kicks) {
       if (kick.node === this.node) local.kicks.push(kick);
       else m.publish(k.nodeChannel(kick.node), JSON.stringify({ type: 'kick', kick } satisfies NodeMessage));
@@ -396,12 +401,14 @@ export class RedisStateBackend implements StateBackend {
       const now = Date.now();
       const lease = now + TIMER_LEASE_MS;
       const claimed = (await (this.redis as RedisWithScripts).claimTimers(this.keys.timers, this.keys.timerInputs, now, lease, 100)) as string[];
+      const releases: Promise<unknown>[] = [];
       for (let i = 0; i < claimed.length; i += 2) {
         const key = claimed[i]!;
         const input = parse<TimerInput>(claimed[i + 1] ?? '');
         if (input) this.listeners.input(input);
-        await (this.redis as RedisWithScripts).releaseTimer(this.keys.timers, this.keys.timerInputs, key, lease);
+        releases.push((this.redis as RedisWithScripts).releaseTimer(this.keys.timers, this.keys.timerInputs, key, lease));
       }
+      await Promise.all(releases);
     } catch {
       // Redis is away: the timers wait in Redis and fire when it is back.
     } finally {
@@ -419,9 +426,10 @@ export class RedisStateBackend implements StateBackend {
       const dead = await this.redis.zrangebyscore(this.keys.nodes, '-inf', Date.now() - this.options.nodeTimeoutMs);
       for (const node of dead) {
         if (node === this.node || (await this.redis.zrem(this.keys.nodes, node)) !== 1) continue;
-        const users = await this.redis.smembers(this.keys.nodeUsers(node));
-        for (const userId of users) {
-          const { user } = await this.inspect(userId);
+        const userIds = await this.redis.smembers(this.keys.nodeUsers(node));
+        const users = await this.userRecords(userIds);
+        for (const [i, userId] of userIds.entries()) {
+          const user = users[i];
           if (user?.node === node && user.connected) {
             const { sessionId, connectionId } = user;
             this.listeners.input({ kind: 'disconnect', userId, sessionId, connectionId, final: false });
