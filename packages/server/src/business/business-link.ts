@@ -4,8 +4,6 @@ import type { RawData, WebSocket } from 'ws';
 import {
   CloseCode,
   ErrorCode,
-  errorCodeName,
-  errorMessage,
   parseBusinessClientMessage,
   type BusinessClientMessage,
   type BusinessControlMessage,
@@ -14,6 +12,7 @@ import {
   type ParseResult,
   type UserState,
 } from '@callgate/protocol';
+import { ServedSocket, errorFrame, readFrame } from '../gateway/served-socket.js';
 import type { EventAck, EventReceiver } from './link-dispatch.js';
 
 /** What a link needs from the gateway that holds it. */
@@ -34,30 +33,23 @@ export interface LinkHost {
 export class BusinessLink implements EventReceiver {
   readonly linkId = randomUUID();
   private phase: 'authenticating' | 'open' | 'closed' = 'authenticating';
-  private alive = true;
-  private readonly authTimer: NodeJS.Timeout;
+  private readonly served: ServedSocket;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly host: LinkHost,
   ) {
-    this.authTimer = setTimeout(() => {
+    this.served = new ServedSocket(socket, host.authTimeoutMs, () => {
       this.sendError(ErrorCode.NOT_AUTHENTICATED, 'no valid auth message in time');
       this.close(CloseCode.AUTH_TIMEOUT, 'authentication timeout');
-    }, host.authTimeoutMs);
+    });
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
-    socket.on('pong', () => (this.alive = true));
     socket.on('close', () => this.closed());
     socket.on('error', (error) => host.logger.debug({ err: error }, 'business socket error'));
   }
 
   heartbeat(): void {
-    if (!this.alive) {
-      this.socket.terminate();
-      return;
-    }
-    this.alive = false;
-    this.socket.ping();
+    this.served.heartbeat();
   }
 
   sendEvent(event: BusinessEvent): void {
@@ -65,16 +57,11 @@ export class BusinessLink implements EventReceiver {
   }
 
   close(code: number, reason: string): void {
-    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
-      this.socket.close(code, reason);
-    }
+    this.served.close(code, reason);
   }
 
   private receive(data: RawData, isBinary: boolean): void {
-    this.alive = true;
-    const parsed: ParseResult<BusinessClientMessage> = isBinary
-      ? { ok: false, code: ErrorCode.MALFORMED, error: 'binary frames are not accepted; send JSON text' }
-      : parseBusinessClientMessage(data.toString());
+    const parsed = readFrame(data, isBinary, parseBusinessClientMessage);
     this.process(parsed).catch((error: unknown) => {
       this.host.logger.error({ err: error, linkId: this.linkId }, 'business message handling failed');
       this.sendError(ErrorCode.INTERNAL);
@@ -125,7 +112,7 @@ export class BusinessLink implements EventReceiver {
       this.close(CloseCode.AUTH_TIMEOUT, 'not authenticated');
       return;
     }
-    clearTimeout(this.authTimer);
+    this.served.settled();
     if (!this.host.secretMatches(parsed.message.secret)) {
       this.sendError(ErrorCode.UNAUTHORIZED, 'wrong business secret');
       this.close(CloseCode.UNAUTHORIZED, 'wrong business secret');
@@ -143,7 +130,7 @@ export class BusinessLink implements EventReceiver {
   }
 
   private closed(): void {
-    clearTimeout(this.authTimer);
+    this.served.settled();
     const wasOpen = this.phase === 'open';
     this.phase = 'closed';
     if (!wasOpen) return;
@@ -156,12 +143,6 @@ export class BusinessLink implements EventReceiver {
   }
 
   private sendError(code: number, message?: string, ref?: string): void {
-    this.send({
-      type: 'error',
-      code,
-      name: errorCodeName(code) ?? 'APPLICATION',
-      message: message ?? errorMessage(code),
-      ...(ref !== undefined ? { ref } : {}),
-    });
+    this.send(errorFrame(code, message, ref));
   }
 }

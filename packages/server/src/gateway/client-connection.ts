@@ -5,8 +5,6 @@ import {
   CloseCode,
   ErrorCode,
   VideoCallEvent,
-  errorCodeName,
-  errorMessage,
   parseClientMessage,
   type AuthMessage,
   type ControlMessage,
@@ -23,6 +21,7 @@ import { StateUnavailableError, type StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
 import type { SignalRelay } from './signal-relay.js';
 import type { ConnectionLimits } from './limits.js';
+import { ServedSocket, errorFrame, readFrame } from './served-socket.js';
 import { withoutStaleRinging } from './stale-ringing.js';
 import { TokenBucket } from './token-bucket.js';
 import type { ConnectionObserver } from './connection-observer.js';
@@ -70,8 +69,7 @@ export class ClientConnection {
   private sentSeq = 0;
   private flushing = false;
   private flushAgain = false;
-  private alive = true;
-  private readonly authTimer: NodeJS.Timeout;
+  private readonly served: ServedSocket;
   private expiryTimer: NodeJS.Timeout | undefined;
   private tokenExpiresAt = 0;
   private readonly messageBudget: TokenBucket;
@@ -84,13 +82,12 @@ export class ClientConnection {
     private readonly socket: WebSocket,
     private readonly host: ConnectionHost,
   ) {
-    this.authTimer = setTimeout(() => {
+    this.served = new ServedSocket(socket, host.config.authTimeoutMs, () => {
       this.sendError(ErrorCode.NOT_AUTHENTICATED, 'no valid auth message in time');
       this.close(CloseCode.AUTH_TIMEOUT, 'authentication timeout');
-    }, host.config.authTimeoutMs);
+    });
     this.messageBudget = new TokenBucket(host.config.limits.messagesPerSecond, host.config.limits.messageBurst);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
-    socket.on('pong', () => (this.alive = true));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('close', (code) => this.onClose(code));
     socket.on('error', (error) => host.logger.debug({ err: error }, 'socket error'));
@@ -103,18 +100,11 @@ export class ClientConnection {
 
   /** Called on every heartbeat tick: terminates a socket that did not answer the previous ping. */
   heartbeat(): void {
-    if (!this.alive) {
-      this.socket.terminate();
-      return;
-    }
-    this.alive = false;
-    this.socket.ping();
+    this.served.heartbeat();
   }
 
   close(code: number, reason: string): void {
-    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
-      this.socket.close(code, reason);
-    }
+    this.served.close(code, reason);
   }
 
   /** Sends every event of the session not sent yet, in order. */
@@ -146,15 +136,12 @@ export class ClientConnection {
   }
 
   private receive(data: RawData, isBinary: boolean): void {
-    this.alive = true;
     if (this.phase === 'closed' || this.ignoring) return;
     if (!this.messageBudget.take()) {
       this.abuse('too many messages');
       return;
     }
-    const parsed: ParseResult<ClientMessage> = isBinary
-      ? { ok: false, code: ErrorCode.MALFORMED, error: 'binary frames are not accepted; send JSON text' }
-      : parseClientMessage(data.toString());
+    const parsed = readFrame(data, isBinary, parseClientMessage);
     this.host.observer?.received(parsed, this.userId);
     this.inbound = this.inbound
       .then(() => this.process(parsed))
@@ -216,7 +203,7 @@ export class ClientConnection {
       this.close(closeCode, check.reason);
       return;
     }
-    clearTimeout(this.authTimer);
+    this.served.settled();
     const decision = await this.host.switchboard
       .handle({
       kind: 'connect',
@@ -324,7 +311,7 @@ export class ClientConnection {
   }
 
   private onClose(code: number): void {
-    clearTimeout(this.authTimer);
+    this.served.settled();
     this.host.presence.unwatch(this);
     clearTimeout(this.expiryTimer);
     const wasOpen = this.phase === 'open';
@@ -358,12 +345,6 @@ export class ClientConnection {
   }
 
   private sendError(code: number, message?: string, ref?: string): void {
-    this.send({
-      type: 'error',
-      code,
-      name: errorCodeName(code) ?? 'APPLICATION',
-      message: message ?? errorMessage(code),
-      ...(ref !== undefined ? { ref } : {}),
-    });
+    this.send(errorFrame(code, message, ref));
   }
 }
