@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, type Call } from '@callgate/client';
 
@@ -28,6 +30,20 @@ function lifecycle(call: Call): EventQueue<string> {
   call.on('started', (roomId) => steps.push(`started:${roomId}`));
   call.on('ended', (code) => steps.push(`ended:${code}`));
   return steps;
+}
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Whether what `ref` points to is garbage-collected within a few collections. */
+async function collected(ref: WeakRef<object>): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    // A WeakRef keeps its target for the rest of the job that read it: collect in later turns.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    gc();
+    if (ref.deref() === undefined) return true;
+  }
+  return false;
 }
 
 afterEach(async () => {
@@ -71,6 +87,18 @@ describe('the idiomatic Call API', () => {
     await (await calls.next('incoming')).reject();
     expect(await steps.next('ringing')).toBe('ringing');
     expect(await steps.next('ended')).toBe(`ended:${ErrorCode.REJECT}`);
+  });
+
+  it('a rejected call is let go of: the client keeps nothing of it', async () => {
+    const [customer, agent] = await pair();
+    const calls = incoming(agent);
+    const steps = lifecycle(customer.client.call('agent'));
+    const rejected = new WeakRef(await calls.next('incoming'));
+    await rejected.deref()?.reject();
+    expect(await steps.next('ringing')).toBe('ringing');
+    expect(await steps.next('ended')).toBe(`ended:${ErrorCode.REJECT}`);
+    expect(agent.client.currentCall).toBeNull();
+    expect(await collected(rejected)).toBe(true);
   });
 
   it('hangup() before the answer cancels on both sides', async () => {

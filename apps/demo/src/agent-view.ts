@@ -1,4 +1,4 @@
-import type { Call, CallClient } from '@callgate/client';
+import { CallFlags, type Call, type CallClient } from '@callgate/client';
 import { callView } from './call-view.js';
 import { h, show } from './dom.js';
 import { agentOutcome } from './outcomes.js';
@@ -31,7 +31,7 @@ export function agentView(root: HTMLElement, client: CallClient, agentName: stri
 
   client.on('incoming', (call: Call) => {
     const card = readCard(call.userStr, call.peer);
-    const voice = (call.flags & 0x02) === 0;
+    const voice = (call.flags & CallFlags.VIDEO) === 0;
     let answered = false;
     let hungUpByMe = false;
     let view: ReturnType<typeof callView> | null = null;

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
 import {
   ErrorCode,
-  Limits,
   VideoCallEvent,
   businessControlMessageSchema,
+  uint32Schema,
   userIdSchema,
   type BusinessEventMessage,
   type UserState,
@@ -58,9 +58,6 @@ export interface BusinessClientEvents {
 interface Pending {
   settle(message: LinkMessage | null): void;
 }
-
-const isUint32 = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= Limits.UINT32_MAX;
 
 /**
  * A business server's link to Callgate: it is asked about every call request, hears every call
@@ -210,7 +207,8 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
       return decides ? { error: reason.slice(0, 1000) } : {};
     }
     if (!decides) return {};
-    if (isUint32(value)) return { errorCode: value };
+    const errorCode = uint32Schema.safeParse(value);
+    if (errorCode.success) return { errorCode: errorCode.data };
     const reason = `the business callback returned ${String(value)} for REQUEST; return 0 to allow the call or an error code to refuse it`;
     this.emit('error', new BusinessError(ErrorCode.BUSINESS_UNAVAILABLE, reason));
     return { error: reason };

@@ -56,9 +56,7 @@ export class BusinessConnection extends ReconnectingConnection<BusinessWelcomeMe
 
   /** Sends a message if authenticated; false otherwise. */
   send(message: BusinessClientMessage): boolean {
-    if (this.state !== 'connected' || this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(JSON.stringify(message));
-    return true;
+    return this.sendJson(message);
   }
 
   close(): void {

@@ -5,4 +5,4 @@ export class BusinessError extends CallgateError {
   override readonly name = 'BusinessError';
 }
 
-export const notConnected = (message?: string): BusinessError => new BusinessError(ErrorCode.NOT_CONNECTED, message);
+export const notConnected = (): BusinessError => new BusinessError(ErrorCode.NOT_CONNECTED);

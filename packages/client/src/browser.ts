@@ -12,8 +12,10 @@ const browserSocket: SocketFactory = (url) => new WebSocket(url) as unknown as S
  */
 export class CallClient extends BaseCallClient {
   constructor(options: CallClientOptions) {
-    const platform = options.media === false ? undefined : (options.media?.platform ?? browserMediaPlatform() ?? undefined);
-    const media = options.media === false ? false : { ...options.media, platform };
+    const media =
+      options.media === false
+        ? false
+        : { ...options.media, platform: options.media?.platform ?? browserMediaPlatform() ?? undefined };
     super({ ...options, createSocket: options.createSocket ?? browserSocket, media });
   }
 }

@@ -254,14 +254,27 @@ export class CallClient extends EventEmitter<CallClientEvents> {
       } else {
         calls = this.bindUnbound(event);
       }
-      if (calls.length) this.calls.set(event.callId, calls);
+      if (calls.some((call) => call.isLive)) this.track(event.callId, calls);
     }
     this.media?.follow(event, calls);
-    let ended = false;
-    for (const call of calls) ended = call.apply(event) || ended;
-    if (ended) this.calls.delete(event.callId);
+    for (const call of calls) call.apply(event);
     if (incoming) this.invoke(() => this.emit('incoming', incoming));
     this.invoke(() => this.emit('event', event));
+  }
+
+  /**
+   * Keeps `calls` under their call id while they are live: each leaves when it ends, however it
+   * ends (by a server event, or locally, as a rejected call does, of which the server says nothing).
+   */
+  private track(callId: string, calls: Call[]): void {
+    this.calls.set(callId, calls);
+    for (const call of calls) call.once('ended', () => this.untrack(callId));
+  }
+
+  private untrack(callId: string): void {
+    const live = this.calls.get(callId)?.filter((call) => call.isLive);
+    if (live?.length) this.calls.set(callId, live);
+    else this.calls.delete(callId);
   }
 
   /** The outgoing calls an event with a new call id answers: the first to its peer (all of them for START). */

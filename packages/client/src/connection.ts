@@ -66,9 +66,7 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
 
   /** Sends a message if authenticated; false otherwise. */
   send(message: object): boolean {
-    if (this.state !== 'connected' || !this.socket || this.socket.readyState !== SOCKET_OPEN) return false;
-    this.socket.send(JSON.stringify(message));
-    return true;
+    return this.sendJson(message);
   }
 
   /**

@@ -37,11 +37,11 @@ export class PresenceWatch {
     this.resend();
   }
 
-  resend(): void {
+  private resend(): void {
     if (this.filter) this.connection.send({ type: 'presence.watch', ...this.filter });
   }
 
-  apply(message: PresenceMessage): void {
+  private apply(message: PresenceMessage): void {
     if (message.snapshot) this.entries.clear();
     const named = new Set(this.filter?.users ?? []);
     for (const entry of message.users) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Limits } from './limits.js';
-import { errorMessageSchema, eventSchema, userIdSchema, userStrSchema } from './messages.js';
+import { errorMessageSchema, eventSchema, uint32Schema, userIdSchema, userStrSchema } from './messages.js';
 import { parseWith, type ParseResult } from './parse.js';
 
 /**
@@ -9,7 +9,6 @@ import { parseWith, type ParseResult } from './parse.js';
  */
 export const BUSINESS_PATH = '/business';
 
-const uint32 = z.number().int().min(0).max(Limits.UINT32_MAX);
 const requestId = z.string().min(1).max(Limits.CONTROL_ID_MAX);
 
 /**
@@ -24,8 +23,8 @@ export const businessEventSchema = z.object({
   srcUserId: z.string(),
   tarUserId: z.string(),
   errorCode: z.number().int(),
-  flags: uint32,
-  param: uint32,
+  flags: uint32Schema,
+  param: uint32Schema,
   userStr: z.string(),
   /** When the call got there, in ms since the epoch. */
   at: z.number().int(),
@@ -36,7 +35,7 @@ export const businessEventSchema = z.object({
 export type BusinessEvent = z.infer<typeof businessEventSchema>;
 
 /** What a webhook answers to a REQUEST with `decide` (an empty 2xx body allows too). */
-export const webhookVetoAnswerSchema = z.object({ errorCode: uint32.optional() });
+export const webhookVetoAnswerSchema = z.object({ errorCode: uint32Schema.optional() });
 
 // ---- business server → Callgate ----
 
@@ -49,7 +48,7 @@ export const businessAuthMessageSchema = z.object({
 export const businessAckMessageSchema = z.object({
   type: z.literal('ack'),
   id: z.string().min(1).max(128),
-  errorCode: uint32.optional(),
+  errorCode: uint32Schema.optional(),
   /** The business callback failed: the REQUEST is refused with BUSINESS_UNAVAILABLE (unless fail-open). */
   error: z.string().max(1024).optional(),
 });
@@ -60,9 +59,9 @@ export const businessControlMessageSchema = z.object({
   id: requestId,
   event: eventSchema,
   userId: userIdSchema,
-  errorCode: uint32.default(0),
-  flags: uint32.default(0),
-  param: uint32.default(0),
+  errorCode: uint32Schema.default(0),
+  flags: uint32Schema.default(0),
+  param: uint32Schema.default(0),
   userStr: userStrSchema.default(''),
 });
 
@@ -114,7 +113,7 @@ export const userStateSchema = z.object({
   peer: z.string().optional(),
   callId: z.string().optional(),
   /** Once the call has started. */
-  roomId: uint32.optional(),
+  roomId: uint32Schema.optional(),
 });
 
 export const userStateMessageSchema = userStateSchema.extend({ type: z.literal('user-state'), id: z.string() });

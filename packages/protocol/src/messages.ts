@@ -3,7 +3,8 @@ import { Limits, USER_ID_PATTERN, fitsUserStr } from './limits.js';
 import { presenceMessageSchema, presenceWatchMessageSchema } from './presence.js';
 import { signalDeliveryMessageSchema, signalMessageSchema } from './signal.js';
 
-const uint32 = z.number().int().min(0).max(Limits.UINT32_MAX);
+/** An unsigned 32-bit integer: errorCode, flags, param, roomId. */
+export const uint32Schema = z.number().int().min(0).max(Limits.UINT32_MAX);
 
 /** A user id: 1–64 characters of `[A-Za-z0-9_.@-]`; a non-negative integer becomes its decimal string. */
 export const userIdSchema = z.union([
@@ -39,9 +40,9 @@ export const controlMessageSchema = z.object({
   event: eventSchema,
   /** The other party. */
   userId: userIdSchema,
-  errorCode: uint32.default(0),
-  flags: uint32.default(0),
-  param: uint32.default(0),
+  errorCode: uint32Schema.default(0),
+  flags: uint32Schema.default(0),
+  param: uint32Schema.default(0),
   userStr: userStrSchema.default(''),
 });
 
@@ -106,8 +107,8 @@ export const eventMessageSchema = z.object({
   /** The other party. */
   userId: z.string(),
   errorCode: z.number().int(),
-  flags: uint32,
-  param: uint32,
+  flags: uint32Schema,
+  param: uint32Schema,
   userStr: z.string(),
 });
 

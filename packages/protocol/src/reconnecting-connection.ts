@@ -27,8 +27,14 @@ interface Welcome {
 }
 
 interface Socket {
+  /** The WebSocket API's: OPEN (1) once open. */
+  readonly readyState: number;
+  send(data: string): void;
   close(code: number, reason: string): void;
 }
+
+/** WebSocket's readyState OPEN, the same in browsers and in `ws`. */
+const OPEN = 1;
 
 /**
  * One socket at a time to a server that welcomes it with a heartbeat: opening, reconnecting after a
@@ -98,6 +104,13 @@ export abstract class ReconnectingConnection<
       this.lifecycle.on('closed', onClosed);
       if (this.state === 'disconnected') this.dial('connecting');
     });
+  }
+
+  /** Sends `message` as JSON if authenticated and the socket is open; false otherwise. */
+  protected sendJson(message: object): boolean {
+    if (this.state !== 'connected' || this.socket?.readyState !== OPEN) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
   }
 
   /** Ends the connection for good: closed by the application (null), or refused. */

@@ -11,8 +11,13 @@ interface TestWelcome {
 }
 
 class FakeSocket {
+  readyState = 1;
+  readonly sent: string[] = [];
   closedWith: [number, string] | null = null;
   terminated = false;
+  send(data: string): void {
+    this.sent.push(data);
+  }
   close(code: number, reason: string): void {
     this.closedWith = [code, reason];
   }
@@ -54,6 +59,10 @@ class TestConnection extends ReconnectingConnection<TestWelcome, FakeSocket, Cal
 
   close(): void {
     this.stop(null);
+  }
+
+  send(message: object): boolean {
+    return this.sendJson(message);
   }
 
   protected override connect(): FakeSocket {
@@ -136,6 +145,22 @@ describe('ReconnectingConnection', () => {
     expect(connection.state).toBe('reconnecting');
     await vi.advanceTimersByTimeAsync(100);
     expect(connection.sockets).toHaveLength(2);
+  });
+
+  it('sends JSON only while connected on an open socket', async () => {
+    const connection = new TestConnection();
+    const opened = connection.open();
+    const socket = connection.current;
+    expect(connection.send({ type: 'ping' })).toBe(false);
+    connection.welcomeOn(socket);
+    await opened;
+    expect(connection.send({ type: 'ping' })).toBe(true);
+    socket.readyState = 2;
+    expect(connection.send({ type: 'ping' })).toBe(false);
+    socket.readyState = 1;
+    connection.closeFromServer(socket, 1006);
+    expect(connection.send({ type: 'ping' })).toBe(false);
+    expect(socket.sent).toEqual(['{"type":"ping"}']);
   });
 
   it('closes the socket with the party\'s reason and rejects a pending open()', async () => {

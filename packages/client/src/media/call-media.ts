@@ -21,7 +21,7 @@ const EARLY_SIGNAL_MAX = 64;
  * call's end; signals from the server go to the session of their room.
  */
 export class CallMedia {
-  private readonly sessions = new Map<string, { session: MediaSession; calls: Call[] }>();
+  private readonly sessions = new Map<string, MediaSession>();
   private early: { roomId: number; data: SignalData; at: number }[] = [];
 
   constructor(
@@ -48,7 +48,7 @@ export class CallMedia {
 
   /** The session of the live call, if any. */
   get current(): MediaSession | null {
-    for (const { session } of this.sessions.values()) return session;
+    for (const session of this.sessions.values()) return session;
     return null;
   }
 
@@ -59,7 +59,7 @@ export class CallMedia {
   }
 
   signal(message: SignalDeliveryMessage): void {
-    for (const { session } of this.sessions.values()) {
+    for (const session of this.sessions.values()) {
       if (session.roomId === message.roomId) {
         session.signal(message.data);
         return;
@@ -72,7 +72,7 @@ export class CallMedia {
 
   /** After a resume, signals may have been lost: find a new path. */
   welcomed(welcome: WelcomeMessage): void {
-    if (welcome.resumed) for (const { session } of this.sessions.values()) session.restartIce();
+    if (welcome.resumed) for (const session of this.sessions.values()) session.restartIce();
   }
 
   stopAll(): void {
@@ -94,7 +94,7 @@ export class CallMedia {
         ...(this.options.video ? { video: this.options.video } : {}),
       },
     });
-    this.sessions.set(event.callId, { session, calls });
+    this.sessions.set(event.callId, session);
     for (const call of calls) call.attachMedia(session);
     this.host.started(session);
     const waiting = this.early.filter((signal) => signal.roomId === event.param);
@@ -103,9 +103,9 @@ export class CallMedia {
   }
 
   private stop(callId: string): void {
-    const entry = this.sessions.get(callId);
-    if (!entry) return;
+    const session = this.sessions.get(callId);
+    if (!session) return;
     this.sessions.delete(callId);
-    entry.session.close();
+    session.close();
   }
 }
