@@ -1,16 +1,17 @@
+import { fitsUserStr } from '@callgate/protocol';
+
 /** What the agent sees of the customer: carried in the REQUEST's userStr as JSON. */
 export interface CustomerCard {
   name: string;
   question: string;
 }
 
-/** Fits the card in userStr's 1024 UTF-8 bytes by shortening the question. */
+/** Fits the card in userStr (Limits.USER_STR_MAX_BYTES of UTF-8) by shortening the question. */
 export function cardText(card: CustomerCard): string {
   let question = card.question;
-  const encoder = new TextEncoder();
   for (;;) {
     const text = JSON.stringify({ name: card.name.slice(0, 80), question });
-    if (encoder.encode(text).length <= 1024) return text;
+    if (fitsUserStr(text)) return text;
     question = question.slice(0, Math.floor(question.length * 0.9));
   }
 }
