@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import type { RunningServer } from '@callgate/server';
+import { talking } from '../support/calls.js';
 import { startTestServer, waitUntil } from '../support/servers.js';
 import { TestBusiness } from '../support/test-business.js';
 import { TestUser } from '../support/test-user.js';
@@ -23,13 +24,6 @@ async function ringing(alice: TestUser, bob: TestUser): Promise<void> {
   alice.client.videoCallControl(REQUEST, 'bob');
   await bob.events.next('REQUEST');
   await alice.events.next('REPLY 0');
-}
-
-async function talking(alice: TestUser, bob: TestUser): Promise<number> {
-  await ringing(alice, bob);
-  bob.client.videoCallControl(REPLY, 'alice', 0);
-  await bob.events.next('START');
-  return (await alice.events.next('START')).param;
 }
 
 afterEach(async () => {
