@@ -94,7 +94,7 @@ const connectedTo = new WeakMap<RunningServer, number>();
  * wait until every node counts at least (or at most) `links`, so that a test's next REQUEST is
  * asked about (or decided alone). Throws if they do not within 5 s.
  */
-export async function everyNodeSees(server: RunningServer | TestServer, links: number, bound: 'at least' | 'at most' = 'at least'): Promise<void> {
+async function everyNodeSees(server: RunningServer | TestServer, links: number, bound: 'at least' | 'at most' = 'at least'): Promise<void> {
   const nodes = 'nodes' in server ? server.nodes : [server];
   const off = (node: RunningServer): boolean => (bound === 'at least' ? node.businessLinks() < links : node.businessLinks() > links);
   await waitUntil(`every node to count ${bound} ${links} business links`, () => !nodes.some(off), 5000);
