@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import { startServer, type RunningServer } from '@callgate/server';
 import { TestRedis } from '../support/redis-server.js';
-import { TEST_SECRET, sleep } from '../support/servers.js';
+import { TEST_SECRET, sleep, waitUntil } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
 let redis: TestRedis;
@@ -50,9 +50,9 @@ describe('Redis outage', () => {
     expect(await dave.events.drain(100)).toEqual([]);
 
     await redis.start();
-    for (let i = 0; i < 100 && (await ready(nodes[0]!)) !== 200; i++) await sleep(100);
+    await waitUntil('node 0 to be ready again', async () => (await ready(nodes[0]!)) === 200, 10_000);
     expect(await ready(nodes[0]!)).toBe(200);
-    for (let i = 0; i < 100 && (await ready(nodes[1]!)) !== 200; i++) await sleep(100);
+    await waitUntil('node 1 to be ready again', async () => (await ready(nodes[1]!)) === 200, 10_000);
 
     // The call that was talking through the outage is still there, and new calls work.
     expect(alice.client.currentCall?.roomId).toBe(start.param);

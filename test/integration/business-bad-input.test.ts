@@ -1,28 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import type { RunningServer } from '@callgate/server';
-import { EventQueue } from '../support/event-queue.js';
+import { RawSocket } from '../support/raw-socket.js';
 import { TEST_BUSINESS_SECRET, startTestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
 let server: RunningServer | undefined;
-const sockets: WebSocket[] = [];
+const sockets: RawSocket[] = [];
 const users: TestUser[] = [];
 
 /** A bare WebSocket to `/business`, for what no SDK would send. */
-async function rawLink(): Promise<{ socket: WebSocket; messages: EventQueue<Record<string, unknown>>; closed: Promise<number> }> {
-  const socket = new WebSocket(`${server!.url}/business`);
-  sockets.push(socket);
-  const messages = new EventQueue<Record<string, unknown>>();
-  socket.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
-  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  return { socket, messages, closed };
+async function rawLink(): Promise<RawSocket> {
+  const link = await RawSocket.open(server!, '', { path: '/business' });
+  sockets.push(link);
+  return link;
 }
 
 afterEach(async () => {
-  sockets.splice(0).forEach((socket) => socket.terminate());
+  sockets.splice(0).forEach((link) => link.close());
   await Promise.all(users.splice(0).map((u) => u.close()));
   await server?.close();
   server = undefined;
@@ -35,7 +30,7 @@ describe('the business endpoint refuses bad input and stays up', () => {
       const link = await rawLink();
       link.socket.send(first);
       expect(await link.messages.next('error')).toMatchObject({ type: 'error', code: ErrorCode.NOT_AUTHENTICATED });
-      expect(await link.closed).toBe(4003);
+      expect((await link.closed).code).toBe(4003);
     }
   });
 
@@ -43,7 +38,7 @@ describe('the business endpoint refuses bad input and stays up', () => {
     server = await startTestServer({ authTimeoutMs: 200 });
     const link = await rawLink();
     expect(await link.messages.next('error')).toMatchObject({ code: ErrorCode.NOT_AUTHENTICATED });
-    expect(await link.closed).toBe(4003);
+    expect((await link.closed).code).toBe(4003);
   });
 
   it('after auth, malformed messages get MALFORMED with a reason; stray acks are ignored; the link keeps working', async () => {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import type { RunningServer } from '@callgate/server';
-import { sleep, startTestServer } from '../support/servers.js';
+import { talking } from '../support/calls.js';
+import { startTestServer, waitUntil } from '../support/servers.js';
 import { TestBusiness } from '../support/test-business.js';
 import { TestUser } from '../support/test-user.js';
 
@@ -23,13 +24,6 @@ async function ringing(alice: TestUser, bob: TestUser): Promise<void> {
   alice.client.videoCallControl(REQUEST, 'bob');
   await bob.events.next('REQUEST');
   await alice.events.next('REPLY 0');
-}
-
-async function talking(alice: TestUser, bob: TestUser): Promise<number> {
-  await ringing(alice, bob);
-  bob.client.videoCallControl(REPLY, 'alice', 0);
-  await bob.events.next('START');
-  return (await alice.events.next('START')).param;
 }
 
 afterEach(async () => {
@@ -122,10 +116,7 @@ describe('getUserState', () => {
     expect(await biz.client.getUserState('bob')).toEqual({ userId: 'bob', state: 'idle' });
     bob.client.close(); // leaving on purpose ends the session at once
     let state = await biz.client.getUserState('bob');
-    for (let tries = 0; state.state !== 'offline' && tries < 50; tries++) {
-      await sleep(20);
-      state = await biz.client.getUserState('bob');
-    }
+    await waitUntil('bob to be offline', async () => (state = await biz.client.getUserState('bob')).state === 'offline', 1000);
     expect(state).toEqual({ userId: 'bob', state: 'offline' });
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VideoCallEvent } from '@callgate/client';
 import type { RunningServer } from '@callgate/server';
-import { startTestServer, sleep } from '../support/servers.js';
+import { startTestServer, sleep, waitUntil } from '../support/servers.js';
 import { TestBusiness, type HeardEvent } from '../support/test-business.js';
 import { TestUser } from '../support/test-user.js';
 
@@ -20,15 +20,6 @@ async function business(name: string): Promise<TestBusiness> {
   const created = await TestBusiness.connect(server!, name);
   opened.push(created);
   return created;
-}
-
-/** Waits until `condition` holds (the business servers heard enough), or fails after `ms`. */
-async function until(what: string, condition: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 /** A whole call: ring, accept, hang up; resolves when both have heard FINISH. */
@@ -58,7 +49,7 @@ describe('several business servers', () => {
     const [b1, b2] = [await business('b1'), await business('b2')];
     const [alice, bob] = [await user('alice'), await user('bob')];
     for (let i = 0; i < 4; i++) await wholeCall(alice, bob);
-    await until('16 events', () => b1.heard.length + b2.heard.length >= 16);
+    await waitUntil('16 events', () => b1.heard.length + b2.heard.length >= 16);
     await sleep(100);
     const all = [...b1.heard, ...b2.heard];
     expect(all).toHaveLength(16);
@@ -78,7 +69,7 @@ describe('several business servers', () => {
     const [alice, bob] = [await user('alice'), await user('bob')];
     b1.decide = b2.decide = () => new Promise<number>(() => {});
     alice.client.videoCallControl(REQUEST, 'bob', 0, 0, 0, 'help');
-    await until('one business server to be asked', () => b1.heard.length + b2.heard.length === 1);
+    await waitUntil('one business server to be asked', () => b1.heard.length + b2.heard.length === 1);
     const [holder, survivor] = b1.heard.length === 1 ? [b1, b2] : [b2, b1];
     const asked = holder.heard[0]!;
     survivor.decide = () => 0;
@@ -93,12 +84,12 @@ describe('several business servers', () => {
     await alice.events.next('START');
     bob.client.videoCallControl(FINISH, 'alice');
     await alice.events.next('FINISH');
-    await until('the rest of the call at the survivor', () => survivor.heard.length === 4);
+    await waitUntil('the rest of the call at the survivor', () => survivor.heard.length === 4);
     expect(kinds(survivor.heard)).toEqual([REQUEST, REPLY, START, FINISH]);
     expect(holder.heard).toHaveLength(1);
 
     await wholeCall(alice, bob);
-    await until('the next call at the survivor', () => survivor.heard.length === 8);
+    await waitUntil('the next call at the survivor', () => survivor.heard.length === 8);
     expect(holder.heard).toHaveLength(1);
   });
 
@@ -131,7 +122,7 @@ describe('several business servers', () => {
     await bob.events.next('START');
 
     const late = await business('late');
-    await until('three events', () => late.heard.length === 3);
+    await waitUntil('three events', () => late.heard.length === 3);
     expect(kinds(late.heard)).toEqual([REQUEST, REPLY, START]);
     expect(late.heard[0]!.details.decide).toBe(false);
   });

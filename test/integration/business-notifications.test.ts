@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import type { RunningServer, ServerOptions } from '@callgate/server';
-import { startTestServer } from '../support/servers.js';
+import { startTestServer, waitUntil } from '../support/servers.js';
 import { TestBusiness, type HeardEvent } from '../support/test-business.js';
 import { TestUser } from '../support/test-user.js';
 
@@ -157,7 +157,7 @@ describe('business notifications: every step of every call, in order, with src a
     await users.bob!.events.next('REQUEST');
     users.alice!.client.videoCallControl(FINISH, 'bob');
     await users.bob!.events.next('FINISH');
-    for (let i = 0; i < 100 && log.length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil('six callback steps', () => log.length >= 6, 2000);
     expect(log).toEqual([`start ${REQUEST}`, `end ${REQUEST}`, `start ${REPLY}`, `end ${REPLY}`, `start ${FINISH}`, `end ${FINISH}`]);
   });
 });

@@ -1,9 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, type Call } from '@callgate/client';
-
-import { EventQueue } from '../support/event-queue.js';
+import { ErrorCode } from '@callgate/client';
+import { incomingCalls, stepsOf } from '../support/calls.js';
 import { startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
@@ -16,20 +15,6 @@ async function pair(): Promise<[TestUser, TestUser]> {
   const c = await TestUser.connect(server, 'customer');
   opened.push(a, c);
   return [c, a];
-}
-
-function incoming(user: TestUser): EventQueue<Call> {
-  const calls = new EventQueue<Call>();
-  user.client.on('incoming', (call) => calls.push(call));
-  return calls;
-}
-
-function lifecycle(call: Call): EventQueue<string> {
-  const steps = new EventQueue<string>();
-  call.on('ringing', () => steps.push('ringing'));
-  call.on('started', (roomId) => steps.push(`started:${roomId}`));
-  call.on('ended', (code) => steps.push(`ended:${code}`));
-  return steps;
 }
 
 setFlagsFromString('--expose-gc');
@@ -54,10 +39,10 @@ afterEach(async () => {
 describe('the idiomatic Call API', () => {
   it('call → incoming → accept → started with one roomId → hangup → ended', async () => {
     const [customer, agent] = await pair();
-    const calls = incoming(agent);
+    const calls = incomingCalls(agent);
     const outgoing = customer.client.call('agent', { flags: 3, userStr: 'My order is late' });
     expect(outgoing.state).toBe('dialing');
-    const outSteps = lifecycle(outgoing);
+    const outSteps = stepsOf(outgoing);
     const call = await calls.next('incoming call');
     expect([call.peer, call.direction, call.state, call.userStr, call.flags]).toEqual([
       'customer',
@@ -67,7 +52,7 @@ describe('the idiomatic Call API', () => {
       3,
     ]);
     expect(await outSteps.next('ringing')).toBe('ringing');
-    const inSteps = lifecycle(call);
+    const inSteps = stepsOf(call);
     await call.accept();
     const started = await outSteps.next('started');
     expect(await inSteps.next('started')).toBe(started);
@@ -82,8 +67,8 @@ describe('the idiomatic Call API', () => {
 
   it('reject() ends the caller’s call with REJECT', async () => {
     const [customer, agent] = await pair();
-    const calls = incoming(agent);
-    const steps = lifecycle(customer.client.call('agent'));
+    const calls = incomingCalls(agent);
+    const steps = stepsOf(customer.client.call('agent'));
     await (await calls.next('incoming')).reject();
     expect(await steps.next('ringing')).toBe('ringing');
     expect(await steps.next('ended')).toBe(`ended:${ErrorCode.REJECT}`);
@@ -91,8 +76,8 @@ describe('the idiomatic Call API', () => {
 
   it('a rejected call is let go of: the client keeps nothing of it', async () => {
     const [customer, agent] = await pair();
-    const calls = incoming(agent);
-    const steps = lifecycle(customer.client.call('agent'));
+    const calls = incomingCalls(agent);
+    const steps = stepsOf(customer.client.call('agent'));
     const rejected = new WeakRef(await calls.next('incoming'));
     await rejected.deref()?.reject();
     expect(await steps.next('ringing')).toBe('ringing');
@@ -103,10 +88,10 @@ describe('the idiomatic Call API', () => {
 
   it('hangup() before the answer cancels on both sides', async () => {
     const [customer, agent] = await pair();
-    const calls = incoming(agent);
+    const calls = incomingCalls(agent);
     const outgoing = customer.client.call('agent');
-    const outSteps = lifecycle(outgoing);
-    const inSteps = lifecycle(await calls.next('incoming'));
+    const outSteps = stepsOf(outgoing);
+    const inSteps = stepsOf(await calls.next('incoming'));
     expect(await outSteps.next('ringing')).toBe('ringing');
     await outgoing.hangup();
     expect(await outSteps.next('ended')).toBe(`ended:${ErrorCode.CANCEL}`);
@@ -123,11 +108,11 @@ describe('the idiomatic Call API', () => {
 
   it('calling back a caller is saying yes (glare): one call, started on both sides', async () => {
     const [customer, agent] = await pair();
-    const calls = incoming(agent);
+    const calls = incomingCalls(agent);
     const outgoing = customer.client.call('agent');
-    const outSteps = lifecycle(outgoing);
+    const outSteps = stepsOf(outgoing);
     const ringingAtAgent = await calls.next('incoming');
-    const inSteps = lifecycle(ringingAtAgent);
+    const inSteps = stepsOf(ringingAtAgent);
     const callback = agent.client.call('customer');
     expect(callback).toBe(ringingAtAgent);
     expect(await outSteps.next('ringing')).toBe('ringing');
@@ -137,7 +122,7 @@ describe('the idiomatic Call API', () => {
 
   it('an offline callee ends the call with OFFLINE', async () => {
     const [customer] = await pair();
-    const steps = lifecycle(customer.client.call('nobody-home'));
+    const steps = stepsOf(customer.client.call('nobody-home'));
     expect(await steps.next('ended')).toBe(`ended:${ErrorCode.OFFLINE}`);
   });
 });

@@ -7,7 +7,7 @@ import type { CallRecordView, RunningServer } from '@callgate/server';
 import { incomingCalls, stepsOf, until } from '../support/calls.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { allPages, apiGet, callRecord } from '../support/history.js';
-import { sleep, startTestServer } from '../support/servers.js';
+import { sleep, startTestServer, waitUntil } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
 const ADMIN = 'records-admin-key';
@@ -253,11 +253,11 @@ describe('when PostgreSQL goes away', () => {
 
     await database.admin(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS true`);
     let record: CallRecordView | undefined;
-    for (let i = 0; i < 100 && record?.outcome !== 'completed'; i++) {
+    await waitUntil('the record to be written once the database is back', async () => {
       const page = await apiGet(server, '/api/calls?user=pg-customer', ADMIN);
       record = page.status === 200 ? page.body.calls[0] : undefined;
-      if (record?.outcome !== 'completed') await sleep(100);
-    }
+      return record?.outcome === 'completed';
+    }, 10_000);
     expect(record).toMatchObject({ callId: incoming.callId, outcome: 'completed', userStr: 'while the database is down' });
     expect(record?.ringingAt).not.toBeNull();
     expect((await apiGet(server, '/readyz')).status).toBe(200);

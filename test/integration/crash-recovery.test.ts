@@ -4,7 +4,7 @@ import { incomingCalls, stepsOf, until } from '../support/calls.js';
 import { serveCallgate, type CallgateServer } from '../support/callgate-process.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { apiGet, callRecord } from '../support/history.js';
-import { sleep, TEST_SECRET } from '../support/servers.js';
+import { TEST_SECRET, waitUntil } from '../support/servers.js';
 
 const ADMIN = 'crash-admin-key';
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -27,12 +27,8 @@ async function clients(server: CallgateServer, ...ids: string[]): Promise<CallCl
 
 /** Waits until the record of `callId` shows `phase`: records are written just behind the call. */
 async function recordReaches(server: CallgateServer, callId: string, phase: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const answer = await apiGet<{ phase?: string }>(server, `/api/calls/${callId}`, ADMIN);
-    if (answer.body.phase === phase) return;
-    await sleep(20);
-  }
-  throw new Error(`the record of ${callId} never reached ${phase}`);
+  const reached = async (): Promise<boolean> => (await apiGet<{ phase?: string }>(server, `/api/calls/${callId}`, ADMIN)).body.phase === phase;
+  await waitUntil(`the record of ${callId} to reach ${phase}`, reached, 1000);
 }
 
 describe.each(DATABASE_KINDS)('kill -9 of the server on %s', (kind) => {

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
-import { createAccessToken, type ServerOptions } from '@callgate/server';
+import type { ServerOptions } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
-import { TEST_SECRET, startTestServer, type TestServer } from '../support/servers.js';
+import { rawUser } from '../support/raw-user.js';
+import { startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 import { capturedLogger } from '../support/captured-logs.js';
 
@@ -19,13 +20,6 @@ async function user(userId: string): Promise<TestUser> {
   const created = await TestUser.connect(server!, userId);
   opened.push(created);
   return created;
-}
-
-async function authenticated(userId: string): Promise<RawSocket> {
-  const raw = await RawSocket.open(server!);
-  raw.send({ type: 'auth', token: await createAccessToken({ secret: TEST_SECRET, userId }) });
-  expect(await raw.next('welcome')).toMatchObject({ type: 'welcome' });
-  return raw;
 }
 
 /** Opens a WebSocket and resolves with the HTTP status of a refused upgrade, or 101. */
@@ -66,7 +60,7 @@ describe('limits', () => {
     await setup({ limits: { messagesPerSecond: 20, messageBurst: 40 } });
     const alice = await user('alice');
     const bob = await user('bob');
-    const flooder = await authenticated('flooder');
+    const flooder = await rawUser(server!, 'flooder');
     for (let i = 0; i < 200; i++) flooder.send({ type: 'ping' });
     const messages: Record<string, unknown>[] = [];
     const closed = await flooder.closed;
@@ -79,14 +73,14 @@ describe('limits', () => {
 
   it('call controls are limited per user, across that user’s connections', async () => {
     await setup({ limits: { controlsPerSecond: 2, controlBurst: 5 } });
-    const spammer = await authenticated('spammer');
+    const spammer = await rawUser(server!, 'spammer');
     for (let i = 0; i < 10; i++) spammer.send({ type: 'control', id: `f${i}`, event: 4, userId: 'nobody' });
     const closed = await spammer.closed;
     const errors = (await spammer.messages.drain(0)).map((m) => m.code);
     expect(errors.filter((code) => code === ErrorCode.NOTINCALL)).toHaveLength(5);
     expect(errors).toContain(ErrorCode.RATE_LIMITED);
     expect(closed.code).toBe(1008);
-    const again = await authenticated('spammer');
+    const again = await rawUser(server!, 'spammer');
     again.send({ type: 'control', id: 'g', event: 4, userId: 'nobody' });
     expect(await again.next()).toMatchObject({ code: ErrorCode.RATE_LIMITED });
     again.close();
@@ -114,7 +108,7 @@ describe('limits', () => {
 
   it('closes a connection that sends a message larger than the limit with 1009', async () => {
     await setup({ maxPayload: 4096 });
-    const raw = await authenticated('big');
+    const raw = await rawUser(server!, 'big');
     raw.send({ type: 'ping', padding: 'x'.repeat(5000) });
     expect((await raw.closed).code).toBe(1009);
   });
@@ -138,7 +132,7 @@ describe('limits', () => {
     const bob = await user('bob');
     // The refuser answers every REQUEST with a refusal carrying 1000 bytes, which the stalled caller
     // never reads; kernel buffers take a few MB before the server's own queue grows.
-    const refuser = await authenticated('refuser');
+    const refuser = await rawUser(server!, 'refuser');
     const big = 'x'.repeat(1000);
     refuser.socket.on('message', (data) => {
       const message = JSON.parse(data.toString()) as { type: string; event?: number };
@@ -146,7 +140,7 @@ describe('limits', () => {
         refuser.send({ type: 'control', event: 2, userId: 'stalled', errorCode: ErrorCode.REJECT, userStr: big });
       }
     });
-    const flooder = await authenticated('flooder');
+    const flooder = await rawUser(server!, 'flooder');
     let flooding = true;
     const flood = (async () => {
       while (flooding) {

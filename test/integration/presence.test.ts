@@ -3,7 +3,7 @@ import { ErrorCode, VideoCallEvent } from '@callgate/protocol';
 import type { RunningServer } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
 import { nextOfType, rawUser } from '../support/raw-user.js';
-import { sleep, startTestServer } from '../support/servers.js';
+import { sleep, startTestServer, waitUntil } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
 let server: RunningServer | undefined;
@@ -103,22 +103,14 @@ describe('presence', () => {
     customer.client.on('presence', (users) => updates.push(JSON.stringify([...users.values()])));
     customer.client.watchPresence({ role: 'agent' });
     await open('agent-anna', { role: 'agent' });
-    await waitFor(() => customer.client.presence.get('agent-anna')?.status === 'idle');
+    await waitUntil('agent-anna to show idle', () => customer.client.presence.get('agent-anna')?.status === 'idle');
     customer.drop();
     await sleep(50);
     await customer.reconnect();
     const zoe = await open('agent-zoe', { role: 'agent' });
-    await waitFor(() => customer.client.presence.get('agent-zoe')?.status === 'idle');
+    await waitUntil('agent-zoe to show idle', () => customer.client.presence.get('agent-zoe')?.status === 'idle');
     zoe.socket.close(1000);
-    await waitFor(() => !customer.client.presence.has('agent-zoe'));
+    await waitUntil('agent-zoe to leave the presence list', () => !customer.client.presence.has('agent-zoe'));
     expect(updates.length).toBeGreaterThanOrEqual(3);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in time: ${condition.toString()}`);
-    await sleep(10);
-  }
-}

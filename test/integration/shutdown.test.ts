@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@callgate/client';
 import type { RunningServer } from '@callgate/server';
 import { incomingCalls, stepsOf, until } from '../support/calls.js';
-import { serveCallgate, type CallgateServer } from '../support/callgate-process.js';
+import { serveCallgate } from '../support/callgate-process.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { allPages, apiGet, callRecord } from '../support/history.js';
 import { RawSocket } from '../support/raw-socket.js';
@@ -110,11 +110,6 @@ describe('RunningServer.close({ drainTimeoutMs })', () => {
   });
 });
 
-async function untilLogged(server: CallgateServer, pattern: RegExp): Promise<void> {
-  for (let i = 0; i < 200 && !pattern.test(server.output()); i++) await sleep(10);
-  expect(server.output()).toMatch(pattern);
-}
-
 describe.each(DATABASE_KINDS)('callgate serve on %s, stopped by a signal', (kind) => {
   it('SIGTERM drains, ends the rest with FINISH 200011 after --drain-timeout, writes every record and exits 0', async () => {
     const { db } = await database(kind);
@@ -132,7 +127,7 @@ describe.each(DATABASE_KINDS)('callgate serve on %s, stopped by a signal', (kind
     await until(liveSteps, 'started');
 
     server.signal('SIGTERM');
-    await untilLogged(server, /shutting down/);
+    await server.waitFor(/shutting down/, 'the shutdown to be logged', 2000);
     const refused = latecomer!.call('s-customer');
     expect(await until(stepsOf(refused), 'ended')).toBe(`ended:${SHUTTING_DOWN}`);
     expect(await until(liveSteps, 'ended')).toBe(`ended:${SHUTTING_DOWN}`);
@@ -160,7 +155,7 @@ describe('a second signal', () => {
     await until(steps, 'started');
 
     server.signal('SIGTERM');
-    await untilLogged(server, /shutting down/);
+    await server.waitFor(/shutting down/, 'the shutdown to be logged', 2000);
     await sleep(200);
     expect(server.child.exitCode).toBeNull();
     server.signal('SIGINT');
@@ -181,7 +176,14 @@ describe('a client that never answers the close frame', () => {
     );
     await new Promise<void>((resolve) => socket.once('data', (data: Buffer) => data.toString().startsWith('HTTP/1.1 101') && resolve()));
     const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    await server.close();
-    await ended;
+    let timer: NodeJS.Timeout | undefined;
+    const tooLong = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the shutdown waited more than 5 s on a client that never answers the close frame')), 5000);
+    });
+    try {
+      await Promise.race([server.close().then(() => ended), tooLong]);
+    } finally {
+      clearTimeout(timer);
+    }
   });
 });

@@ -18,7 +18,7 @@ afterEach(async () => {
 const token = (userId: string, ttlSeconds = 600, claims = {}): Promise<string> =>
   createAccessToken({ secret: TEST_SECRET, userId, ttlSeconds, claims });
 
-async function client(userId: string, tokenSource: string | (() => Promise<string>)): Promise<CallClient> {
+async function client(tokenSource: string | (() => Promise<string>)): Promise<CallClient> {
   const created = new CallClient({ url: server!.url, token: tokenSource });
   clients.push(created);
   await created.connect();
@@ -35,7 +35,7 @@ describe('token expiry in a session', () => {
     expect(await raw.next('TOKEN_EXPIRED')).toMatchObject({ type: 'error', code: ErrorCode.TOKEN_EXPIRED });
     expect((await raw.closed).code).toBe(4004);
 
-    const sdk = await client('brief2', await token('brief2', 2));
+    const sdk = await client(await token('brief2', 2));
     const errors = new EventQueue<number>();
     sdk.on('error', (error) => errors.push(error.code));
     expect(await errors.next('TOKEN_EXPIRED', 5000)).toBe(ErrorCode.TOKEN_EXPIRED);
@@ -46,7 +46,7 @@ describe('token expiry in a session', () => {
   it('an SDK with a token function refreshes before expiry; the call goes on, nothing drops', async () => {
     server = await startTestServer();
     let minted = 0;
-    const alice = await client('alice', async () => {
+    const alice = await client(async () => {
       minted++;
       return token('alice', 2);
     });
@@ -67,7 +67,7 @@ describe('token expiry in a session', () => {
 
   it('refreshToken() takes a token for the same user and refuses another user’s', async () => {
     server = await startTestServer();
-    const carol = await client('carol', await token('carol', 60));
+    const carol = await client(await token('carol', 60));
     await carol.refreshToken(await token('carol', 3600));
     expect(carol.connectionState).toBe('connected');
     await expect(carol.refreshToken(await token('mallory', 3600))).rejects.toMatchObject({ code: ErrorCode.UNAUTHORIZED });
@@ -79,9 +79,9 @@ describe('token expiry in a session', () => {
 describe('call grants in the token', () => {
   it('a customer who may call agents only reaches agents, and gets FORBIDDEN otherwise', async () => {
     server = await startTestServer();
-    const customer = await client('cust-1', await token('cust-1', 600, { role: 'customer', canCall: ['role:agent'] }));
-    const agent = await client('agent-7', await token('agent-7', 600, { role: 'agent' }));
-    const other = await client('cust-2', await token('cust-2', 600, { role: 'customer' }));
+    const customer = await client(await token('cust-1', 600, { role: 'customer', canCall: ['role:agent'] }));
+    const agent = await client(await token('agent-7', 600, { role: 'agent' }));
+    const other = await client(await token('cust-2', 600, { role: 'customer' }));
     const heard = new EventQueue<[number, string, number]>();
     customer.setVideoCallEventCallback((event, peer, code) => heard.push([event, peer, code]));
     const agentHeard = new EventQueue<number>();
@@ -100,9 +100,9 @@ describe('call grants in the token', () => {
 
   it('prefix patterns and user ids work too; agents without a grant call anyone', async () => {
     server = await startTestServer();
-    const kiosk = await client('kiosk', await token('kiosk', 600, { canCall: ['desk-*', 'manager'] }));
-    await client('desk-3', await token('desk-3'));
-    await client('lobby', await token('lobby'));
+    const kiosk = await client(await token('kiosk', 600, { canCall: ['desk-*', 'manager'] }));
+    await client(await token('desk-3'));
+    await client(await token('lobby'));
     const heard = new EventQueue<number>();
     kiosk.setVideoCallEventCallback((_event, _peer, code) => heard.push(code));
     kiosk.videoCallControl(VideoCallEvent.REQUEST, 'lobby');

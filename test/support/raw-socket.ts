@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import type { RunningServer } from '@callgate/server';
 import { EventQueue } from './event-queue.js';
 
-/** A bare WebSocket to the user endpoint, for tests that send what no SDK would. */
+/** A bare WebSocket to the user endpoint (or, with `path`, another one such as `/business`), for tests that send what no SDK would. */
 export class RawSocket {
   readonly messages = new EventQueue<Record<string, unknown>>();
   readonly closed: Promise<{ code: number; reason: string }>;
@@ -13,8 +13,9 @@ export class RawSocket {
     );
   }
 
-  static async open(server: RunningServer, query = '', options: { autoPong?: boolean } = {}): Promise<RawSocket> {
-    const socket = new WebSocket(`${server.url}/ws${query}`, options);
+  static async open(server: RunningServer, query = '', options: { autoPong?: boolean; path?: string } = {}): Promise<RawSocket> {
+    const { path = '/ws', ...socketOptions } = options;
+    const socket = new WebSocket(`${server.url}${path}${query}`, socketOptions);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

@@ -1,7 +1,7 @@
 import { BusinessClient, BusinessError, type BusinessEventDetails, type LinkState } from '@callgate/business';
 import type { RunningServer } from '@callgate/server';
 import { EventQueue } from './event-queue.js';
-import { TEST_BUSINESS_SECRET, sleep, type TestServer } from './servers.js';
+import { TEST_BUSINESS_SECRET, waitUntil, type TestServer } from './servers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /** What the business callback received. */
@@ -92,10 +92,10 @@ const connectedTo = new WeakMap<RunningServer, number>();
 /**
  * In a cluster, the other nodes learn of a business link a moment after it connected or left:
  * wait until every node counts at least (or at most) `links`, so that a test's next REQUEST is
- * asked about (or decided alone).
+ * asked about (or decided alone). Throws if they do not within 5 s.
  */
-export async function everyNodeSees(server: RunningServer | TestServer, links: number, bound: 'at least' | 'at most' = 'at least'): Promise<void> {
+async function everyNodeSees(server: RunningServer | TestServer, links: number, bound: 'at least' | 'at most' = 'at least'): Promise<void> {
   const nodes = 'nodes' in server ? server.nodes : [server];
   const off = (node: RunningServer): boolean => (bound === 'at least' ? node.businessLinks() < links : node.businessLinks() > links);
-  for (let i = 0; i < 500 && nodes.some(off); i++) await sleep(10);
+  await waitUntil(`every node to count ${bound} ${links} business links`, () => !nodes.some(off), 5000);
 }

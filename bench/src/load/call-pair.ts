@@ -1,11 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { VideoCallEvent, type EventMessage } from '@callgate/protocol';
 import type { LatencyHistogram } from './latency-histogram.js';
-import type { Problem, WireEvent, WireUser } from './wire-user.js';
+import type { Problem, WireUser } from './wire-user.js';
 
-const REQUEST = 1;
-const REPLY = 2;
-const START = 3;
-const FINISH = 4;
+const { REQUEST, REPLY, START, FINISH } = VideoCallEvent;
 /** AUDIO | VIDEO, as a real call would ask. */
 const FLAGS = 0x03;
 
@@ -114,7 +112,7 @@ export class CallPair {
     this.stuck = true;
   }
 
-  private receive(role: 'caller' | 'callee', event: WireEvent, at: number): void {
+  private receive(role: 'caller' | 'callee', event: EventMessage, at: number): void {
     const call = this.call;
     const t = this.tally();
     const user = role === 'caller' ? this.caller : this.callee;

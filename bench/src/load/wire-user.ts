@@ -1,18 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import type { EventMessage } from '@callgate/protocol';
 import WebSocket from 'ws';
-
-/** An `event` message as it arrives on the wire (docs/protocol.md). */
-export interface WireEvent {
-  type: 'event';
-  seq: number;
-  callId: string;
-  event: number;
-  userId: string;
-  errorCode: number;
-  flags: number;
-  param: number;
-  userStr: string;
-}
 
 const zeroMask = (mask: Buffer): void => {
   mask.fill(0);
@@ -25,7 +13,7 @@ export type Problem = 'error' | 'closed' | 'seq';
  * No resume, no heartbeat of its own (ws answers server pings): just what the load needs.
  */
 export class WireUser {
-  onEvent: (event: WireEvent, at: number) => void = () => {};
+  onEvent: (event: EventMessage, at: number) => void = () => {};
   onProblem: (problem: Problem, detail: string) => void = () => {};
   private socket: WebSocket | undefined;
   private lastSeq = 0;
@@ -86,7 +74,7 @@ export class WireUser {
 
   private receive(message: { type: string; name?: string; message?: string }, at: number): void {
     if (message.type === 'event') {
-      const event = message as WireEvent;
+      const event = message as EventMessage;
       if (event.seq !== this.lastSeq + 1) this.onProblem('seq', `${this.userId}: seq ${event.seq} after ${this.lastSeq}`);
       this.lastSeq = event.seq;
       this.onEvent(event, at);

@@ -36,7 +36,7 @@ function latencyCells(s: LatencySummary): Row {
   return [ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max)];
 }
 
-export function latencySection(results: BenchResults): string {
+function latencySection(results: BenchResults): string {
   const ids = ranTargets(results, results.latency);
   if (!ids.length) return '';
   const base = results.latency[baselineId(results)];
@@ -71,7 +71,7 @@ export function latencySection(results: BenchResults): string {
   ].join('\n');
 }
 
-export function throughputSection(results: BenchResults): string {
+function throughputSection(results: BenchResults): string {
   const ids = ranTargets(results, results.throughput);
   if (!ids.length) return '';
   const base = results.throughput[baselineId(results)];
@@ -142,7 +142,7 @@ export function throughputSection(results: BenchResults): string {
   return parts.join('\n');
 }
 
-export function connectionsSection(results: BenchResults): string {
+function connectionsSection(results: BenchResults): string {
   const ids = ranTargets(results, results.connections);
   if (!ids.length) return '';
   const base = results.connections[baselineId(results)] ?? [];
@@ -201,7 +201,7 @@ function clusterGoal(results: BenchResults): Row {
   ];
 }
 
-export function goalsSection(results: BenchResults): string {
+function goalsSection(results: BenchResults): string {
   const base = baselineId(results);
   const cg = results.throughput.callgate;
   const relay = results.throughput[base];
@@ -237,13 +237,13 @@ export function goalsSection(results: BenchResults): string {
   return ['### Targets of the issue', '', table(['goal', 'measured', ''], judged)].join('\n');
 }
 
-export function pendingSection(results: BenchResults): string {
+function pendingSection(results: BenchResults): string {
   const pending = results.targets.filter((t) => t.pending);
   if (!pending.length) return '';
   return ['### Not run yet', '', ...pending.map((t) => `- **${t.title}** (\`${t.id}\`): ${t.pending}.`)].join('\n');
 }
 
-export function profileSection(results: BenchResults): string {
+function profileSection(results: BenchResults): string {
   const p = results.profile;
   if (!p) return '';
   const s = p.summary;
@@ -260,7 +260,7 @@ export function profileSection(results: BenchResults): string {
   ].join('\n');
 }
 
-export function machineSection(results: BenchResults): string {
+function machineSection(results: BenchResults): string {
   const m = results.machine;
   return table(
     ['machine', ''],

@@ -11,6 +11,7 @@ import { MemoryStateBackend } from '../src/state/memory-backend.js';
 import { CallRecords } from '../src/records/call-records.js';
 import { closeStaleRecords } from '../src/records/recovery.js';
 import { DATABASE_KINDS, freshDatabase } from '../../../test/support/databases.js';
+import { waitUntil } from '../../../test/support/servers.js';
 
 const logger = pino({ level: 'silent' });
 const cleanups: (() => Promise<void>)[] = [];
@@ -54,10 +55,7 @@ describe.each(DATABASE_KINDS)('call records on %s, from the switchboard', (kind)
     expect(await w.newest()).toMatchObject({ phase: 'authorizing', ringing_at: null, ended_at: null });
     decide(4242);
     let row = await w.newest();
-    for (let i = 0; i < 100 && row.phase !== 'ended'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      row = await w.newest();
-    }
+    await waitUntil('the vetoed record to end', async () => (row = await w.newest()).phase === 'ended', 1000);
     expect(row).toMatchObject({
       phase: 'ended',
       outcome: 'vetoed',

@@ -50,7 +50,8 @@ class ListWatcher implements PresenceWatcher {
 }
 
 const quiet = pino({ level: 'silent' });
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** One event-loop turn: the board and the source in memory settle on promises alone. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('PresenceBoard', () => {
   it('never lets a snapshot overtake a change read after it began', async () => {
