@@ -4,9 +4,7 @@ import { ClientGateway, CLIENT_PATH } from './gateway/client-gateway.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { PresenceBoard } from './presence/presence-board.js';
-import type { StateBackend } from './state/backend.js';
-import { MemoryStateBackend } from './state/memory-backend.js';
-import { RedisStateBackend } from './state/redis/redis-backend.js';
+import { openState } from './state/open-state.js';
 import { Switchboard } from './switchboard.js';
 import { CallRecords } from './records/call-records.js';
 import { CallMetrics } from './observability/call-metrics.js';
@@ -44,8 +42,6 @@ export interface ServerOptions {
   allowOrigins?: string[];
   /** Dev mode: a demo login endpoint mints tokens for anyone. Never in production. */
   dev?: boolean;
-  /** Where call state lives. Default: in this process, or in Redis when `redis` is set. */
-  backend?: StateBackend;
   /** Cluster mode: a Redis URL (redis://host:port). Every node given the same URL and prefix acts as one. */
   redis?: string;
   /** Key prefix in Redis shared by the nodes of one deployment. Default "callgate:". */
@@ -114,7 +110,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   checkBusinessOptions(businessOptions);
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
-  const backend = options.backend ?? (options.redis ? await startRedisBackend(options) : new MemoryStateBackend());
+  const state = await openState({
+    logger,
+    ...(options.redis ? { redis: options.redis } : {}),
+    ...(options.redisPrefix !== undefined ? { redisPrefix: options.redisPrefix } : {}),
+    ...(options.node !== undefined ? { node: options.node } : {}),
+    ...(options.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: options.nodeTimeoutMs } : {}),
+  });
+  const { backend, cluster } = state;
   const graceMs = options.graceMs ?? 15_000;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 20_000;
   const authTimeoutMs = options.authTimeoutMs ?? 10_000;
@@ -126,7 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const callRecords = await CallRecords.open({ db: options.db ?? ':memory:', backend, logger, observer: metrics.records }).catch(
     async (error: unknown) => {
-      if (!options.backend) await backend.close();
+      await state.close();
       throw error;
     },
   );
@@ -159,20 +162,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       iceServersFor: options.iceServers ?? (() => []),
     },
   });
-  backend.listen({
-    events: (userId) => gateway.deliver(userId),
-    kick: (kick) => gateway.kick(kick),
-    restored: () => void gateway.verifySessions(),
-    presence: (userIds) => presence.changed(userIds),
-    signal: (userId, message) => gateway.deliverSignal(userId, message),
-    input: (input) => void switchboard.handleQuietly(input),
-  });
-
   const business = createBusinessSide({
     ...businessOptions,
     failOpen: options.businessFailOpen === true,
     switchboard,
     backend,
+    cluster,
     logger,
     heartbeatIntervalMs,
     authTimeoutMs,
@@ -231,21 +226,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await business.close();
         await gateway.close();
         await app.close();
-        await backend.close();
+        await state.close();
         await callRecords.close();
       })();
       return closing;
     },
   };
-}
-
-async function startRedisBackend(options: ServerOptions): Promise<RedisStateBackend> {
-  const backend = new RedisStateBackend({
-    url: options.redis ?? '',
-    ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
-    ...(options.node !== undefined ? { node: options.node } : {}),
-    ...(options.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: options.nodeTimeoutMs } : {}),
-  });
-  await backend.start();
-  return backend;
 }

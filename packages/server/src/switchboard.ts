@@ -48,6 +48,7 @@ export class Switchboard {
     this.now = options.now ?? Date.now;
     this.newCallId = options.newCallId ?? randomUUID;
     this.newRoomId = options.newRoomId ?? randomRoomId;
+    options.backend.onInput((input) => void this.handleQuietly(input));
   }
 
   onTransition(listener: (transition: CallTransition) => void): void {

@@ -56,7 +56,7 @@ describe('interleavings (fast-check scheduler)', () => {
             );
           }
         };
-        backend.listen({ events: (userId) => void answer(userId), kick() {}, input: (input) => void switchboard.handleQuietly(input) });
+        backend.listen({ events: (userId) => void answer(userId), kick() {} });
         let asked = 0;
         // The business server answers each REQUEST when the scheduler says so: allow, or veto.
         switchboard.setAuthorizer((call) => s.schedule(Promise.resolve(vetoes[asked++ % vetoes.length] ? 7001 : 0), `decision on ${call.caller}→${call.callee}`));

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { StateBackend } from '../state/backend.js';
+import type { Cluster } from '../state/cluster.js';
 import type { Switchboard } from '../switchboard.js';
 import { BusinessGateway } from './business-gateway.js';
 import { BusinessHook } from './business-hook.js';
 import { LocalBusinessRoute, type BusinessRoute } from './business-route.js';
 import { ClusterBusinessRoute } from './cluster-business-route.js';
 import { ClusterWebhooks } from './cluster-webhooks.js';
-import { RedisStateBackend } from '../state/redis/redis-backend.js';
 import { WebhookSender, type WebhookOptions } from './webhook-sender.js';
 
 export interface BusinessSideOptions {
@@ -19,6 +19,7 @@ export interface BusinessSideOptions {
   failOpen: boolean;
   switchboard: Switchboard;
   backend: StateBackend;
+  cluster: Cluster;
   logger: Logger;
   heartbeatIntervalMs: number;
   authTimeoutMs: number;
@@ -72,14 +73,12 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
     : null;
   let route: BusinessRoute | null = null;
   if (gateway) {
-    route =
-      options.backend instanceof RedisStateBackend
-        ? new ClusterBusinessRoute(gateway, options.backend, logger)
-        : new LocalBusinessRoute(gateway);
+    // One node hands events straight to its own links; nodes of a cluster go through one stream.
+    route = options.cluster.shared ? new ClusterBusinessRoute(gateway, options.cluster, logger) : new LocalBusinessRoute(gateway);
   }
   const webhookLogger = logger.child({ component: 'webhook' });
   const sender = options.webhook ? new WebhookSender(options.webhook, webhookLogger) : null;
-  const webhooks = sender && options.backend instanceof RedisStateBackend ? new ClusterWebhooks(sender, options.backend, webhookLogger) : sender;
+  const webhooks = sender && options.cluster.shared ? new ClusterWebhooks(sender, options.cluster, webhookLogger) : sender;
   // Without a business link or a webhook nobody hears call events: no hook, no work per call.
   const hook =
     route || webhooks

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { BusinessEvent } from '@callgate/protocol';
-import type { ClusterMessage, RedisStateBackend } from '../state/redis/redis-backend.js';
-import { StreamHub } from '../state/redis/stream-hub.js';
+import type { Cluster, ClusterMessage, WorkStream } from '../state/cluster.js';
 import type { BusinessGateway } from './business-gateway.js';
 import type { BusinessRoute } from './business-route.js';
 import type { EventAck } from './link-dispatch.js';
+
+/** The cluster figure: business links per node. */
+const LINKS_FIGURE = 'business-links';
 
 interface BusinessEntry {
   event: BusinessEvent;
@@ -24,22 +26,22 @@ export class ClusterBusinessRoute implements BusinessRoute {
   private total = 0;
   private readonly listeners: (() => void)[] = [];
   private readonly waiting = new Map<string, (ack: EventAck) => void>();
-  private readonly hub: StreamHub<BusinessEntry>;
+  private readonly hub: WorkStream<BusinessEntry>;
   private readonly recount: NodeJS.Timeout;
 
   constructor(
     private readonly gateway: BusinessGateway,
-    private readonly cluster: RedisStateBackend,
+    private readonly cluster: Cluster,
     private readonly logger: Logger,
   ) {
-    this.hub = new StreamHub<BusinessEntry>(
-      cluster,
-      { name: 'business', canLead: () => gateway.dispatch.linkCount > 0, handle: (entry, done) => this.handle(entry, done) },
-      logger,
-    );
+    this.hub = cluster.stream<BusinessEntry>({
+      name: 'business',
+      canLead: () => gateway.dispatch.linkCount > 0,
+      handle: (entry, done) => this.handle(entry, done),
+    });
     gateway.onLinksChanged(() => void this.linksChanged());
-    cluster.onClusterMessage('business-links', () => void this.countLinks());
-    cluster.onClusterMessage('business-answer', (message) => this.answered(message));
+    cluster.onMessage('business-links', () => void this.countLinks());
+    cluster.onMessage('business-answer', (message) => this.answered(message));
     this.recount = setInterval(() => void this.countLinks(), 1000);
     this.recount.unref();
     void this.countLinks();
@@ -77,7 +79,7 @@ export class ClusterBusinessRoute implements BusinessRoute {
   async close(): Promise<void> {
     clearInterval(this.recount);
     await this.hub.close();
-    await this.cluster.client.hdel(this.cluster.keys.businessLinks, this.cluster.node).catch(() => {});
+    await this.cluster.clearFigure(LINKS_FIGURE).catch(() => {});
     await this.cluster.broadcast({ type: 'business-links' }).catch(() => {});
   }
 
@@ -101,16 +103,14 @@ export class ClusterBusinessRoute implements BusinessRoute {
   }
 
   private async linksChanged(): Promise<void> {
-    const { client, keys, node } = this.cluster;
-    await client.hset(keys.businessLinks, node, this.gateway.dispatch.linkCount).catch(() => {});
+    await this.cluster.setFigure(LINKS_FIGURE, this.gateway.dispatch.linkCount).catch(() => {});
     await this.cluster.broadcast({ type: 'business-links' }).catch(() => {});
     await Promise.all([this.countLinks(), this.hub.lead()]);
   }
 
   private async countLinks(): Promise<void> {
     try {
-      const [counts, live] = await Promise.all([this.cluster.client.hgetall(this.cluster.keys.businessLinks), this.cluster.liveNodes()]);
-      const total = Object.entries(counts).reduce((sum, [node, count]) => sum + (live.has(node) ? Number(count) : 0), 0);
+      const total = await this.cluster.sumFigure(LINKS_FIGURE);
       if (total === this.total) return;
       this.total = total;
       this.listeners.forEach((listener) => listener());

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { BusinessEvent } from '@callgate/protocol';
-import type { RedisStateBackend } from '../state/redis/redis-backend.js';
-import { StreamHub } from '../state/redis/stream-hub.js';
+import type { Cluster, WorkStream } from '../state/cluster.js';
 import type { Webhooks, WebhookSender } from './webhook-sender.js';
 
 /**
@@ -10,18 +9,14 @@ import type { Webhooks, WebhookSender } from './webhook-sender.js';
  * A veto REQUEST is asked by the node that decides it, directly.
  */
 export class ClusterWebhooks implements Webhooks {
-  private readonly hub: StreamHub<BusinessEvent>;
+  private readonly hub: WorkStream<BusinessEvent>;
 
   constructor(
     private readonly sender: WebhookSender,
-    cluster: RedisStateBackend,
+    cluster: Cluster,
     private readonly logger: Logger,
   ) {
-    this.hub = new StreamHub<BusinessEvent>(
-      cluster,
-      { name: 'webhooks', canLead: () => true, handle: (event, done) => sender.notify(event, done) },
-      logger,
-    );
+    this.hub = cluster.stream<BusinessEvent>({ name: 'webhooks', canLead: () => true, handle: (event, done) => sender.notify(event, done) });
   }
 
   get veto(): boolean {

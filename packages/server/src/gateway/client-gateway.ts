@@ -72,6 +72,14 @@ export class ClientGateway implements ConnectionHost {
       });
     });
     this.heartbeats = new HeartbeatWheel(this.config.heartbeatIntervalMs, () => this.forgetFullBudgets());
+    // Outbound: what decisions on any node leave for the sockets of this node.
+    options.backend.listen({
+      events: (userId) => this.deliver(userId),
+      kick: (kick) => this.kick(kick),
+      restored: () => void this.verifySessions(),
+      presence: (userIds) => this.presence.changed(userIds),
+      signal: (userId, message) => this.deliverSignal(userId, message),
+    });
   }
 
   /** Takes over upgrade requests for CLIENT_PATH: checks the Origin and the per-address limit first. */

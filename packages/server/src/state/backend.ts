@@ -6,11 +6,10 @@ export class StateUnavailableError extends Error {
   override readonly name = 'StateUnavailableError';
 }
 
-export interface StateListeners {
-  /** New events wait in `userId`'s outbox (called on the node that holds the user). */
+/** What a node must do for the users whose sockets it holds, told by the backend after commits on any node. */
+export interface DeliveryListeners {
+  /** New events wait in `userId`'s outbox. */
   events(userId: string): void;
-  /** An input the store produced: a timer set by an earlier decision is due, or a dead node's user dropped. */
-  input(input: TimerInput | DisconnectInput): void;
   /** A socket held by this node must be closed. */
   kick(kick: Kick): void;
   /** The store is reachable again after an outage. */
@@ -20,6 +19,9 @@ export interface StateListeners {
   /** A WebRTC signal for a user whose socket this node holds. */
   signal?(userId: string, message: SignalDeliveryMessage): void;
 }
+
+/** An input the store produced: a timer set by an earlier decision is due, or a dead node's user dropped. */
+export type InputListener = (input: TimerInput | DisconnectInput) => void;
 
 /**
  * Where call and presence state lives. A transaction reads the users and calls an input names
@@ -31,7 +33,10 @@ export interface StateBackend {
   readonly node: string;
   /** True when other nodes share this state and can take over this node's users (cluster mode). */
   readonly shared: boolean;
-  listen(listeners: StateListeners): void;
+  /** Who delivers to this node's sockets (the client gateway). */
+  listen(listeners: DeliveryListeners): void;
+  /** Who decides the inputs the store produces (the switchboard). */
+  onInput(listener: InputListener): void;
   transact(input: CallInput, decide: (snapshot: Snapshot) => Decision): Promise<Decision>;
   /**
    * The events of `userId`'s session `sessionId` after `afterSeq`, in order; undefined when that

@@ -1,7 +1,7 @@
 import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, Snapshot, TimerChange, UserRecord } from '../calls/types.js';
 import { snapshotFor } from '../calls/snapshot.js';
-import { presenceChanges, presenceEntry, type StateBackend, type StateListeners } from './backend.js';
+import { presenceChanges, presenceEntry, type DeliveryListeners, type InputListener, type StateBackend } from './backend.js';
 import { Outbox } from './outbox.js';
 
 export interface MemoryBackendOptions {
@@ -9,7 +9,7 @@ export interface MemoryBackendOptions {
   outboxCapacity?: number;
 }
 
-const noListeners: StateListeners = { events() {}, input() {}, kick() {} };
+const noDelivery: DeliveryListeners = { events() {}, kick() {} };
 
 /**
  * State in this process. Every transaction runs from read to commit without yielding, so
@@ -24,15 +24,20 @@ export class MemoryStateBackend implements StateBackend {
   private readonly outboxes = new Map<string, Outbox>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly outboxCapacity: number;
-  private listeners = noListeners;
+  private delivery = noDelivery;
+  private inputListener: InputListener = () => {};
   private closed = false;
 
   constructor(options: MemoryBackendOptions = {}) {
     this.outboxCapacity = options.outboxCapacity ?? 64;
   }
 
-  listen(listeners: StateListeners): void {
-    this.listeners = listeners;
+  listen(listeners: DeliveryListeners): void {
+    this.delivery = listeners;
+  }
+
+  onInput(listener: InputListener): void {
+    this.inputListener = listener;
   }
 
   async transact(input: CallInput, decide: (snapshot: Snapshot) => Decision): Promise<Decision> {
@@ -82,7 +87,7 @@ export class MemoryStateBackend implements StateBackend {
   }
 
   async sendSignal(userId: string, _node: string, message: SignalDeliveryMessage): Promise<void> {
-    this.listeners.signal?.(userId, message);
+    this.delivery.signal?.(userId, message);
   }
 
   private snapshot(input: CallInput): Snapshot {
@@ -130,9 +135,9 @@ export class MemoryStateBackend implements StateBackend {
       notify.add(to);
     }
     decision.timers.forEach((change) => this.changeTimer(change));
-    for (const kick of decision.kicks) this.listeners.kick(kick);
-    for (const userId of notify) this.listeners.events(userId);
-    if (presenceChanged.length > 0) this.listeners.presence?.(presenceChanged);
+    for (const kick of decision.kicks) this.delivery.kick(kick);
+    for (const userId of notify) this.delivery.events(userId);
+    if (presenceChanged.length > 0) this.delivery.presence?.(presenceChanged);
   }
 
   private changeTimer(change: TimerChange): void {
@@ -147,7 +152,7 @@ export class MemoryStateBackend implements StateBackend {
     const delay = Math.max(0, change.at - Date.now()) + 1;
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.listeners.input(change.input);
+      this.inputListener(change.input);
     }, delay);
     timer.unref();
     this.timers.set(key, timer);

@@ -11,21 +11,15 @@ export class RedisKeys {
   seq = (userId: string): string => `${this.prefix}seq:${userId}`;
   /** The users a node holds sockets for. */
   nodeUsers = (node: string): string => `${this.prefix}node-users:${node}`;
-  /** Pub/sub channel of a node: events waiting for its users, sockets to close. */
+  /** Pub/sub channel of a node: events waiting for its users, sockets to close, other cluster messages. */
   nodeChannel = (node: string): string => `${this.prefix}node:${node}`;
+  /** Hash: node → its value of a figure (see Cluster.setFigure). */
+  figure = (name: string): string => `${this.prefix}figure:${name}`;
   /** The online users whose token has a role. */
   role = (role: string): string => `${this.prefix}role:${role}`;
   /** Cluster-wide channel for messages every node hears. */
   get broadcastChannel(): string {
     return `${this.prefix}broadcast`;
-  }
-  /** Hash: node → how many business links it holds. */
-  get businessLinks(): string {
-    return `${this.prefix}business-links`;
-  }
-  /** Cluster-wide channel: these users' presence changed. */
-  get presenceChannel(): string {
-    return `${this.prefix}presence`;
   }
   get liveCalls(): string {
     return `${this.prefix}calls`;

@@ -1,53 +1,37 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { Redis, type ChainableCommander } from 'ioredis';
+import type { Redis, ChainableCommander } from 'ioredis';
 import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
 import { readSet } from '../../calls/machine.js';
-import type {
-  CallInput,
-  CallRecord,
-  Decision,
-  Kick,
-  Snapshot,
-  TimerInput,
-  UserRecord,
-} from '../../calls/types.js';
-import { StateUnavailableError, presenceChanges, presenceEntry, type StateBackend, type StateListeners } from '../backend.js';
+import type { CallInput, CallRecord, Decision, Kick, Snapshot, TimerInput, UserRecord } from '../../calls/types.js';
+import {
+  StateUnavailableError,
+  presenceChanges,
+  presenceEntry,
+  type DeliveryListeners,
+  type InputListener,
+  type StateBackend,
+} from '../backend.js';
+import type { ClusterMessage } from '../cluster.js';
 import { ConnectionPool } from './connection-pool.js';
-import { RedisKeys } from './keys.js';
+import type { RedisCluster } from './redis-cluster.js';
 import { claimTimersScript, eventsAfterScript, releaseTimerScript } from './scripts.js';
 
 export interface RedisBackendOptions {
-  /** redis://host:port/db */
-  url: string;
-  /** Key prefix shared by every node of one deployment. Default "callgate:". */
-  prefix?: string;
-  /** This node's name; unique in the cluster. Default: host, pid and a random part. */
-  node?: string;
   /** Events kept per session for resume. Default 64. */
   outboxCapacity?: number;
   /** Connections for concurrent transactions. Default 8. */
   poolSize?: number;
-  /** How often this node says it is alive. Default 1000 ms. */
-  heartbeatMs?: number;
-  /** A node silent this long is dead: its users are treated as disconnected. Default 5000 ms. */
-  nodeTimeoutMs?: number;
   /** How often due timers are looked for. Default 50 ms. */
   timerPollMs?: number;
 }
 
-type NodeMessage =
+/** What the backend tells other nodes on their node channel (or all of them, for presence). */
+type StateMessage =
   | { type: 'events'; userId: string }
   | { type: 'kick'; kick: Kick }
-  | { type: 'signal'; userId: string; message: SignalDeliveryMessage };
+  | { type: 'signal'; userId: string; message: SignalDeliveryMessage }
+  | { type: 'presence'; userIds: string[] };
 
-/** A message between nodes for other parts of the server (e.g. the business link). */
-export interface ClusterMessage {
-  type: string;
-  [field: string]: unknown;
-}
-
-const noListeners: StateListeners = { events() {}, input() {}, kick() {} };
+const noDelivery: DeliveryListeners = { events() {}, kick() {} };
 const MAX_ATTEMPTS = 200;
 /** How long a claimed timer is leased before another node may take it over. */
 const TIMER_LEASE_MS = 10_000;
@@ -61,66 +45,58 @@ class Conflict extends Error {}
  * atomic across nodes; a conflicting commit is decided again on fresh state.
  */
 export class RedisStateBackend implements StateBackend {
-  readonly node: string;
   readonly shared = true;
-  readonly keys: RedisKeys;
-  private readonly handlers = new Map<string, (message: ClusterMessage) => void>();
   private readonly redis: Redis;
-  private readonly subscriber: Redis;
   private readonly pool: ConnectionPool;
   private readonly outboxCapacity: number;
-  private readonly options: Required<Omit<RedisBackendOptions, 'node' | 'prefix'>>;
-  private listeners = noListeners;
-  private readonly intervals: NodeJS.Timeout[] = [];
+  private readonly timerPollMs: number;
+  private delivery = noDelivery;
+  private inputListener: InputListener = () => {};
+  private timerPoll: NodeJS.Timeout | undefined;
   private polling = false;
-  private closed = false;
 
-  constructor(options: RedisBackendOptions) {
-    this.options = {
-      url: options.url,
-      outboxCapacity: options.outboxCapacity ?? 64,
-      poolSize: options.poolSize ?? 8,
-      heartbeatMs: options.heartbeatMs ?? 1000,
-      nodeTimeoutMs: options.nodeTimeoutMs ?? 5000,
-      timerPollMs: options.timerPollMs ?? 50,
-    };
-    this.node = options.node ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.keys = new RedisKeys(options.prefix ?? 'callgate:');
-    this.outboxCapacity = this.options.outboxCapacity;
-    const connect = (): Redis =>
-      new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
-    this.redis = connect();
-    this.subscriber = connect();
-    this.pool = new ConnectionPool(Array.from({ length: this.options.poolSize }, connect));
-    for (const client of [this.redis, this.subscriber, ...this.pool.connections]) client.on('error', () => {});
+  constructor(
+    private readonly cluster: RedisCluster,
+    options: RedisBackendOptions = {},
+  ) {
+    this.redis = cluster.client;
+    this.outboxCapacity = options.outboxCapacity ?? 64;
+    this.timerPollMs = options.timerPollMs ?? 50;
+    this.pool = new ConnectionPool(Array.from({ length: options.poolSize ?? 8 }, () => cluster.connection()));
     this.redis.defineCommand('eventsAfter', { numberOfKeys: 2, lua: eventsAfterScript });
     this.redis.defineCommand('claimTimers', { numberOfKeys: 2, lua: claimTimersScript });
     this.redis.defineCommand('releaseTimer', { numberOfKeys: 2, lua: releaseTimerScript });
   }
 
-  /** Connects, joins the cluster and starts the timer and node watchers. */
-  async start(): Promise<void> {
-    await Promise.all([this.redis, this.subscriber, ...this.pool.connections].map((client) => client.connect()));
-    this.subscriber.on('message', (channel: string, text: string) => {
-      if (channel === this.keys.presenceChannel) this.listeners.presence?.(parse<string[]>(text) ?? []);
-      else this.nodeMessage(text);
-    });
-    let lost = false;
-    this.redis.on('close', () => (lost = true));
-    this.redis.on('ready', () => {
-      if (!lost) return;
-      lost = false;
-      void this.beat().then(() => this.listeners.restored?.());
-    });
-    await this.subscriber.subscribe(this.keys.nodeChannel(this.node), this.keys.presenceChannel, this.keys.broadcastChannel);
-    await this.beat();
-    this.every(this.options.heartbeatMs, () => this.beat());
-    this.every(this.options.heartbeatMs, () => this.sweepDeadNodes());
-    this.every(this.options.timerPollMs, () => this.pollTimers());
+  get node(): string {
+    return this.cluster.node;
   }
 
-  listen(listeners: StateListeners): void {
-    this.listeners = listeners;
+  private get keys() {
+    return this.cluster.keys;
+  }
+
+  /** Connects its transaction connections, hears its messages on the cluster and starts the timer poll. */
+  async start(): Promise<void> {
+    await Promise.all(this.pool.connections.map((connection) => connection.connect()));
+    const on = <T extends StateMessage['type']>(type: T, handle: (message: Extract<StateMessage, { type: T }>) => void): void =>
+      this.cluster.onMessage(type, (message: ClusterMessage) => handle(message as unknown as Extract<StateMessage, { type: T }>));
+    on('events', (message) => this.delivery.events(message.userId));
+    on('kick', (message) => this.delivery.kick(message.kick));
+    on('signal', (message) => this.delivery.signal?.(message.userId, message.message));
+    on('presence', (message) => this.delivery.presence?.(message.userIds));
+    this.cluster.onRestored(() => this.delivery.restored?.());
+    this.cluster.onNodeDead((node) => void this.dropUsersOf(node));
+    this.timerPoll = setInterval(() => void this.pollTimers(), this.timerPollMs);
+    this.timerPoll.unref();
+  }
+
+  listen(listeners: DeliveryListeners): void {
+    this.delivery = listeners;
+  }
+
+  onInput(listener: InputListener): void {
+    this.inputListener = listener;
   }
 
   async transact(input: CallInput, decide: (snapshot: Snapshot) => Decision): Promise<Decision> {
@@ -176,56 +152,17 @@ export class RedisStateBackend implements StateBackend {
   }
 
   async sendSignal(userId: string, node: string, message: SignalDeliveryMessage): Promise<void> {
-    if (node === this.node) this.listeners.signal?.(userId, message);
-    else await this.redis.publish(this.keys.nodeChannel(node), JSON.stringify({ type: 'signal', userId, message } satisfies NodeMessage));
+    await this.cluster.sendToNode(node, { type: 'signal', userId, message } satisfies StateMessage);
   }
 
-  // ---- for other parts of the server that need the cluster ----
-
-  /** The connection for commands; do not block it. */
-  get client(): Redis {
-    return this.redis;
+  ready(): Promise<boolean> {
+    return this.cluster.ready();
   }
 
-  /** A new connection of its own, for blocking reads; the caller quits it. */
-  dedicatedConnection(): Redis {
-    const connection = new Redis(this.options.url, { maxRetriesPerRequest: null, lazyConnect: false });
-    connection.on('error', () => {});
-    return connection;
-  }
-
-  /** Handles cluster messages of `type`, sent to this node or broadcast. */
-  onClusterMessage(type: string, handler: (message: ClusterMessage) => void): void {
-    this.handlers.set(type, handler);
-  }
-
-  async sendToNode(node: string, message: ClusterMessage): Promise<void> {
-    if (node === this.node) this.handlers.get(message.type)?.(message);
-    else await this.redis.publish(this.keys.nodeChannel(node), JSON.stringify(message));
-  }
-
-  async broadcast(message: ClusterMessage): Promise<void> {
-    await this.redis.publish(this.keys.broadcastChannel, JSON.stringify(message));
-  }
-
-  /** The nodes whose heartbeat is recent. */
-  async liveNodes(): Promise<Set<string>> {
-    return new Set(await this.redis.zrangebyscore(this.keys.nodes, Date.now() - this.options.nodeTimeoutMs, '+inf'));
-  }
-
-  async ready(): Promise<boolean> {
-    if (this.closed || this.redis.status !== 'ready') return false;
-    return this.redis.ping().then(
-      () => true,
-      () => false,
-    );
-  }
-
+  /** Stops the timer poll and closes its connections; the cluster closes its own. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.intervals.forEach(clearInterval);
-    await Promise.allSettled([this.redis, this.subscriber, ...this.pool.connections].map((client) => client.quit()));
+    clearInterval(this.timerPoll);
+    await Promise.allSettled(this.pool.connections.map((connection) => connection.quit()));
   }
 
   // ---- one transaction attempt ----
@@ -276,8 +213,8 @@ export class RedisStateBackend implements StateBackend {
       if (result === null) return undefined;
       const failed = result.find(([error]) => error !== null);
       if (failed) throw failed[0];
-      for (const kick of local.kicks) this.listeners.kick(kick);
-      for (const userId of local.events) this.listeners.events(userId);
+      for (const kick of local.kicks) this.delivery.kick(kick);
+      for (const userId of local.events) this.delivery.events(userId);
       return decision;
     } finally {
       if (!committed) await connection.unwatch().catch(() => {});
@@ -361,7 +298,7 @@ export class RedisStateBackend implements StateBackend {
       m.set(k.seq(to), `${outbox.sessionId} ${outbox.seq}`);
       const node = after(to)!.node;
       if (node === this.node) local.events.add(to);
-      else m.publish(k.nodeChannel(node), JSON.stringify({ type: 'events', userId: to } satisfies NodeMessage));
+      else m.publish(k.nodeChannel(node), JSON.stringify({ type: 'events', userId: to } satisfies StateMessage));
     }
     for (const change of decision.timers) {
       if ('set' in change) {
@@ -373,26 +310,15 @@ export class RedisStateBackend implements StateBackend {
       }
     }
     const presenceChanged = presenceChanges(decision, (userId) => snapshot.users.get(userId));
-    if (presenceChanged.length > 0) m.publish(k.presenceChannel, JSON.stringify(presenceChanged));
+    if (presenceChanged.length > 0) m.publish(k.broadcastChannel, JSON.stringify({ type: 'presence', userIds: presenceChanged } satisfies StateMessage));
     for (const kick of decision.kicks) {
       if (kick.node === this.node) local.kicks.push(kick);
-      else m.publish(k.nodeChannel(kick.node), JSON.stringify({ type: 'kick', kick } satisfies NodeMessage));
+      else m.publish(k.nodeChannel(kick.node), JSON.stringify({ type: 'kick', kick } satisfies StateMessage));
     }
     return local;
   }
 
-  // ---- the cluster: node channel, timers, heartbeats ----
-
-  private nodeMessage(text: string): void {
-    const message = parse<NodeMessage | ClusterMessage>(text);
-    if (!message) return;
-    if (message.type === 'events') this.listeners.events((message as NodeMessage & { type: 'events' }).userId);
-    else if (message.type === 'kick') this.listeners.kick((message as NodeMessage & { type: 'kick' }).kick);
-    else if (message.type === 'signal') {
-      const signal = message as NodeMessage & { type: 'signal' };
-      this.listeners.signal?.(signal.userId, signal.message);
-    } else this.handlers.get(message.type)?.(message as ClusterMessage);
-  }
+  // ---- timers and dead nodes ----
 
   private async pollTimers(): Promise<void> {
     if (this.polling || this.redis.status !== 'ready') return;
@@ -405,7 +331,7 @@ export class RedisStateBackend implements StateBackend {
       for (let i = 0; i < claimed.length; i += 2) {
         const key = claimed[i]!;
         const input = parse<TimerInput>(claimed[i + 1] ?? '');
-        if (input) this.listeners.input(input);
+        if (input) this.inputListener(input);
         releases.push((this.redis as RedisWithScripts).releaseTimer(this.keys.timers, this.keys.timerInputs, key, lease));
       }
       await Promise.all(releases);
@@ -416,35 +342,21 @@ export class RedisStateBackend implements StateBackend {
     }
   }
 
-  private async beat(): Promise<void> {
-    await this.redis.zadd(this.keys.nodes, Date.now(), this.node).catch(() => {});
-  }
-
-  /** Another node stopped beating: its users' sockets are gone, as if each had dropped. */
-  private async sweepDeadNodes(): Promise<void> {
+  /** A node stopped beating: its users' sockets are gone, as if each had dropped. */
+  private async dropUsersOf(node: string): Promise<void> {
     try {
-      const dead = await this.redis.zrangebyscore(this.keys.nodes, '-inf', Date.now() - this.options.nodeTimeoutMs);
-      for (const node of dead) {
-        if (node === this.node || (await this.redis.zrem(this.keys.nodes, node)) !== 1) continue;
-        const userIds = await this.redis.smembers(this.keys.nodeUsers(node));
-        const users = await this.userRecords(userIds);
-        for (const [i, userId] of userIds.entries()) {
-          const user = users[i];
-          if (user?.node === node && user.connected) {
-            const { sessionId, connectionId } = user;
-            this.listeners.input({ kind: 'disconnect', userId, sessionId, connectionId, final: false });
-          }
+      const userIds = await this.redis.smembers(this.keys.nodeUsers(node));
+      const users = await this.userRecords(userIds);
+      for (const [i, userId] of userIds.entries()) {
+        const user = users[i];
+        if (user?.node === node && user.connected) {
+          const { sessionId, connectionId } = user;
+          this.inputListener({ kind: 'disconnect', userId, sessionId, connectionId, final: false });
         }
       }
     } catch {
-      // Try again on the next beat.
+      // Their records stay; each user's own grace timer or reconnect settles it.
     }
-  }
-
-  private every(ms: number, task: () => Promise<void>): void {
-    const interval = setInterval(() => void task(), ms);
-    interval.unref();
-    this.intervals.push(interval);
   }
 }
 

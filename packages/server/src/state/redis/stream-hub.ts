@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RedisStateBackend } from './redis-backend.js';
+import type { WorkStream, WorkStreamOptions } from '../cluster.js';
+import type { RedisCluster } from './redis-cluster.js';
 
 /** How long a hub's claim lasts without renewal, and how often it is renewed. */
 const HUB_TTL_MS = 3000;
@@ -11,15 +12,6 @@ const STREAM_CAP = 10_000;
 const renewScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const releaseScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
-export interface StreamHubOptions<T> {
-  /** For logs and keys, e.g. "business". */
-  name: string;
-  /** Whether this node may be the hub now (e.g. it holds business links). */
-  canLead(): boolean;
-  /** The hub handles an entry; `done` deletes it from the stream, once it has been fully handled. */
-  handle(entry: T, done: () => void): void;
-}
-
 /**
  * One stream of work for the whole cluster, handled in order by one node at a time. Any node
  * appends; the node holding the hub claim reads the stream from its first entry and hands each
@@ -27,7 +19,7 @@ export interface StreamHubOptions<T> {
  * or resigns, the next hub takes over from the first unfinished entry (receivers de-duplicate
  * by their ids).
  */
-export class StreamHub<T> {
+export class StreamHub<T> implements WorkStream<T> {
   private leading = false;
   private reader: Redis | null = null;
   private closed = false;
@@ -36,8 +28,8 @@ export class StreamHub<T> {
   private readonly claim: string;
 
   constructor(
-    private readonly cluster: RedisStateBackend,
-    private readonly options: StreamHubOptions<T>,
+    private readonly cluster: RedisCluster,
+    private readonly options: WorkStreamOptions<T>,
     private readonly logger: Logger,
   ) {
     this.stream = `${cluster.keys.prefix}${options.name}-stream`;
