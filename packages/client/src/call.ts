@@ -1,11 +1,11 @@
 import { EventEmitter } from 'eventemitter3';
-import { ErrorCode, VideoCallEvent, type EventMessage } from '@callgate/protocol';
+import { ErrorCode, VideoCallEvent, type CallPhase, type EventMessage } from '@callgate/protocol';
 import type { MediaKind, MediaSession, MediaState } from './media/media-session.js';
 
 export type CallDirection = 'outgoing' | 'incoming';
 
-/** dialing: REQUEST sent, not yet at the callee. ringing: at the callee. talking: started. */
-export type CallState = 'dialing' | 'ringing' | 'talking' | 'ended';
+/** A call's phase, the protocol's one vocabulary: dialing (REQUEST sent, not yet at the callee), ringing, talking, ended. */
+export type CallState = CallPhase;
 
 export interface CallEvents {
   /** Outgoing: the callee's device is ringing (REPLY 0). */

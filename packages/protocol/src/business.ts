@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Limits } from './limits.js';
 import { errorMessageSchema, eventSchema, uint32Schema, userIdSchema, userStrSchema } from './messages.js';
 import { parseWith, type ParseResult } from './parse.js';
+import { userStateNameSchema } from './phases.js';
 
 /**
  * The business link: a WebSocket at `<base URL>/business` over which business servers hear every
@@ -103,8 +104,6 @@ export const businessResultMessageSchema = z.object({
   errorCode: z.number().int(),
 });
 
-export const userStateNameSchema = z.enum(['offline', 'idle', 'calling', 'ringing', 'talking']);
-
 export const userStateSchema = z.object({
   userId: z.string(),
   /** offline: not connected; calling: its REQUEST is being decided or rings; ringing: being called. */
@@ -129,7 +128,6 @@ export const businessServerMessageSchema = z.discriminatedUnion('type', [
 export type BusinessWelcomeMessage = z.infer<typeof businessWelcomeMessageSchema>;
 export type BusinessEventMessage = z.infer<typeof businessEventMessageSchema>;
 export type BusinessResultMessage = z.infer<typeof businessResultMessageSchema>;
-export type UserStateName = z.infer<typeof userStateNameSchema>;
 export type UserState = z.infer<typeof userStateSchema>;
 export type UserStateMessage = z.infer<typeof userStateMessageSchema>;
 export type BusinessServerMessage = z.infer<typeof businessServerMessageSchema>;

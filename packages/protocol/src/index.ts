@@ -1,4 +1,5 @@
 export * from './events.js';
+export * from './phases.js';
 export * from './flags.js';
 export * from './codes.js';
 export * from './limits.js';

@@ -84,11 +84,20 @@ export class Switchboard {
       graceMs: this.options.graceMs,
     };
     const decision = await this.options.backend.transact(input, (snapshot) => decide(snapshot, input, ctx));
-    for (const transition of decision.transitions) {
-      for (const listener of this.transitionListeners) listener(transition);
-    }
+    for (const transition of decision.transitions) this.tell(transition);
     for (const { call } of decision.authorize) void this.authorize(call);
     return decision;
+  }
+
+  /** Tells every listener; one that throws is logged and does not keep the others from hearing (mediasoup's safeEmit). */
+  private tell(transition: CallTransition): void {
+    for (const listener of this.transitionListeners) {
+      try {
+        listener(transition);
+      } catch (error) {
+        this.options.logger.error({ err: error, callId: transition.call.callId, transition: transition.type }, 'a call transition listener failed');
+      }
+    }
   }
 
   /** Ends the call `userId` is in, whatever its phase: resolves to 0, or to the code that refused it (NOTINCALL). */

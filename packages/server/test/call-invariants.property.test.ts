@@ -161,7 +161,7 @@ const rings = (caller: string, callee: string): string[] => [delivery(callee, RE
 const starts = (c: CallRecord): string[] => [delivery(c.caller, START, 0), delivery(c.callee, START, 0)];
 /** FINISH to both parties, or only to the caller while the callee has not been told. */
 const finishes = (c: CallRecord, code: number): string[] =>
-  c.phase === 'authorizing' ? [delivery(c.caller, FINISH, code)] : [delivery(c.caller, FINISH, code), delivery(c.callee, FINISH, code)];
+  c.phase === 'dialing' ? [delivery(c.caller, FINISH, code)] : [delivery(c.caller, FINISH, code), delivery(c.callee, FINISH, code)];
 /** Rule 5: what the other party hears when `gone` does not come back. */
 const leaves = (gone: string, c: CallRecord): string[] => {
   if (c.phase === 'talking') return [delivery(gone === c.caller ? c.callee : c.caller, FINISH, ErrorCode.DISCONNECT)];
@@ -245,13 +245,13 @@ class World {
     };
     switch (input.kind) {
       case 'control': {
-        const { from, peer, errorCode: code } = input;
+        const { from, userId: peer, errorCode: code } = input;
         const sender = this.users.get(from);
         if (!sender || sender.sessionId !== input.sessionId) return fail(ErrorCode.REPLACED);
         const answer = this.answered
           .get(input.sessionId)
           ?.slice(-REMEMBERED_CONTROLS)
-          .find(([id]) => id === input.controlId);
+          .find(([id]) => id === input.id);
         if (answer) return answer[1] === 0 ? nothing : fail(answer[1]); // a re-sent control gets its first answer
         const call = callOf(from);
         if (input.event === REQUEST) {
@@ -275,7 +275,7 @@ class World {
           if (byCaller && call.phase !== 'talking' && code === ErrorCode.CANCEL) return cancel;
           return fail(ErrorCode.NOTINCALL);
         }
-        if (!byCaller && call.phase === 'authorizing') return fail(ErrorCode.NOTINCALL);
+        if (!byCaller && call.phase === 'dialing') return fail(ErrorCode.NOTINCALL);
         if (byCaller && call.phase !== 'talking') return cancel;
         return act([call.phase === 'talking' ? 'ended:completed' : 'ended:refused'], finishes(call, code));
       }
@@ -304,7 +304,7 @@ class World {
       }
       case 'authorized': {
         const call = this.calls.get(input.callId);
-        if (call?.phase !== 'authorizing') return nothing;
+        if (call?.phase !== 'dialing') return nothing;
         if (input.code === 0) return act(['ringing'], rings(call.caller, call.callee));
         return act(['ended:vetoed'], [delivery(call.caller, REPLY, input.code)]);
       }
@@ -338,7 +338,7 @@ class World {
       // The only write allowed: the sender remembering the id of a control it just applied.
       const remembers = (id: string, user: UserRecord | null): boolean => {
         const before = snapshot.users.get(id);
-        if (input.kind !== 'control' || input.controlId === undefined || id !== input.from || !user || !before) return false;
+        if (input.kind !== 'control' || input.id === undefined || id !== input.from || !user || !before) return false;
         return JSON.stringify({ ...user, recentControls: [] }) === JSON.stringify({ ...before, recentControls: [] });
       };
       const writes = [...decision.users].filter(([id, user]) => !remembers(id, user));
@@ -359,11 +359,11 @@ class World {
       const kicks = old?.connected ? [{ userId: old.userId, node: old.node, connectionId: old.connectionId, code: ErrorCode.REPLACED }] : [];
       check(JSON.stringify(decision.kicks) === JSON.stringify(kicks), () => `${where()}: kicks ${JSON.stringify(decision.kicks)}`);
     }
-    for (const { call } of decision.authorize) check(call.phase === 'authorizing', () => `${where()}: authorize a ${call.phase} call`);
+    for (const { call } of decision.authorize) check(call.phase === 'dialing', () => `${where()}: authorize a ${call.phase} call`);
 
     this.commit(decision);
-    if (input.kind === 'control' && input.controlId !== undefined && !expected.quiet) count('control id remembered');
-    if (input.kind === 'control' && input.controlId !== undefined && expected.quiet && decision.result.ok) count('control re-sent');
+    if (input.kind === 'control' && input.id !== undefined && !expected.quiet) count('control id remembered');
+    if (input.kind === 'control' && input.id !== undefined && expected.quiet && decision.result.ok) count('control re-sent');
     this.remember(input, decision, snapshot);
     this.follow(decision, where);
     this.checkState(where);
@@ -372,11 +372,11 @@ class World {
 
   /** Notes the answer to a control with an id, as the session must remember it. */
   private remember(input: CallInput, decision: Decision, snapshot: Snapshot): void {
-    if (input.kind !== 'control' || input.controlId === undefined) return;
+    if (input.kind !== 'control' || input.id === undefined) return;
     if (snapshot.users.get(input.from)?.sessionId !== input.sessionId) return;
     const answers = this.answered.get(input.sessionId) ?? [];
-    if (answers.slice(-REMEMBERED_CONTROLS).some(([id]) => id === input.controlId)) return;
-    answers.push([input.controlId, decision.result.ok ? 0 : decision.result.code]);
+    if (answers.slice(-REMEMBERED_CONTROLS).some(([id]) => id === input.id)) return;
+    answers.push([input.id, decision.result.ok ? 0 : decision.result.code]);
     this.answered.set(input.sessionId, answers);
   }
 
@@ -406,7 +406,7 @@ class World {
     const endedNow: Ended[] = [];
     for (const t of decision.transitions) {
       count(t.type === 'ended' ? t.outcome : t.type);
-      if (t.type === 'requested' || (t.type === 'ended' && t.from === 'requested')) {
+      if (t.type === 'requested' || (t.type === 'ended' && t.endedIn === 'requested')) {
         check(!this.streams.has(t.call.callId), () => `${where()}: call id ${t.call.callId} used twice`);
         this.streams.set(t.call.callId, {
           call: t.call,
@@ -498,14 +498,14 @@ class World {
     check(stream !== undefined, () => `${where()}: unknown call ended`);
     stream.ended = true;
     const { call } = stream;
-    const story = (): string => `${where()}: ${call.callId} ended ${t.outcome} from ${t.from}; story ${stream.log.join(' ')}`;
+    const story = (): string => `${where()}: ${call.callId} ended ${t.outcome} from ${t.endedIn}; story ${stream.log.join(' ')}`;
     const intact = (party: 'caller' | 'callee'): boolean => {
       const session = stream.sessions[party];
       return session !== undefined && this.users.get(call[party])?.sessionId === session;
     };
     check(!this.calls.has(call.callId), () => `${story()}: the call is still stored`);
     if (stream.refusedAtOnce) {
-      check(stream.log.length === 1 && stream.log[0] === `${call.caller}:${REPLY}/${t.errorCode}` && t.errorCode !== 0, () => `${story()}: refusal`);
+      check(stream.log.length === 1 && stream.log[0] === `${call.caller}:${REPLY}/${t.step.errorCode}` && t.step.errorCode !== 0, () => `${story()}: refusal`);
       return;
     }
     // Rule 7: exactly one outcome at the caller, and a FINISH after every START.
@@ -515,7 +515,7 @@ class World {
       if (stream.callee === 'ringing') {
         check(t.outcome === 'refused' && t.endedBy === call.callee, () => `${story()}: the callee was left ringing`);
       }
-      if (stream.callee === 'none') check(t.from === 'authorizing', () => `${story()}: the callee never rang`);
+      if (stream.callee === 'none') check(t.endedIn === 'dialing', () => `${story()}: the callee never rang`);
     }
     // Both parties can call again at once.
     for (const party of [call.caller, call.callee]) {
@@ -530,7 +530,7 @@ class World {
         from: call.caller,
         sessionId: caller.sessionId,
         event: REQUEST,
-        peer: call.callee,
+        userId: call.callee,
         errorCode: 0,
         flags: 1,
         param: 2,
@@ -583,7 +583,7 @@ class World {
         check(call.roomId === 0, () => `${where()}: ${call.phase} call ${id} has room ${call.roomId}`);
         check(ring !== undefined && ring.input.kind === 'ring-expired' && ring.input.callId === id, () => `${where()}: ${call.phase} call ${id} without a ring timer`);
         if (call.phase === 'ringing') check(stream.callee === 'ringing' && stream.caller === 'ringing', () => `${where()}: ringing call ${id} is not ringing for both`);
-        else check(stream.callee === 'none' && stream.caller === 'none', () => `${where()}: authorizing call ${id} told someone`);
+        else check(stream.callee === 'none' && stream.caller === 'none', () => `${where()}: dialing call ${id} told someone`);
       }
     }
     for (const key of this.timers.keys()) {
@@ -647,13 +647,13 @@ class World {
           from,
           sessionId: action.staleSession || !sender ? stale : sender.sessionId,
           event: VideoCallEvent[action.event] as VideoCallEventType,
-          peer,
+          userId: peer,
           errorCode: action.code,
           flags: action.flags,
           param: action.param,
           userStr: action.userStr,
           authorize: action.authorize,
-          ...(action.withId ? { controlId: `k${++this.controlSeq}` } : {}),
+          ...(action.withId ? { id: `k${++this.controlSeq}` } : {}),
         };
         this.lastControl.set(from, input);
         this.apply(input);
@@ -669,7 +669,7 @@ class World {
         // Calls waiting for the business server first, then live calls, then recent ones that are over.
         const live = [...this.calls.values()];
         const ids = [
-          ...live.filter((c) => c.phase === 'authorizing').map((c) => c.callId),
+          ...live.filter((c) => c.phase === 'dialing').map((c) => c.callId),
           ...live.map((c) => c.callId),
           ...[...this.streams.keys()].slice(-2),
         ];

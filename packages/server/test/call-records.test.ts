@@ -1,6 +1,6 @@
 /**
  * Call records from the switchboard's side, on both databases: what the sockets cannot show
- * (a business veto, the authorizing phase, recovery next to calls another node still runs).
+ * (a business veto, the dialing phase while it decides, recovery next to calls another node still runs).
  * Real switchboard, real memory backend, real databases; no sockets.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ async function world(kind: (typeof DATABASE_KINDS)[number]) {
     sessions.set(userId, decision.session!.sessionId);
   };
   const request = (from: string, peer: string) =>
-    switchboard.control({ from, sessionId: sessions.get(from)!, event: VideoCallEvent.REQUEST, peer, errorCode: 0, flags: 1, param: 5, userStr: 'hi' });
+    switchboard.control({ from, sessionId: sessions.get(from)!, event: VideoCallEvent.REQUEST, userId: peer, errorCode: 0, flags: 1, param: 5, userStr: 'hi' });
   const newest = async () => {
     await records.writer.settled();
     const [row] = await records.store.list({ limit: 1 });
@@ -45,14 +45,14 @@ async function world(kind: (typeof DATABASE_KINDS)[number]) {
 }
 
 describe.each(DATABASE_KINDS)('call records on %s, from the switchboard', (kind) => {
-  it('a REQUEST the business server is deciding on is "authorizing"; its veto is "vetoed"', async () => {
+  it('a REQUEST the business server is deciding on is "dialing"; its veto is "vetoed"', async () => {
     const w = await world(kind);
     let decide: (code: number) => void = () => {};
     w.switchboard.setAuthorizer(() => new Promise<number>((resolve) => (decide = resolve)));
     await w.connect('caller');
     await w.connect('callee');
     expect(await w.request('caller', 'callee')).toEqual({ ok: true });
-    expect(await w.newest()).toMatchObject({ phase: 'authorizing', ringing_at: null, ended_at: null });
+    expect(await w.newest()).toMatchObject({ phase: 'dialing', ringing_at: null, ended_at: null });
     decide(4242);
     let row = await w.newest();
     await waitUntil('the vetoed record to end', async () => (row = await w.newest()).phase === 'ended', 1000);
@@ -61,7 +61,7 @@ describe.each(DATABASE_KINDS)('call records on %s, from the switchboard', (kind)
       outcome: 'vetoed',
       error_code: 4242,
       ended_by: 'business',
-      ended_in: 'authorizing',
+      ended_in: 'dialing',
       ringing_at: null,
     });
   });

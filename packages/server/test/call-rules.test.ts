@@ -132,14 +132,14 @@ class World {
       from,
       sessionId: fields.sessionId ?? this.users.get(from)?.sessionId ?? 'no-session',
       event,
-      peer,
+      userId: peer,
       errorCode: fields.errorCode ?? 0,
       flags: fields.flags ?? 0,
       param: fields.param ?? 0,
       userStr: fields.userStr ?? '',
       authorize: fields.authorize ?? false,
     };
-    return this.apply(fields.controlId === undefined ? input : { ...input, controlId: fields.controlId });
+    return this.apply(fields.controlId === undefined ? input : { ...input, id: fields.controlId });
   }
 
   request(from: string, to: string, fields: Fields = {}): Decision {
@@ -268,6 +268,7 @@ describe('rule 1: REQUEST rings', () => {
       requestedAt: T0 + 500,
       ringDeadline: T0 + 500 + RING_MS,
       answeredAt: 0,
+      startedAt: 0,
     });
     expect(w.user('A').callId).toBe('call-1');
     expect(w.user('B').callId).toBe('call-1');
@@ -383,10 +384,9 @@ describe('rule 1: REQUEST refused at once', () => {
         call: expect.objectContaining({ callId: 'call-1', caller: 'A', callee: 'ghost', flags: 1, param: 2, userStr: 'u' }),
         at: T0,
         outcome: 'offline',
-        errorCode: ErrorCode.OFFLINE,
         endedBy: 'server',
-        from: 'requested',
-        detail: { flags: 0, param: 0, userStr: '' },
+        endedIn: 'requested',
+        step: { event: REPLY, from: 'ghost', to: 'A', errorCode: ErrorCode.OFFLINE, flags: 1, param: 2, userStr: '' },
       },
     ]);
     expect(d.users.size).toBe(0);
@@ -411,7 +411,7 @@ describe('rule 2: REPLY', () => {
         type: 'started',
         call: expect.objectContaining({ callId: 'call-1', phase: 'talking', roomId: 1001 }),
         at: T0 + 4000,
-        acceptedWith: { userStr: 'accepted' },
+        step: { event: START, from: 'A', to: 'B', errorCode: 0, flags: 0x83, param: 1001, userStr: 'accepted' },
       },
     ]);
   });
@@ -435,11 +435,10 @@ describe('rule 2: REPLY', () => {
     expectIdle(w, 'A', 'B');
     expect(w.ended()).toMatchObject({
       outcome: 'refused',
-      errorCode: ErrorCode.REJECT,
       endedBy: 'B',
-      from: 'ringing',
+      endedIn: 'ringing',
       at: T0 + 2000,
-      detail: { flags: 0, param: 4, userStr: 'later please' },
+      step: { event: REPLY, from: 'B', to: 'A', errorCode: ErrorCode.REJECT, flags: 0, param: 4, userStr: 'later please' },
     });
   });
 
@@ -450,7 +449,7 @@ describe('rule 2: REPLY', () => {
     expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', 7777, { userStr: 'in a meeting' })]);
     expect(w.take('B')).toEqual([]);
     expectIdle(w, 'A', 'B');
-    expect(w.ended()).toMatchObject({ outcome: 'refused', errorCode: 7777 });
+    expect(w.ended()).toMatchObject({ outcome: 'refused', step: { errorCode: 7777 }});
   });
 
   it('lets both parties call again at once after a refusal', () => {
@@ -474,7 +473,7 @@ describe('rule 3: FINISH and cancel', () => {
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.CANCEL)]);
     expectNoCall(w, 'call-1');
     expectIdle(w, 'A', 'B');
-    expect(w.ended()).toMatchObject({ outcome: 'cancelled', errorCode: ErrorCode.CANCEL, endedBy: 'A', from: 'ringing' });
+    expect(w.ended()).toMatchObject({ outcome: 'cancelled', step: { errorCode: ErrorCode.CANCEL }, endedBy: 'A', endedIn: 'ringing' });
   });
 
   it('a caller FINISH with its own code before the answer still cancels with 100101', () => {
@@ -493,7 +492,7 @@ describe('rule 3: FINISH and cancel', () => {
     expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.CANCEL)]);
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.CANCEL)]);
     expectIdle(w, 'A', 'B');
-    expect(w.ended()).toMatchObject({ outcome: 'cancelled', endedBy: 'A', from: 'ringing' });
+    expect(w.ended()).toMatchObject({ outcome: 'cancelled', endedBy: 'A', endedIn: 'ringing' });
   });
 
   it('a cancel carries the caller’s param and userStr to the callee and into the record (DESIGN §2)', () => {
@@ -501,7 +500,7 @@ describe('rule 3: FINISH and cancel', () => {
     w.ringing('A', 'B');
     w.finish('A', 'B', 0, { param: 12, userStr: 'changed my mind' });
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.CANCEL, { param: 12, userStr: 'changed my mind' })]);
-    expect(w.ended().detail).toEqual({ flags: 0, param: 12, userStr: 'changed my mind' });
+    expect(w.ended().step).toMatchObject({ flags: 0, param: 12, userStr: 'changed my mind' });
   });
 
   it('a callee FINISH while ringing ends the call: both get FINISH with its code and payload', () => {
@@ -512,7 +511,7 @@ describe('rule 3: FINISH and cancel', () => {
     expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 4242, { flags: 1, param: 2, userStr: 'nope' })]);
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 4242, { flags: 1, param: 2, userStr: 'nope' })]);
     expectIdle(w, 'A', 'B');
-    expect(w.ended()).toMatchObject({ outcome: 'refused', errorCode: 4242, endedBy: 'B', from: 'ringing' });
+    expect(w.ended()).toMatchObject({ outcome: 'refused', step: { errorCode: 4242 }, endedBy: 'B', endedIn: 'ringing' });
   });
 
   it('a callee FINISH 0 while ringing gives both FINISH 0', () => {
@@ -533,7 +532,7 @@ describe('rule 3: FINISH and cancel', () => {
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 0, { userStr: 'bye' })]);
     expectNoCall(w, 'call-1');
     expectIdle(w, 'A', 'B');
-    expect(w.ended()).toMatchObject({ outcome: 'completed', errorCode: 0, endedBy: 'A', from: 'talking', at: T0 + 90_000 });
+    expect(w.ended()).toMatchObject({ outcome: 'completed', step: { errorCode: 0 }, endedBy: 'A', endedIn: 'talking', at: T0 + 90_000 });
   });
 
   it('a callee FINISH in a started call: both get FINISH with the sender’s code', () => {
@@ -542,7 +541,7 @@ describe('rule 3: FINISH and cancel', () => {
     w.finish('B', 'A', 1234, { flags: 8, param: 9, userStr: 'done' });
     expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 1234, { flags: 8, param: 9, userStr: 'done' })]);
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 1234, { flags: 8, param: 9, userStr: 'done' })]);
-    expect(w.ended()).toMatchObject({ outcome: 'completed', errorCode: 1234, endedBy: 'B' });
+    expect(w.ended()).toMatchObject({ outcome: 'completed', step: { errorCode: 1234 }, endedBy: 'B' });
   });
 
   it('a REPLY 100101 in a started call does not end it (NOTINCALL)', () => {
@@ -576,7 +575,7 @@ describe('rule 4: no answer in time', () => {
     expectNoCall(w, 'call-1');
     expectIdle(w, 'A', 'B');
     expect(outcomes(d)).toEqual(['timeout']);
-    expect(w.ended()).toMatchObject({ errorCode: ErrorCode.TIMEOUT, endedBy: 'server', from: 'ringing', at: T0 + RING_MS });
+    expect(w.ended()).toMatchObject({ step: { errorCode: ErrorCode.TIMEOUT }, endedBy: 'server', endedIn: 'ringing', at: T0 + RING_MS });
   });
 });
 
@@ -684,7 +683,7 @@ describe('rule 5: a dropped party that does not come back', () => {
     expect(w.users.has('A')).toBe(false);
     expectNoCall(w, 'call-1');
     expectIdle(w, 'B');
-    expect(w.ended()).toMatchObject({ outcome: 'disconnected', errorCode: ErrorCode.DISCONNECT, endedBy: 'A', from: 'ringing' });
+    expect(w.ended()).toMatchObject({ outcome: 'disconnected', step: { errorCode: ErrorCode.DISCONNECT }, endedBy: 'A', endedIn: 'ringing' });
   });
 
   it('ringing callee gone: the caller gets REPLY 100106', () => {
@@ -696,7 +695,7 @@ describe('rule 5: a dropped party that does not come back', () => {
     expect(d.deliveries.map((x) => x.to)).toEqual(['A']);
     expect(w.users.has('B')).toBe(false);
     expectIdle(w, 'A');
-    expect(w.ended()).toMatchObject({ outcome: 'disconnected', endedBy: 'B', from: 'ringing' });
+    expect(w.ended()).toMatchObject({ outcome: 'disconnected', endedBy: 'B', endedIn: 'ringing' });
   });
 
   it('talking party gone: the other party gets FINISH 100106', () => {
@@ -712,7 +711,7 @@ describe('rule 5: a dropped party that does not come back', () => {
       expect(d.deliveries.map((x) => x.to)).toEqual([stays]);
       expect(w.users.has(gone)).toBe(false);
       expectIdle(w, stays);
-      expect(w.ended()).toMatchObject({ outcome: 'disconnected', endedBy: gone, from: 'talking' });
+      expect(w.ended()).toMatchObject({ outcome: 'disconnected', endedBy: gone, endedIn: 'talking' });
     }
   });
 
@@ -889,18 +888,18 @@ describe('rule 5: a new login without resume replaces the old one', () => {
 });
 
 describe('business authorization', () => {
-  function authorizing(): World {
+  function dialing(): World {
     const w = world('A', 'B', 'C');
     w.request('A', 'B', { flags: 3, param: 8, userStr: 'support', authorize: true });
     return w;
   }
 
-  it('holds the REQUEST in phase authorizing and asks the business server, telling the callee nothing', () => {
+  it('holds the REQUEST in phase dialing and asks the business server, telling the callee nothing', () => {
     const w = world('A', 'B');
     const d = w.request('A', 'B', { flags: 3, param: 8, userStr: 'support', authorize: true });
     expect(d.result).toEqual({ ok: true });
-    expect(w.calls.get('call-1')?.phase).toBe('authorizing');
-    expect(d.authorize).toEqual([{ call: expect.objectContaining({ callId: 'call-1', caller: 'A', callee: 'B', phase: 'authorizing' }) }]);
+    expect(w.calls.get('call-1')?.phase).toBe('dialing');
+    expect(d.authorize).toEqual([{ call: expect.objectContaining({ callId: 'call-1', caller: 'A', callee: 'B', phase: 'dialing' }) }]);
     expect(d.deliveries).toEqual([]);
     expect(d.transitions.map((t) => t.type)).toEqual(['requested']);
     expect(w.user('B').callId).toBe('call-1');
@@ -908,7 +907,7 @@ describe('business authorization', () => {
   });
 
   it('rings when the business server answers 0', () => {
-    const w = authorizing();
+    const w = dialing();
     w.now += 300;
     const d = w.apply({ kind: 'authorized', callId: 'call-1', code: 0 });
     expect(w.take('B')).toEqual([ev('call-1', REQUEST, 'A', 0, { flags: 3, param: 8, userStr: 'support' })]);
@@ -920,49 +919,49 @@ describe('business authorization', () => {
   });
 
   it('refuses with the business code when the business server answers non-zero', () => {
-    const w = authorizing();
+    const w = dialing();
     const d = w.apply({ kind: 'authorized', callId: 'call-1', code: 4001 });
     expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', 4001, { flags: 3, param: 8 })]);
     expect(w.take('B')).toEqual([]);
     expectNoCall(w, 'call-1');
     expectIdle(w, 'A', 'B');
-    expect(w.ended()).toMatchObject({ outcome: 'vetoed', errorCode: 4001, endedBy: 'business', from: 'authorizing' });
+    expect(w.ended()).toMatchObject({ outcome: 'vetoed', step: { errorCode: 4001 }, endedBy: 'business', endedIn: 'dialing' });
     expect(outcomes(d)).toEqual(['vetoed']);
   });
 
-  it('keeps the callee busy for others, and deaf to its own REPLY or FINISH, while authorizing', () => {
-    const w = authorizing();
+  it('keeps the callee busy for others, and deaf to its own REPLY or FINISH, while dialing', () => {
+    const w = dialing();
     w.request('C', 'B');
     expect(w.take('C')).toEqual([ev('call-2', REPLY, 'B', ErrorCode.BUSY)]);
     expect(w.reply('B', 'A', 0).result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
     expect(w.finish('B', 'A').result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
-    expect(w.calls.get('call-1')?.phase).toBe('authorizing');
+    expect(w.calls.get('call-1')?.phase).toBe('dialing');
     expect(w.take('A')).toEqual([]);
   });
 
   // A choice, not spelled out by DESIGN §4 (see the report): while the business server decides,
   // the callee is already reserved for this call although it has not been told about it.
-  it('answers a REQUEST back from the callee while authorizing with 440 INCHAT (not glare)', () => {
-    const w = authorizing();
+  it('answers a REQUEST back from the callee while dialing with 440 INCHAT (not glare)', () => {
+    const w = dialing();
     w.request('B', 'A');
     expect(w.take('B')).toEqual([ev('call-2', REPLY, 'A', ErrorCode.INCHAT)]);
     expect(w.take('A')).toEqual([]);
-    expect(w.calls.get('call-1')?.phase).toBe('authorizing');
+    expect(w.calls.get('call-1')?.phase).toBe('dialing');
   });
 
-  it('lets the caller cancel while authorizing; the late answer is then ignored', () => {
-    const w = authorizing();
+  it('lets the caller cancel while dialing; the late answer is then ignored', () => {
+    const w = dialing();
     w.finish('A', 'B');
     expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.CANCEL)]);
     expect(w.take('B')).toEqual([]);
-    expect(w.ended()).toMatchObject({ outcome: 'cancelled', from: 'authorizing' });
+    expect(w.ended()).toMatchObject({ outcome: 'cancelled', endedIn: 'dialing' });
     const late = w.apply({ kind: 'authorized', callId: 'call-1', code: 0 });
     expectNothingHappened(late);
     expect(w.take('B')).toEqual([]);
   });
 
   it('bounds the business decision by the ring timer: REPLY 100105 to the caller only', () => {
-    const w = authorizing();
+    const w = dialing();
     w.fire(ringTimerKey('call-1'));
     expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.TIMEOUT, { flags: 3, param: 8 })]);
     expect(w.take('B')).toEqual([]);
@@ -970,7 +969,7 @@ describe('business authorization', () => {
   });
 
   it('ignores a second answer for a call that already rings', () => {
-    const w = authorizing();
+    const w = dialing();
     w.apply({ kind: 'authorized', callId: 'call-1', code: 0 });
     w.take('A');
     w.take('B');
@@ -988,7 +987,7 @@ describe('business force-finish', () => {
     expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 8001, { userStr: 'closed by agent' })]);
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 8001, { userStr: 'closed by agent' })]);
     expectIdle(w, 'A', 'B');
-    expect(w.ended()).toMatchObject({ outcome: 'force-ended', errorCode: 8001, endedBy: 'business', from: 'talking' });
+    expect(w.ended()).toMatchObject({ outcome: 'force-ended', step: { errorCode: 8001 }, endedBy: 'business', endedIn: 'talking' });
   });
 
   it('ends a ringing call: both get FINISH with the code', () => {
@@ -997,7 +996,7 @@ describe('business force-finish', () => {
     w.apply({ kind: 'force-finish', userId: 'A', errorCode: ErrorCode.SHUTTING_DOWN, userStr: '', by: 'server' });
     expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.SHUTTING_DOWN)]);
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.SHUTTING_DOWN)]);
-    expect(w.ended()).toMatchObject({ outcome: 'force-ended', endedBy: 'server', from: 'ringing' });
+    expect(w.ended()).toMatchObject({ outcome: 'force-ended', endedBy: 'server', endedIn: 'ringing' });
   });
 
   it('answers NOTINCALL for a user in no call, or not connected at all', () => {

@@ -51,7 +51,7 @@ describe('interleavings (fast-check scheduler)', () => {
             if (event.event !== VideoCallEvent.REQUEST) continue;
             answered.push(
               s.schedule(Promise.resolve(), `${userId} answers ${event.userId}`).then(() =>
-                switchboard.control({ from: userId, sessionId: `s-${userId}`, event: VideoCallEvent.REPLY, peer: event.userId, errorCode: 0, flags: 0, param: 0, userStr: '' }),
+                switchboard.control({ from: userId, sessionId: `s-${userId}`, event: VideoCallEvent.REPLY, userId: event.userId, errorCode: 0, flags: 0, param: 0, userStr: '' }),
               ),
             );
           }
@@ -67,7 +67,7 @@ describe('interleavings (fast-check scheduler)', () => {
         const run = async (o: Op): Promise<void> => {
           if (o.kind === 'control') {
             const event = VideoCallEvent[o.event] as VideoCallEventType;
-            await switchboard.control({ from: USERS[o.from]!, sessionId: `s-${USERS[o.from]}`, event, peer: USERS[o.to]!, errorCode: o.code, flags: 3, param: 0, userStr: '' });
+            await switchboard.control({ from: USERS[o.from]!, sessionId: `s-${USERS[o.from]}`, event, userId: USERS[o.to]!, errorCode: o.code, flags: 3, param: 0, userStr: '' });
           } else if (o.kind === 'force-finish') {
             await switchboard.handle({ kind: 'force-finish', userId: USERS[o.user]!, errorCode: 8001, userStr: '', by: 'business' });
           } else {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode, endsCall, type BusinessEvent } from '@callgate/protocol';
 import type { CallRecord, CallTransition } from '../calls/types.js';
+import { requestStepOf } from '../calls/draft.js';
 import type { Switchboard } from '../switchboard.js';
 import type { BusinessRoute } from './business-route.js';
 import { noticeOf, type CallNotice } from './call-notices.js';
@@ -69,7 +70,7 @@ export class BusinessHook {
   }
 
   private async authorize(call: CallRecord): Promise<number> {
-    const notice = this.requests.get(call.callId) ?? noticeOf({ type: 'requested', call, at: call.requestedAt });
+    const notice = this.requests.get(call.callId) ?? noticeOf({ type: 'requested', call, at: call.requestedAt, step: requestStepOf(call) });
     this.requests.delete(call.callId);
     const event: BusinessEvent = { ...notice, id: randomUUID(), decide: true };
     const { route, webhooks, decisionTimeoutMs } = this.options;

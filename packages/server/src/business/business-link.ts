@@ -12,7 +12,7 @@ import {
   type ParseResult,
   type UserState,
 } from '@callgate/protocol';
-import { ServedSocket, errorFrame, readFrame } from '../gateway/served-socket.js';
+import { ServedSocket, errorFrame, readFrame } from '../sockets/served-socket.js';
 import type { EventAck, EventReceiver } from './link-dispatch.js';
 
 /** What a link needs from the gateway that holds it. */

@@ -4,6 +4,7 @@ import type {
   CallOutcome,
   CallPhase,
   CallRecord,
+  CallStep,
   ControlResult,
   Decision,
   DecisionContext,
@@ -25,11 +26,23 @@ export interface Payload {
 
 export const emptyPayload: Payload = { flags: 0, param: 0, userStr: '' };
 
+/** What the caller gets with a refusal the server makes: the request's flags and param, no text. */
+export const echoOf = (call: CallRecord): Payload => ({ flags: call.flags, param: call.param, userStr: '' });
+
+/** The step an event makes: `event` with `errorCode` and `payload`, from one party to the other. */
+export function stepOf(event: VideoCallEventType, from: string, to: string, errorCode: number, payload: Payload): CallStep {
+  return { event, from, to, errorCode, ...payload };
+}
+
+/** The REQUEST that opened `call`, as its caller sent it. */
+export const requestStepOf = (call: CallRecord): CallStep =>
+  stepOf(VideoCallEvent.REQUEST, call.caller, call.callee, 0, { flags: call.flags, param: call.param, userStr: call.userStr });
+
 export interface Ending {
   outcome: CallOutcome;
-  errorCode: number;
   endedBy: string;
-  detail?: Payload;
+  /** The event that ended the call, as the business server hears it. */
+  step: CallStep;
 }
 
 /**
@@ -133,17 +146,16 @@ export class DecisionDraft {
       type: 'ended',
       call,
       at: this.ctx.now,
+      step: ending.step,
       outcome: ending.outcome,
-      errorCode: ending.errorCode,
       endedBy: ending.endedBy,
-      from: call.phase,
-      detail: ending.detail ?? emptyPayload,
+      endedIn: call.phase,
     });
   }
 
-  /** FINISH to both parties (only the caller while the callee has not been told yet). */
+  /** FINISH to both parties (only the caller while the callee has not been told yet, i.e. while dialing). */
   finishBoth(call: CallRecord, errorCode: number, payload: Payload): void {
     this.deliver(call, call.caller, VideoCallEvent.FINISH, errorCode, payload);
-    if (call.phase !== 'authorizing') this.deliver(call, call.callee, VideoCallEvent.FINISH, errorCode, payload);
+    if (call.phase !== 'dialing') this.deliver(call, call.callee, VideoCallEvent.FINISH, errorCode, payload);
   }
 }

@@ -1,4 +1,4 @@
 export { decide, readSet } from './machine.js';
 export { snapshotFor } from './snapshot.js';
-export { graceTimerKey, ringTimerKey } from './draft.js';
+export { graceTimerKey, requestStepOf, ringTimerKey } from './draft.js';
 export type * from './types.js';

@@ -1,10 +1,11 @@
 import { ErrorCode, VideoCallEvent, grantAllows } from '@callgate/protocol';
-import { DecisionDraft, emptyPayload, graceTimerKey, ringTimerKey, type Payload } from './draft.js';
+import { DecisionDraft, echoOf, emptyPayload, graceTimerKey, requestStepOf, ringTimerKey, stepOf, type Payload } from './draft.js';
 import type {
   AuthorizedInput,
   CallInput,
   CallOutcome,
   CallRecord,
+  CallStep,
   ConnectInput,
   ControlInput,
   Decision,
@@ -24,7 +25,7 @@ import type {
 export function readSet(input: CallInput): { users: string[]; calls: string[] } {
   switch (input.kind) {
     case 'control':
-      return { users: [input.from, input.peer], calls: [] };
+      return { users: [input.from, input.userId], calls: [] };
     case 'connect':
     case 'disconnect':
     case 'grace-expired':
@@ -36,7 +37,7 @@ export function readSet(input: CallInput): { users: string[]; calls: string[] } 
   }
 }
 
-/** The call state machine (DESIGN §4): one input, the state it reads, and everything that follows. */
+/** The call state machine (docs/architecture.md, "The rules of a call"): one input, the state it reads, and everything that follows. */
 export function decide(snapshot: Snapshot, input: CallInput, ctx: DecisionContext): Decision {
   const draft = new DecisionDraft(snapshot, ctx);
   switch (input.kind) {
@@ -78,7 +79,7 @@ function control(draft: DecisionDraft, input: ControlInput): void {
     draft.fail(ErrorCode.REPLACED);
     return;
   }
-  const id = input.controlId;
+  const id = input.id;
   const seen = id === undefined ? undefined : sender.recentControls?.find(([known]) => known === id);
   if (seen) {
     draft.result(seen[1] === 0 ? { ok: true } : { ok: false, code: seen[1] });
@@ -111,7 +112,7 @@ function applyControl(draft: DecisionDraft, input: ControlInput): void {
 // ---- rule 1: REQUEST ----
 
 function request(draft: DecisionDraft, input: ControlInput): void {
-  const { from: caller, peer: callee } = input;
+  const { from: caller, userId: callee } = input;
   const callerCall = draft.callOf(caller);
   if (callerCall?.phase === 'ringing' && callerCall.caller === callee && callerCall.callee === caller) {
     start(draft, callerCall, input.userStr); // rule 6, glare: calling back is saying yes
@@ -121,7 +122,7 @@ function request(draft: DecisionDraft, input: ControlInput): void {
     callId: draft.ctx.newCallId(),
     caller,
     callee,
-    phase: 'authorizing',
+    phase: 'dialing',
     flags: input.flags,
     param: input.param,
     userStr: input.userStr,
@@ -129,21 +130,21 @@ function request(draft: DecisionDraft, input: ControlInput): void {
     requestedAt: draft.ctx.now,
     ringDeadline: draft.ctx.now + draft.ctx.ringTimeoutMs,
     answeredAt: 0,
+    startedAt: 0,
   };
   const refusal = input.draining
     ? { code: ErrorCode.SHUTTING_DOWN, outcome: 'shutting-down' as const }
     : refusalOf(draft, caller, callee);
   if (refusal) {
-    draft.deliver(call, caller, VideoCallEvent.REPLY, refusal.code, { flags: call.flags, param: call.param, userStr: '' });
+    draft.deliver(call, caller, VideoCallEvent.REPLY, refusal.code, echoOf(call));
     draft.decision.transitions.push({
       type: 'ended',
       call,
       at: draft.ctx.now,
+      step: stepOf(VideoCallEvent.REPLY, callee, caller, refusal.code, echoOf(call)),
       outcome: refusal.outcome,
-      errorCode: refusal.code,
       endedBy: 'server',
-      from: 'requested',
-      detail: emptyPayload,
+      endedIn: 'requested',
     });
     return;
   }
@@ -152,7 +153,12 @@ function request(draft: DecisionDraft, input: ControlInput): void {
     const user = draft.user(party);
     if (user) draft.putUser({ ...user, callId: call.callId });
   }
-  draft.decision.transitions.push({ type: 'requested', call, at: draft.ctx.now });
+  draft.decision.transitions.push({
+    type: 'requested',
+    call,
+    at: draft.ctx.now,
+    step: requestStepOf(call),
+  });
   if (input.authorize) {
     // The ring timeout also bounds the business server's decision.
     draft.setTimer(ringTimerKey(call.callId), call.ringDeadline, { kind: 'ring-expired', callId: call.callId });
@@ -185,9 +191,14 @@ function ring(draft: DecisionDraft, authorized: CallRecord): void {
     param: call.param,
     userStr: call.userStr,
   });
-  draft.deliver(call, call.caller, VideoCallEvent.REPLY, 0, { flags: call.flags, param: call.param, userStr: '' });
+  draft.deliver(call, call.caller, VideoCallEvent.REPLY, 0, echoOf(call));
   draft.setTimer(ringTimerKey(call.callId), ringDeadline, { kind: 'ring-expired', callId: call.callId });
-  draft.decision.transitions.push({ type: 'ringing', call, at: draft.ctx.now });
+  draft.decision.transitions.push({
+    type: 'ringing',
+    call,
+    at: draft.ctx.now,
+    step: stepOf(VideoCallEvent.REPLY, call.callee, call.caller, 0, echoOf(call)),
+  });
 }
 
 // ---- rule 2: REPLY, and START ----
@@ -195,30 +206,42 @@ function ring(draft: DecisionDraft, authorized: CallRecord): void {
 function reply(draft: DecisionDraft, input: ControlInput): void {
   const call = draft.callOf(input.from);
   const code = input.errorCode;
-  if (call?.phase === 'ringing' && call.callee === input.from && call.caller === input.peer) {
+  if (call?.phase === 'ringing' && call.callee === input.from && call.caller === input.userId) {
     if (code === 0) {
       start(draft, call, input.userStr);
     } else {
       draft.deliver(call, call.caller, VideoCallEvent.REPLY, code, payloadOf(input));
-      draft.end(call, { outcome: 'refused', errorCode: code, endedBy: input.from, detail: payloadOf(input) });
+      refuse(draft, call, stepOf(VideoCallEvent.REPLY, call.callee, call.caller, code, payloadOf(input)));
     }
     return;
   }
   const cancels = code === ErrorCode.CANCEL && call && call.phase !== 'talking';
-  if (cancels && call.caller === input.from && call.callee === input.peer) {
+  if (cancels && call.caller === input.from && call.callee === input.userId) {
     cancel(draft, call, input.from, payloadOf(input));
     return;
   }
   draft.fail(ErrorCode.NOTINCALL);
 }
 
+/** The callee said no: that is its answer, and the end of the call. */
+function refuse(draft: DecisionDraft, call: CallRecord, step: CallStep): void {
+  const answered = draft.advance(call, call.phase, { answeredAt: draft.ctx.now });
+  draft.end(answered, { outcome: 'refused', endedBy: call.callee, step });
+}
+
 function start(draft: DecisionDraft, ringing: CallRecord, acceptedUserStr: string): void {
-  const call = draft.advance(ringing, 'talking', { roomId: draft.ctx.newRoomId(), answeredAt: draft.ctx.now });
+  const now = draft.ctx.now;
+  const call = draft.advance(ringing, 'talking', { roomId: draft.ctx.newRoomId(), answeredAt: now, startedAt: now });
   const payload = { flags: call.flags, param: call.roomId, userStr: acceptedUserStr };
   draft.deliver(call, call.caller, VideoCallEvent.START, 0, payload);
   draft.deliver(call, call.callee, VideoCallEvent.START, 0, payload);
   draft.clearTimer(ringTimerKey(call.callId));
-  draft.decision.transitions.push({ type: 'started', call, at: draft.ctx.now, acceptedWith: { userStr: acceptedUserStr } });
+  draft.decision.transitions.push({
+    type: 'started',
+    call,
+    at: now,
+    step: stepOf(VideoCallEvent.START, call.caller, call.callee, 0, payload),
+  });
 }
 
 // ---- rule 3: FINISH and cancel ----
@@ -227,9 +250,9 @@ function finish(draft: DecisionDraft, input: ControlInput): void {
   const call = draft.callOf(input.from);
   const involvesPeer =
     call !== undefined &&
-    ((call.caller === input.from && call.callee === input.peer) ||
-      (call.callee === input.from && call.caller === input.peer));
-  if (!call || !involvesPeer || (call.phase === 'authorizing' && call.callee === input.from)) {
+    ((call.caller === input.from && call.callee === input.userId) ||
+      (call.callee === input.from && call.caller === input.userId));
+  if (!call || !involvesPeer || (call.phase === 'dialing' && call.callee === input.from)) {
     draft.fail(ErrorCode.NOTINCALL);
     return;
   }
@@ -238,14 +261,22 @@ function finish(draft: DecisionDraft, input: ControlInput): void {
     return;
   }
   draft.finishBoth(call, input.errorCode, payloadOf(input));
-  const outcome = call.phase === 'talking' ? 'completed' : 'refused';
-  draft.end(call, { outcome, errorCode: input.errorCode, endedBy: input.from, detail: payloadOf(input) });
+  if (call.phase === 'talking') {
+    const step = stepOf(VideoCallEvent.FINISH, input.from, input.userId, input.errorCode, payloadOf(input));
+    draft.end(call, { outcome: 'completed', endedBy: input.from, step });
+    return;
+  }
+  // The ringing callee hangs up: a refusal. Heard as REPLY with its code, as FINISH when that is 0
+  // (a REPLY 0 would read as "ringing").
+  const event = input.errorCode === 0 ? VideoCallEvent.FINISH : VideoCallEvent.REPLY;
+  refuse(draft, call, stepOf(event, call.callee, call.caller, input.errorCode, payloadOf(input)));
 }
 
 /** The caller gives up before the answer: FINISH 100101 to both, carrying what the caller sent. */
 function cancel(draft: DecisionDraft, call: CallRecord, by: string, payload: Payload): void {
   draft.finishBoth(call, ErrorCode.CANCEL, payload);
-  draft.end(call, { outcome: 'cancelled', errorCode: ErrorCode.CANCEL, endedBy: by, detail: payload });
+  const step = stepOf(VideoCallEvent.FINISH, call.caller, call.callee, ErrorCode.CANCEL, payload);
+  draft.end(call, { outcome: 'cancelled', endedBy: by, step });
 }
 
 // ---- rule 4: ringing timeout; business decisions ----
@@ -253,20 +284,22 @@ function cancel(draft: DecisionDraft, call: CallRecord, by: string, payload: Pay
 function ringExpired(draft: DecisionDraft, input: RingExpiredInput): void {
   const call = draft.call(input.callId);
   if (!call || call.phase === 'talking' || draft.ctx.now < call.ringDeadline) return;
-  draft.deliver(call, call.caller, VideoCallEvent.REPLY, ErrorCode.TIMEOUT, { flags: call.flags, param: call.param, userStr: '' });
+  draft.deliver(call, call.caller, VideoCallEvent.REPLY, ErrorCode.TIMEOUT, echoOf(call));
   if (call.phase === 'ringing') draft.deliver(call, call.callee, VideoCallEvent.FINISH, ErrorCode.TIMEOUT, emptyPayload);
-  draft.end(call, { outcome: 'timeout', errorCode: ErrorCode.TIMEOUT, endedBy: 'server' });
+  const step = stepOf(VideoCallEvent.REPLY, call.callee, call.caller, ErrorCode.TIMEOUT, echoOf(call));
+  draft.end(call, { outcome: 'timeout', endedBy: 'server', step });
 }
 
 function authorized(draft: DecisionDraft, input: AuthorizedInput): void {
   const call = draft.call(input.callId);
-  if (call?.phase !== 'authorizing') return;
+  if (call?.phase !== 'dialing') return;
   if (input.code === 0) {
     ring(draft, call);
     return;
   }
-  draft.deliver(call, call.caller, VideoCallEvent.REPLY, input.code, { flags: call.flags, param: call.param, userStr: '' });
-  draft.end(call, { outcome: 'vetoed', errorCode: input.code, endedBy: 'business' });
+  draft.deliver(call, call.caller, VideoCallEvent.REPLY, input.code, echoOf(call));
+  const step = stepOf(VideoCallEvent.REPLY, call.callee, call.caller, input.code, echoOf(call));
+  draft.end(call, { outcome: 'vetoed', endedBy: 'business', step });
 }
 
 function forceFinish(draft: DecisionDraft, input: ForceFinishInput): void {
@@ -277,7 +310,8 @@ function forceFinish(draft: DecisionDraft, input: ForceFinishInput): void {
   }
   const payload = { flags: input.flags ?? 0, param: input.param ?? 0, userStr: input.userStr };
   draft.finishBoth(call, input.errorCode, payload);
-  draft.end(call, { outcome: 'force-ended', errorCode: input.errorCode, endedBy: input.by, detail: payload });
+  const step = stepOf(VideoCallEvent.FINISH, call.caller, call.callee, input.errorCode, payload);
+  draft.end(call, { outcome: 'force-ended', endedBy: input.by, step });
 }
 
 // ---- rule 5: connections, grace and resume ----
@@ -333,19 +367,24 @@ function graceExpired(draft: DecisionDraft, input: GraceExpiredInput): void {
   leave(draft, user);
 }
 
-/** The user is gone for good: its call ends as DESIGN §4 rule 5 says, and it goes offline. */
+/** The user is gone for good: its call ends as rule 5 says, and it goes offline. */
 function leave(draft: DecisionDraft, user: UserRecord): void {
   const call = draft.call(user.callId);
   draft.removeUser(user.userId);
   draft.clearTimer(graceTimerKey(user.userId));
   if (!call) return;
   const code = ErrorCode.DISCONNECT;
+  const other = user.userId === call.caller ? call.callee : call.caller;
+  let step: CallStep;
   if (call.phase === 'talking') {
     draft.finishBoth(call, code, emptyPayload);
+    step = stepOf(VideoCallEvent.FINISH, user.userId, other, code, emptyPayload);
   } else if (user.userId === call.callee) {
-    draft.deliver(call, call.caller, VideoCallEvent.REPLY, code, { flags: call.flags, param: call.param, userStr: '' });
-  } else if (call.phase === 'ringing') {
-    draft.deliver(call, call.callee, VideoCallEvent.FINISH, code, emptyPayload);
+    draft.deliver(call, call.caller, VideoCallEvent.REPLY, code, echoOf(call));
+    step = stepOf(VideoCallEvent.REPLY, call.callee, call.caller, code, echoOf(call));
+  } else {
+    if (call.phase === 'ringing') draft.deliver(call, call.callee, VideoCallEvent.FINISH, code, emptyPayload);
+    step = stepOf(VideoCallEvent.FINISH, call.caller, call.callee, code, emptyPayload);
   }
-  draft.end(call, { outcome: 'disconnected', errorCode: code, endedBy: user.userId });
+  draft.end(call, { outcome: 'disconnected', endedBy: user.userId, step });
 }

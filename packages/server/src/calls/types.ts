@@ -1,4 +1,4 @@
-import type { VideoCallEventType } from '@callgate/protocol';
+import type { LiveCallPhase, VideoCallEventType } from '@callgate/protocol';
 
 /** A connected (or recently dropped) user, as the call state machine sees it. */
 export interface UserRecord {
@@ -22,11 +22,8 @@ export interface UserRecord {
   recentControls?: [string, number][];
 }
 
-/**
- * authorizing: the business server is deciding on the REQUEST; the callee has not been told.
- * ringing: the callee has the REQUEST. talking: START was sent to both.
- */
-export type CallPhase = 'authorizing' | 'ringing' | 'talking';
+/** A live call's phase (the protocol's vocabulary: dialing, ringing, talking). */
+export type CallPhase = LiveCallPhase;
 
 export interface CallRecord {
   callId: string;
@@ -41,7 +38,10 @@ export interface CallRecord {
   requestedAt: number;
   /** When ringing ends with TIMEOUT (ms since epoch): the ringing timeout after the callee was told. */
   ringDeadline: number;
+  /** When the callee answered, accepting or refusing; 0 before. */
   answeredAt: number;
+  /** When START was sent; 0 before. */
+  startedAt: number;
 }
 
 /** What a user's callback receives, before the delivery layer numbers it. */
@@ -80,22 +80,36 @@ export type CallOutcome =
   | 'invalid'
   | 'shutting-down';
 
+/**
+ * The event that made a step of a call, as the machine decided it: its type, the party it came
+ * from (or on whose behalf the server made it: the callee for a TIMEOUT or a BUSY), the party it
+ * went to, its code and what it carried. Records, logs, metrics and the business server read a
+ * step from here instead of working it out again (docs/architecture.md, "The life of a REQUEST").
+ */
+export interface CallStep {
+  event: VideoCallEventType;
+  from: string;
+  to: string;
+  errorCode: number;
+  flags: number;
+  param: number;
+  userStr: string;
+}
+
 export type CallTransition =
-  | { type: 'requested'; call: CallRecord; at: number }
-  | { type: 'ringing'; call: CallRecord; at: number }
-  | { type: 'started'; call: CallRecord; at: number; acceptedWith: { userStr: string } }
+  | { type: 'requested'; call: CallRecord; at: number; step: CallStep }
+  | { type: 'ringing'; call: CallRecord; at: number; step: CallStep }
+  | { type: 'started'; call: CallRecord; at: number; step: CallStep }
   | {
       type: 'ended';
       call: CallRecord;
       at: number;
+      step: CallStep;
       outcome: CallOutcome;
-      errorCode: number;
       /** A user id, or "server" (timers, disconnects) or "business". */
       endedBy: string;
       /** The phase the call was in when it ended ("refused at once" calls never got past "requested"). */
-      from: CallPhase | 'requested';
-      /** The refusal or finish as sent by the party that ended it (userStr, flags and param pass through). */
-      detail: { flags: number; param: number; userStr: string };
+      endedIn: CallPhase | 'requested';
     };
 
 /** Asks the business server whether a REQUEST may ring. */
@@ -121,7 +135,8 @@ export interface ControlInput {
   from: string;
   sessionId: string;
   event: VideoCallEventType;
-  peer: string;
+  /** The other party, as on the wire. */
+  userId: string;
   errorCode: number;
   flags: number;
   param: number;
@@ -129,7 +144,7 @@ export interface ControlInput {
   /** True when a business server must allow a REQUEST before it rings. */
   authorize: boolean;
   /** The client's id for this control; a control whose id was seen in this session gets its first answer again. */
-  controlId?: string;
+  id?: string;
   /** True while the server drains for shutdown: a new REQUEST is refused at once with SHUTTING_DOWN. */
   draining?: boolean;
 }

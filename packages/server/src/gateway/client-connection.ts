@@ -21,7 +21,7 @@ import { StateUnavailableError, type StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
 import type { SignalRelay } from './signal-relay.js';
 import type { ConnectionLimits } from './limits.js';
-import { ServedSocket, errorFrame, readFrame } from './served-socket.js';
+import { ServedSocket, errorFrame, readFrame } from '../sockets/served-socket.js';
 import { withoutStaleRinging } from './stale-ringing.js';
 import { TokenBucket } from './token-bucket.js';
 import type { ConnectionObserver } from './connection-observer.js';
@@ -34,22 +34,28 @@ export interface GatewayConfig {
   iceServersFor(userId: string): IceServer[];
 }
 
-/** What a connection needs from the gateway that holds it. */
-export interface ConnectionHost {
-  readonly switchboard: Switchboard;
-  readonly backend: StateBackend;
-  readonly verifier: TokenVerifier;
-  readonly config: GatewayConfig;
-  readonly logger: Logger;
-  readonly observer?: ConnectionObserver;
-  readonly signals: SignalRelay;
-  readonly presence: PresenceBoard;
+/** This node's user connections: where a connection registers, and the budgets they share. */
+export interface ConnectionRegistry {
   attach(connection: ClientConnection): void;
   detach(connection: ClientConnection): void;
   /** Takes one call control from the user's shared budget; false when the user is over it. */
   allowControl(userId: string): boolean;
   /** Work that must finish before the server closes (the disconnect of a closed socket). */
   track(work: Promise<void>): void;
+}
+
+/** What a connection needs around it, each part cut to what it uses. */
+export interface ConnectionHost {
+  readonly calls: Pick<Switchboard, 'handle' | 'handleQuietly' | 'control'>;
+  /** Where the session's numbered events wait, and which node this is. */
+  readonly sessions: Pick<StateBackend, 'eventsAfter' | 'node'>;
+  readonly verifier: Pick<TokenVerifier, 'verify'>;
+  readonly signals: Pick<SignalRelay, 'relay'>;
+  readonly presence: Pick<PresenceBoard, 'watch' | 'unwatch'>;
+  readonly registry: ConnectionRegistry;
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly observer?: ConnectionObserver;
 }
 
 type Phase = 'authenticating' | 'open' | 'closed';
@@ -118,7 +124,7 @@ export class ClientConnection {
     try {
       do {
         this.flushAgain = false;
-        const events = await this.host.backend.eventsAfter(this.userId, this.sessionId, this.sentSeq);
+        const events = await this.host.sessions.eventsAfter(this.userId, this.sessionId, this.sentSeq);
         if (events === undefined) {
           this.host.logger.warn({ userId: this.userId }, 'session events are gone; closing the socket');
           this.close(1011, 'session lost');
@@ -204,12 +210,12 @@ export class ClientConnection {
       return;
     }
     this.served.settled();
-    const decision = await this.host.switchboard
+    const decision = await this.host.calls
       .handle({
       kind: 'connect',
       userId: check.userId,
       newSessionId: newSessionId(),
-      node: this.host.backend.node,
+      node: this.host.sessions.node,
       connectionId: this.connectionId,
       ...(message.resume ? { resumeSessionId: message.resume.sessionId } : {}),
       ...check.grants,
@@ -227,11 +233,11 @@ export class ClientConnection {
     this.sessionId = session.sessionId;
     this.sentSeq = session.resumed && message.resume ? message.resume.lastSeq : 0;
     if (this.isClosed()) {
-      await this.host.switchboard.handleQuietly(this.disconnectInput(false));
+      await this.host.calls.handleQuietly(this.disconnectInput(false));
       return;
     }
     this.phase = 'open';
-    this.host.attach(this);
+    this.host.registry.attach(this);
     this.expireAt(check.expiresAt);
     const config = this.host.config;
     this.send({
@@ -279,7 +285,7 @@ export class ClientConnection {
   }
 
   private async control(message: ControlMessage): Promise<void> {
-    if (!this.host.allowControl(this.userId)) {
+    if (!this.host.registry.allowControl(this.userId)) {
       this.abuse('too many call controls');
       return;
     }
@@ -287,16 +293,16 @@ export class ClientConnection {
       this.sendError(ErrorCode.INVALID_EVENT, undefined, message.id);
       return;
     }
-    const result = await this.host.switchboard.control({
+    const result = await this.host.calls.control({
       from: this.userId,
       sessionId: this.sessionId,
       event: message.event,
-      peer: message.userId,
+      userId: message.userId,
       errorCode: message.errorCode,
       flags: message.flags,
       param: message.param,
       userStr: message.userStr,
-      ...(message.id !== undefined ? { controlId: message.id } : {}),
+      ...(message.id !== undefined ? { id: message.id } : {}),
     });
     if (result.ok) {
       if (message.id !== undefined) this.send({ type: 'ack', id: message.id });
@@ -317,8 +323,8 @@ export class ClientConnection {
     const wasOpen = this.phase === 'open';
     this.phase = 'closed';
     if (!wasOpen) return;
-    this.host.detach(this);
-    this.host.track(this.host.switchboard.handleQuietly(this.disconnectInput(code === CloseCode.NORMAL)));
+    this.host.registry.detach(this);
+    this.host.registry.track(this.host.calls.handleQuietly(this.disconnectInput(code === CloseCode.NORMAL)));
   }
 
   private disconnectInput(final: boolean) {

@@ -8,7 +8,7 @@ import type { Kick } from '../calls/types.js';
 import type { StateBackend } from '../state/backend.js';
 import type { PresenceBoard } from '../presence/presence-board.js';
 import type { Switchboard } from '../switchboard.js';
-import { ClientConnection, type ConnectionHost, type GatewayConfig } from './client-connection.js';
+import { ClientConnection, type ConnectionHost, type ConnectionRegistry, type GatewayConfig } from './client-connection.js';
 import { SignalRelay } from './signal-relay.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
 import { OriginPolicy } from './origin-policy.js';
@@ -33,15 +33,14 @@ export interface ClientGatewayOptions {
 }
 
 /** The users' WebSocket endpoint: holds this node's connections, one live socket per user. */
-export class ClientGateway implements ConnectionHost {
-  readonly switchboard: Switchboard;
-  readonly backend: StateBackend;
+export class ClientGateway implements ConnectionRegistry {
   readonly verifier: TokenVerifier;
-  readonly config: GatewayConfig;
-  readonly logger: Logger;
-  readonly observer?: ConnectionObserver;
-  readonly signals: SignalRelay;
-  readonly presence: PresenceBoard;
+  private readonly config: GatewayConfig;
+  private readonly logger: Logger;
+  private readonly backend: StateBackend;
+  private readonly presence: PresenceBoard;
+  /** What each connection is given. */
+  private readonly host: ConnectionHost;
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, ClientConnection>();
   private readonly all = new Set<ClientConnection>();
@@ -52,18 +51,26 @@ export class ClientGateway implements ConnectionHost {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(options: ClientGatewayOptions) {
-    this.switchboard = options.switchboard;
-    this.backend = options.backend;
     this.verifier = options.verifier;
     this.config = options.config;
     this.logger = options.logger;
+    this.backend = options.backend;
     this.presence = options.presence;
-    this.signals = new SignalRelay(options.backend);
+    this.host = {
+      calls: options.switchboard,
+      sessions: options.backend,
+      verifier: options.verifier,
+      signals: new SignalRelay(options.backend),
+      presence: options.presence,
+      registry: this,
+      config: options.config,
+      logger: options.logger,
+      ...(options.observer ? { observer: options.observer } : {}),
+    };
     this.originPolicy = new OriginPolicy(options.allowOrigins);
-    this.observer = options.observer;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
     this.wss.on('connection', (socket) => {
-      const connection = new ClientConnection(socket, this);
+      const connection = new ClientConnection(socket, this.host);
       this.all.add(connection);
       this.heartbeats.add(connection);
       socket.on('close', () => {

@@ -21,10 +21,10 @@ export function logTransition(logger: Logger, transition: CallTransition): void 
         {
           ...base,
           outcome: transition.outcome,
-          errorCode: transition.errorCode,
+          errorCode: transition.step.errorCode,
           endedBy: transition.endedBy,
-          from: transition.from,
-          ...(call.answeredAt ? { durationMs: transition.at - call.answeredAt } : {}),
+          from: transition.endedIn,
+          ...(call.startedAt ? { durationMs: transition.at - call.startedAt } : {}),
         },
         `call ended: ${transition.outcome}`,
       );

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ClientMessage, ParseResult, ServerMessage } from '@callgate/protocol';
+import { LIVE_CALL_PHASES, type ClientMessage, type ParseResult, type ServerMessage } from '@callgate/protocol';
 import type { CallPhase, CallRecord, CallTransition } from '../calls/types.js';
 import type { ConnectionObserver } from '../gateway/connection-observer.js';
 import type { RecordWriterObserver } from '../records/record-writer.js';
@@ -12,7 +12,7 @@ export interface MetricSources {
   recordQueueDepth(): number;
 }
 
-const phases: readonly CallPhase[] = ['authorizing', 'ringing', 'talking'];
+const phases: readonly CallPhase[] = LIVE_CALL_PHASES;
 
 /**
  * The server's Prometheus metrics, in a registry of its own (several servers may share a
@@ -40,7 +40,7 @@ export class CallMetrics {
     });
     new Gauge({
       name: 'callgate_live_calls',
-      help: 'Live calls by phase (authorizing: the business server decides; ringing; talking)',
+      help: 'Live calls by phase (dialing: not yet at the callee, e.g. while the business server decides; ringing; talking)',
       labelNames: ['phase'],
       registers,
       async collect() {

@@ -50,7 +50,7 @@ export class RingDeliveryClock {
         this.ringing.delete(call.callId);
         return;
       case 'ended':
-        if (transition.from === 'requested') this.undecided.delete(pairKey(call.caller, call.callee));
+        if (transition.endedIn === 'requested') this.undecided.delete(pairKey(call.caller, call.callee));
         this.ringing.delete(call.callId);
         return;
     }

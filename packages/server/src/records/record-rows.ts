@@ -24,7 +24,7 @@ export function recordRowOf(transition: CallTransition, node: string): CallRecor
     requested_at: call.requestedAt,
     ringing_at: null,
     answered_at: call.answeredAt === 0 ? null : call.answeredAt,
-    started_at: call.answeredAt === 0 ? null : call.answeredAt,
+    started_at: call.startedAt === 0 ? null : call.startedAt,
     ended_at: null,
     duration_ms: null,
     outcome: null,
@@ -39,21 +39,18 @@ export function recordRowOf(transition: CallTransition, node: string): CallRecor
     case 'ringing':
       return { ...row, ringing_at: at };
     case 'started':
-      return { ...row, phase: 'talking', answered_at: at, started_at: at };
-    case 'ended': {
-      const refusedByCallee = transition.outcome === 'refused' && transition.endedBy === call.callee;
+      return row;
+    case 'ended':
       return {
         ...row,
         phase: 'ended',
-        answered_at: refusedByCallee ? at : row.answered_at,
         ended_at: at,
         duration_ms: row.started_at === null ? null : at - row.started_at,
         outcome: transition.outcome,
-        error_code: transition.errorCode,
+        error_code: transition.step.errorCode,
         ended_by: transition.endedBy,
-        ended_in: transition.from,
+        ended_in: transition.endedIn,
       };
-    }
   }
 }
 

@@ -4,8 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Expression, type SqlBool } from 'kysely';
 import pg from 'pg';
 import { recordMigrations } from './migrations.js';
-import { RECOVERY } from './recovery.js';
-import { CALL_RECORD_COLUMNS, type CallRecordRow, type RecordsSchema } from './schema.js';
+import { CALL_RECORD_COLUMNS, RECOVERY, type CallRecordRow, type RecordsSchema } from './schema.js';
 import { preparedUpsert, tuneSqlite, type CompiledUpsert } from './sqlite-upsert.js';
 import { SqliteWriteWorker } from './sqlite-write-worker.js';
 

@@ -11,7 +11,7 @@ export interface CallRecordView {
   param: number;
   userStr: string;
   roomId: number | null;
-  /** authorizing, ringing or talking while live; ended once over. */
+  /** dialing, ringing or talking while live (CallPhase of @callgate/protocol); ended once over. */
   phase: string;
   outcome: CallOutcome | null;
   errorCode: number | null;

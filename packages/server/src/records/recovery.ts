@@ -1,10 +1,7 @@
 import { ErrorCode } from '@callgate/protocol';
 import type { StateBackend } from '../state/backend.js';
 import type { CallRecordStore } from './record-store.js';
-
-
-/** `ended_by` of a record that recovery closed: not a party, not the business server. */
-export const RECOVERY = 'recovery';
+import { RECOVERY } from './schema.js';
 
 /**
  * The one place that decides which open records a starting server may close. A record is stale

@@ -11,7 +11,7 @@ export interface CallRecordsTable {
   user_str: string;
   /** Null until the call starts. */
   room_id: number | null;
-  /** authorizing | ringing | talking while the call is live; ended once it is over. */
+  /** dialing | ringing | talking while the call is live; ended once it is over. */
   phase: string;
   /** The node whose switchboard wrote the record. */
   node: string;
@@ -61,3 +61,6 @@ const columns: Record<keyof CallRecordRow, true> = {
 
 /** Every column of a call record (the compiler checks that none is missing). */
 export const CALL_RECORD_COLUMNS = Object.keys(columns) as (keyof CallRecordRow)[];
+
+/** `ended_by` of a record that recovery closed: not a party, not the business server. */
+export const RECOVERY = 'recovery';
