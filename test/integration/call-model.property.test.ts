@@ -8,7 +8,7 @@ import { TestUser } from '../support/test-user.js';
 
 /**
  * Model-based test over a live server: random controls, drops, resumes, business force-finishes
- * and timeouts by three real SDK clients, with DESIGN §4 rule 7 checked on what every client
+ * and timeouts by three real SDK clients, with rule 7 (docs/architecture.md) checked on what every client
  * actually received after each step.
  */
 
@@ -152,7 +152,7 @@ const commands = [
 ];
 
 describe('model-based: random sessions against a live server (fast-check)', () => {
-  it('keeps DESIGN §4 rule 7 after every step', async () => {
+  it('keeps rule 7 of the call rules after every step', async () => {
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
         const server = await startTestServer({ ringTimeoutMs: RING_MS, graceMs: GRACE_MS });

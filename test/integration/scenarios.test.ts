@@ -42,7 +42,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-describe('DESIGN §4 scenarios (test/scenarios/calls.json) against a real server and SDK clients', () => {
+describe('the call rules as scenarios (test/scenarios/calls.json) against a real server and SDK clients', () => {
   for (const scenario of scenarios) {
     it(scenario.name, async () => {
       server = await startTestServer(timersFor(scenario));

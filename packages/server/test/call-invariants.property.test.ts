@@ -1,5 +1,5 @@
 /**
- * DESIGN §4 rule 7 as a property: random sequences of controls, timers, drops, resumes and
+ * Rule 7 of docs/architecture.md as a property: random sequences of controls, timers, drops, resumes and
  * business actions over four users, fed one at a time through the pure call state machine and
  * committed the way the memory backend does. After every step the state and every user's event
  * stream are checked, and each step's effect is compared with a small model of §4.
@@ -144,7 +144,7 @@ interface CallStream {
 
 type Ended = Extract<CallTransition, { type: 'ended' }>;
 
-/** Expected effect of one input, from a model of DESIGN §4. */
+/** Expected effect of one input, from a model of the call rules (docs/architecture.md). */
 interface Expectation {
   /** Transitions in order: "requested", "ringing", "started", "ended:<outcome>". */
   transitions: string[];
@@ -715,7 +715,7 @@ class World {
   }
 }
 
-describe('call invariants (DESIGN §4 rule 7)', () => {
+describe('call invariants (rule 7)', () => {
   it('hold after every step of random sessions of four users', () => {
     seen.clear();
     fc.assert(

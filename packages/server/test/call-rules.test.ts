@@ -1,5 +1,5 @@
 /**
- * DESIGN §4, rule by rule, against the pure call state machine. Each test drives a small
+ * The call rules of docs/architecture.md, rule by rule, against the pure call state machine. Each test drives a small
  * in-memory world (users, calls, timers, inboxes) through `decide`, committing every decision
  * the way the memory backend does, with the clock and ids injected by hand.
  */
@@ -495,7 +495,7 @@ describe('rule 3: FINISH and cancel', () => {
     expect(w.ended()).toMatchObject({ outcome: 'cancelled', endedBy: 'A', endedIn: 'ringing' });
   });
 
-  it('a cancel carries the caller’s param and userStr to the callee and into the record (DESIGN §2)', () => {
+  it('a cancel carries the caller’s param and userStr to the callee and into the record (param and userStr travel untouched)', () => {
     const w = world('A', 'B');
     w.ringing('A', 'B');
     w.finish('A', 'B', 0, { param: 12, userStr: 'changed my mind' });
@@ -939,7 +939,7 @@ describe('business authorization', () => {
     expect(w.take('A')).toEqual([]);
   });
 
-  // A choice, not spelled out by DESIGN §4 (see the report): while the business server decides,
+  // A choice the rules leave open: while the business server decides,
   // the callee is already reserved for this call although it has not been told about it.
   it('answers a REQUEST back from the callee while dialing with 440 INCHAT (not glare)', () => {
     const w = dialing();

@@ -1,5 +1,5 @@
 /**
- * DESIGN §4 rule 7 under concurrency: controls, business decisions and force-finishes issued at
+ * Rule 7 (docs/architecture.md) under concurrency: controls, business decisions and force-finishes issued at
  * once against the switchboard and the memory backend, their start and the business server's
  * answers ordered by fast-check's scheduler, so that every interleaving of their awaits is tried.
  */
