@@ -29,7 +29,7 @@ export default defineConfig({
     globalSetup: ['test/setup/redis.ts', 'test/setup/postgres.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'memory', include: ['test/integration/**/*.test.ts'] } },
+      { extends: true, test: { name: 'memory', include: ['test/integration/**/*.test.ts', 'test/contact-centre/**/*.test.ts'] } },
       {
         extends: true,
         test: { name: 'redis', include: [...clusterSuite, 'test/cluster/**/*.test.ts'], env: { CALLGATE_TEST_TOPOLOGY: 'redis' } },

@@ -10,6 +10,12 @@ export interface CallgateClaims {
    * A REQUEST to anyone else is refused with FORBIDDEN (200012).
    */
   canCall?: string[];
+  /** An agent's queues (ids of the queues it serves). */
+  queues?: string[];
+  /** An agent's skills; a queue's required skills must all be among them. */
+  skills?: string[];
+  /** A customer's priority in queues, 0–100 (higher is served first). Never the client's own word. */
+  priority?: number;
 }
 
 /** Whether a grant lets its holder call `callee`. No grant means no restriction. */

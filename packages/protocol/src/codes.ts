@@ -54,6 +54,28 @@ export const ErrorCode = {
   INTERNAL: 200015,
   /** A `signal` for a room in which the sender has no started call (a third party, an unknown room, or a call that ended). */
   NOT_IN_ROOM: 200016,
+  /** No queue has this id. */
+  QUEUE_NOT_FOUND: 200017,
+  /** The queue holds its `maxLength` customers already. */
+  QUEUE_FULL: 200018,
+  /** The customer already waits in a queue (leave it first). */
+  ALREADY_QUEUED: 200019,
+  /** The user waits in no queue (or not in that entry). */
+  NOT_QUEUED: 200020,
+  /** Only the customer of a served queue call may rate it. */
+  RATING_NOT_ALLOWED: 200021,
+  /** The call was rated already: a call is rated once. */
+  ALREADY_RATED: 200022,
+  /** The call ended more than 10 minutes ago: too late to rate it. */
+  RATING_CLOSED: 200023,
+  /** FINISH code of a queue call whose customer the agent transferred (to a queue or another agent). */
+  TRANSFERRED: 200024,
+  /** The transfer cannot be made: the target agent is not available, or the call is no queue call of this agent. */
+  TRANSFER_REFUSED: 200025,
+  /** The agent is not in wrap-up. */
+  NOT_IN_WRAP_UP: 200026,
+  /** The queue was deleted, or the server shut down, while the customer waited. */
+  QUEUE_CLOSED: 200027,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
@@ -85,6 +107,17 @@ const messages: Record<ErrorCodeName, string> = {
   TOO_LARGE: 'The message is too large.',
   INTERNAL: 'Internal server error.',
   NOT_IN_ROOM: 'You are not in a started call in that room.',
+  QUEUE_NOT_FOUND: 'There is no such queue.',
+  QUEUE_FULL: 'The queue is full; try again later.',
+  ALREADY_QUEUED: 'You are already waiting in a queue.',
+  NOT_QUEUED: 'You are not waiting in a queue.',
+  RATING_NOT_ALLOWED: 'Only the customer of a served queue call may rate it.',
+  ALREADY_RATED: 'This call was rated already.',
+  RATING_CLOSED: 'It is too late to rate this call.',
+  TRANSFERRED: 'The call was transferred.',
+  TRANSFER_REFUSED: 'The transfer could not be made.',
+  NOT_IN_WRAP_UP: 'You are not in wrap-up.',
+  QUEUE_CLOSED: 'The queue was closed.',
 };
 
 const nameByCode = new Map<number, ErrorCodeName>(

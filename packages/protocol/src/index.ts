@@ -4,6 +4,7 @@ export * from './flags.js';
 export * from './codes.js';
 export * from './limits.js';
 export * from './messages.js';
+export * from './queues.js';
 export * from './parse.js';
 export * from './close-codes.js';
 export * from './signal.js';

@@ -1,22 +1,11 @@
 import { z } from 'zod';
-import { Limits, USER_ID_PATTERN, fitsUserStr } from './limits.js';
+import { Limits } from './limits.js';
+import { eventSchema, uint32Schema, userIdSchema, userStrSchema } from './fields.js';
+import { contactCentreClientMessages, contactCentreServerMessages } from './queues.js';
 import { presenceMessageSchema, presenceWatchMessageSchema } from './presence.js';
 import { signalDeliveryMessageSchema, signalMessageSchema } from './signal.js';
 
-/** An unsigned 32-bit integer: errorCode, flags, param, roomId. */
-export const uint32Schema = z.number().int().min(0).max(Limits.UINT32_MAX);
-
-/** A user id: 1–64 characters of `[A-Za-z0-9_.@-]`; a non-negative integer becomes its decimal string. */
-export const userIdSchema = z.union([
-  z.string().regex(USER_ID_PATTERN, 'user ids are 1-64 characters of A-Z a-z 0-9 _ . @ -'),
-  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).transform((n) => String(n)),
-]);
-
-export const userStrSchema = z
-  .string()
-  .refine(fitsUserStr, `userStr is at most ${Limits.USER_STR_MAX_BYTES} UTF-8 bytes`);
-
-export const eventSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]);
+export { eventSchema, uint32Schema, userIdSchema, userStrSchema };
 
 // ---- client → server ----
 
@@ -61,6 +50,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   signalMessageSchema,
   presenceWatchMessageSchema,
   refreshMessageSchema,
+  ...contactCentreClientMessages,
 ]);
 
 export type AuthMessage = z.infer<typeof authMessageSchema>;
@@ -110,9 +100,20 @@ export const eventMessageSchema = z.object({
   flags: uint32Schema,
   param: uint32Schema,
   userStr: z.string(),
+  /** For a queue offer at the agent: the queue the customer waited in. */
+  queue: z.string().optional(),
 });
 
-export const ackMessageSchema = z.object({ type: z.literal('ack'), id: z.string() });
+export const ackMessageSchema = z.object({
+  type: z.literal('ack'),
+  id: z.string(),
+  /** For `queue.enter`: the customer's new entry. */
+  entryId: z.string().optional(),
+  /** For `agent.next`: the call with the customer it took. */
+  callId: z.string().optional(),
+  /** For `agent.next`: nobody waits. */
+  empty: z.boolean().optional(),
+});
 
 export const errorMessageSchema = z.object({
   type: z.literal('error'),
@@ -140,6 +141,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   signalDeliveryMessageSchema,
   presenceMessageSchema,
   refreshedMessageSchema,
+  ...contactCentreServerMessages,
 ]);
 
 export type IceServer = z.infer<typeof iceServerSchema>;
@@ -150,3 +152,5 @@ export type ErrorMessage = z.infer<typeof errorMessageSchema>;
 export type PongMessage = z.infer<typeof pongMessageSchema>;
 export type RefreshedMessage = z.infer<typeof refreshedMessageSchema>;
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
+/** The messages of a session that are numbered (`seq`) and replayed on resume: call events, entry states, agent statuses. */
+export type SequencedMessage = Extract<ServerMessage, { seq: number }>;

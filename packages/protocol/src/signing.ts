@@ -14,6 +14,13 @@ export interface AccessTokenOptions {
   userId: string;
   /** Lifetime in seconds; default one hour. */
   ttlSeconds?: number;
+  /** The user's role: "agent" (serves queues), "supervisor" (watches them), or one of the application's. */
+  role?: string;
+  /** An agent's queues and skills. */
+  queues?: string[];
+  skills?: string[];
+  /** A customer's priority in queues, 0–100. */
+  priority?: number;
   /** Extra claims to sign into the token, e.g. `{ role: 'customer', canCall: ['role:agent'] }`. */
   claims?: CallgateClaims & Record<string, unknown>;
 }
@@ -28,7 +35,13 @@ export async function createAccessToken(options: AccessTokenOptions): Promise<st
   }
   if (!options.secret) throw new TypeError('a secret is required to sign tokens');
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...options.claims })
+  const named = {
+    ...(options.role !== undefined ? { role: options.role } : {}),
+    ...(options.queues !== undefined ? { queues: options.queues } : {}),
+    ...(options.skills !== undefined ? { skills: options.skills } : {}),
+    ...(options.priority !== undefined ? { priority: options.priority } : {}),
+  };
+  return new SignJWT({ ...options.claims, ...named })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.userId)
     .setIssuedAt(now)

@@ -5,6 +5,13 @@ import { createHttpApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { PresenceBoard } from './presence/presence-board.js';
 import { openState } from './state/open-state.js';
+import type { QueueDefinitionInput } from '@callgate/protocol';
+import { QueueDirectory } from './queues/queue-directory.js';
+import { queueOf, readQueueFile } from './queues/queue-file.js';
+import { EntryPositions } from './queues/entry-positions.js';
+import { QueueBoard } from './queues/queue-board.js';
+import { QueueDefinitions } from './records/queue-definitions.js';
+import { CallRatingStore } from './records/call-ratings.js';
 import { Switchboard } from './switchboard.js';
 import { CallRecords } from './records/call-records.js';
 import { CallMetrics } from './observability/call-metrics.js';
@@ -69,6 +76,10 @@ export interface ServerOptions {
   db?: string;
   /** Bearer key that reads every call record through the history API; none by default. */
   adminKey?: string;
+  /** Queues to define at start (they replace same-id definitions in the records database). */
+  queues?: readonly ({ id: string } & QueueDefinitionInput)[];
+  /** A JSON file of queues (docs/contact-centre.md); read at start, like `queues`. */
+  queuesFile?: string;
 }
 
 export interface CloseOptions {
@@ -109,6 +120,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     decisionTimeoutMs: options.businessTimeoutMs ?? 3_000,
   };
   checkBusinessOptions(businessOptions);
+  const startQueues = [
+    ...(options.queuesFile ? readQueueFile(options.queuesFile) : []),
+    ...(options.queues ?? []).map(({ id, ...definition }) => queueOf(id, definition)),
+  ];
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
   const state = await openState({
     logger,
@@ -133,11 +148,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw error;
     },
   );
+  const directory = new QueueDirectory(new QueueDefinitions(callRecords.store.database), cluster, logger.child({ component: 'queues' }));
+  await directory.start(startQueues).catch(async (error: unknown) => {
+    await callRecords.close();
+    await state.close();
+    throw error;
+  });
   const switchboard = new Switchboard({
     backend,
     logger,
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
     graceMs,
+    queues: directory.lookup,
   });
   switchboard.onTransition((transition) => {
     callRecords.record(transition);
@@ -145,7 +167,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logTransition(logger, transition);
   });
   const presence = new PresenceBoard(backend, logger);
-  const gateway = new ClientGateway({
+  const positions = new EntryPositions(backend, (userId, message) => gateway.sendTo(userId, message), () => undefined, logger);
+  const board = new QueueBoard(backend, directory, logger);
+  directory.onChange((before, after) => {
+    const queues = [...new Set([...before.keys(), ...after.keys()])];
+    board.changed({ queues, agents: [] });
+  });
+  const gateway: ClientGateway = new ClientGateway({
     presence,
     switchboard,
     backend,
@@ -154,6 +182,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxPayload,
     allowOrigins: options.allowOrigins ?? [],
     observer: metrics.connections,
+    contactCentre: {
+      calls: switchboard,
+      queues: directory,
+      ratings: new CallRatingStore(callRecords.store.database, callRecords.writer),
+      board,
+      positions,
+    },
+    onQueueChanges: (changes) => {
+      positions.changed(changes.queues);
+      board.changed(changes);
+    },
     config: {
       limits: { ...defaultLimits, ...options.limits },
       graceMs,
@@ -224,6 +263,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           await drainCalls({ switchboard, backend, logger, timeoutMs: closeOptions.drainTimeoutMs ?? 0 });
         }
         await business.close();
+        positions.close();
+        board.close();
         await gateway.close();
         await app.close();
         await state.close();

@@ -13,6 +13,7 @@ import type {
   ForceFinishInput,
 } from './calls/types.js';
 import { StateUnavailableError, type StateBackend } from './state/backend.js';
+import type { QueueClosedInput, QueueInput, QueueLookup, QueueTimerInput, RouteQueueInput } from './queues/types.js';
 
 /** Decides whether a REQUEST may ring: resolves to 0 to allow or an error code to refuse. */
 export type Authorizer = (call: CallRecord) => Promise<number>;
@@ -25,10 +26,22 @@ export interface SwitchboardOptions {
   now?: () => number;
   newCallId?: () => string;
   newRoomId?: () => number;
+  newEntryId?: () => string;
+  /** The queue directory; none by default. */
+  queues?: QueueLookup;
 }
 
 /** A user's control, as the gateway read it. */
 export type Control = Omit<ControlInput, 'kind' | 'authorize' | 'draining'>;
+
+/** A contact-centre message of a user's session, as the gateway read it. */
+export type QueueControl = Exclude<QueueInput, QueueTimerInput | QueueClosedInput | RouteQueueInput>;
+
+/** What a user's message got: its answer, and what the ack carries. */
+export interface Answer {
+  result: ControlResult;
+  ack?: Decision['ack'];
+}
 
 const randomRoomId = (): number => randomInt(1, 0x1_0000_0000);
 
@@ -43,11 +56,15 @@ export class Switchboard {
   private readonly now: () => number;
   private readonly newCallId: () => string;
   private readonly newRoomId: () => number;
+  private readonly newEntryId: () => string;
+  private readonly queues: QueueLookup;
 
   constructor(private readonly options: SwitchboardOptions) {
     this.now = options.now ?? Date.now;
     this.newCallId = options.newCallId ?? randomUUID;
     this.newRoomId = options.newRoomId ?? randomRoomId;
+    this.newEntryId = options.newEntryId ?? randomUUID;
+    this.queues = options.queues ?? (() => undefined);
     options.backend.onInput((input) => void this.handleQuietly(input));
   }
 
@@ -75,6 +92,18 @@ export class Switchboard {
     }
   }
 
+  /** A contact-centre message of a user: its answer (UNAVAILABLE while the state store is away). */
+  async queueControl(control: QueueControl): Promise<Answer> {
+    try {
+      const input = control.kind === 'enter-queue' ? { ...control, draining: this.draining } : control;
+      const decision = await this.handle(input);
+      return { result: decision.result, ...(decision.ack ? { ack: decision.ack } : {}) };
+    } catch (error) {
+      if (error instanceof StateUnavailableError) return { result: { ok: false, code: ErrorCode.UNAVAILABLE } };
+      throw error;
+    }
+  }
+
   async handle(input: CallInput): Promise<Decision> {
     const ctx: DecisionContext = {
       now: this.now(),
@@ -82,6 +111,8 @@ export class Switchboard {
       newRoomId: this.newRoomId,
       ringTimeoutMs: this.options.ringTimeoutMs,
       graceMs: this.options.graceMs,
+      newEntryId: this.newEntryId,
+      queue: this.queues,
     };
     const decision = await this.options.backend.transact(input, (snapshot) => decide(snapshot, input, ctx));
     for (const transition of decision.transitions) this.tell(transition);

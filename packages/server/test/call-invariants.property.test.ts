@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
 import { REMEMBERED_CONTROLS, decide } from '../src/calls/machine.js';
 import { snapshotFor } from '../src/calls/snapshot.js';
-import { graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
+import { callDeliveries, graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
 import type {
   CallEvent,
   CallInput,
@@ -213,6 +213,8 @@ class World {
         return room;
       },
       ringTimeoutMs: RING_MS,
+      newEntryId: () => 'entry',
+      queue: () => undefined,
       graceMs: GRACE_MS,
     };
   }
@@ -313,6 +315,8 @@ class World {
         if (!call) return fail(ErrorCode.NOTINCALL);
         return act(['ended:force-ended'], finishes(call, input.errorCode));
       }
+      default:
+        return nothing; // contact-centre inputs: packages/server/test/queue-*.test.ts
     }
   }
 
@@ -330,7 +334,7 @@ class World {
     const transitions = decision.transitions.map((t) => (t.type === 'ended' ? `ended:${t.outcome}` : t.type));
     check(JSON.stringify(transitions) === JSON.stringify(expected.transitions), () => `${where()}: transitions ${transitions} ≠ ${expected.transitions}`);
     check(JSON.stringify(decision.result) === JSON.stringify(expected.result), () => `${where()}: result ${JSON.stringify(decision.result)}`);
-    const deliveries = decision.deliveries.map((d) => delivery(d.to, d.event.event, d.event.errorCode)).sort();
+    const deliveries = callDeliveries(decision).map((d) => delivery(d.to, d.event.event, d.event.errorCode)).sort();
     const expectedDeliveries = [...expected.deliveries].sort();
     check(JSON.stringify(deliveries) === JSON.stringify(expectedDeliveries), () => `${where()}: delivered ${deliveries} ≠ ${expectedDeliveries}`);
     if (expected.resumed !== undefined) check(decision.session?.resumed === expected.resumed, () => `${where()}: session ${JSON.stringify(decision.session)}`);
@@ -428,7 +432,7 @@ class World {
       if (t.type === 'ended') endedNow.push(t);
     }
 
-    for (const { to, event } of decision.deliveries) {
+    for (const { to, event } of callDeliveries(decision)) {
       const stream = this.streams.get(event.callId);
       const what = (): string => `${where()}: ${to} got ${JSON.stringify(event)}`;
       check(stream !== undefined, () => `${what()} about an unknown call`);
@@ -537,11 +541,11 @@ class World {
         userStr: 'again',
         authorize: false,
       };
-      const ctx: DecisionContext = { now: this.now, newCallId: () => 'probe', newRoomId: () => 1, ringTimeoutMs: RING_MS, graceMs: GRACE_MS };
+      const ctx: DecisionContext = { now: this.now, newCallId: () => 'probe', newRoomId: () => 1, ringTimeoutMs: RING_MS, graceMs: GRACE_MS, newEntryId: () => 'entry', queue: () => undefined };
       const again = decide(this.snapshot(probe), probe, ctx);
       check(
         again.transitions.map((x) => x.type).join() === 'requested,ringing' &&
-          again.deliveries.some((d) => d.to === call.callee && d.event.event === REQUEST),
+          callDeliveries(again).some((d) => d.to === call.callee && d.event.event === REQUEST),
         () => `${story()}: a new REQUEST between the parties does not ring`,
       );
       count('probed');

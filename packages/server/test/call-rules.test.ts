@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
 import { REMEMBERED_CONTROLS, decide } from '../src/calls/machine.js';
 import { snapshotFor } from '../src/calls/snapshot.js';
-import { graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
+import { callDeliveries, graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
 import type {
   CallEvent,
   CallInput,
@@ -64,6 +64,8 @@ class World {
       newCallId: () => `call-${++this.callSeq}`,
       newRoomId: () => ++this.roomSeq,
       ringTimeoutMs: RING_MS,
+      newEntryId: () => 'entry',
+      queue: () => undefined,
       graceMs: this.graceMs,
     };
   }
@@ -89,7 +91,7 @@ class World {
       if (call === null) this.calls.delete(id);
       else this.calls.set(id, call);
     }
-    for (const { to, event } of decision.deliveries) this.inboxes.get(to)?.push(event);
+    for (const { to, event } of callDeliveries(decision)) this.inboxes.get(to)?.push(event);
     for (const change of decision.timers) {
       if ('set' in change) this.timers.set(change.set, { at: change.at, input: change.input });
       else this.timers.delete(change.clear);

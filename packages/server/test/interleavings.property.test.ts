@@ -6,9 +6,11 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, VideoCallEvent, type EventMessage, type VideoCallEventType } from '@callgate/protocol';
+import { ErrorCode, VideoCallEvent, type EventMessage, type SequencedMessage, type VideoCallEventType } from '@callgate/protocol';
 import { MemoryStateBackend } from '../src/state/memory-backend.js';
 import { Switchboard } from '../src/switchboard.js';
+
+const isEvent = (message: SequencedMessage): message is EventMessage => message.type === 'event';
 
 const USERS = ['u1', 'u2', 'u3'] as const;
 const RING_MS = 60_000;
@@ -45,7 +47,7 @@ describe('interleavings (fast-check scheduler)', () => {
         const seenSeq = new Map<string, number>();
         const answered: Promise<unknown>[] = [];
         const answer = async (userId: string): Promise<void> => {
-          const events = (await backend.eventsAfter(userId, `s-${userId}`, seenSeq.get(userId) ?? 0)) ?? [];
+          const events = ((await backend.eventsAfter(userId, `s-${userId}`, seenSeq.get(userId) ?? 0)) ?? []).filter(isEvent);
           for (const event of events) {
             seenSeq.set(userId, Math.max(seenSeq.get(userId) ?? 0, event.seq));
             if (event.event !== VideoCallEvent.REQUEST) continue;
@@ -91,7 +93,7 @@ describe('interleavings (fast-check scheduler)', () => {
         for (const id of USERS) {
           const { user: record } = await backend.inspect(id);
           expect(record?.callId, `${id} is idle at the end`).toBeNull();
-          const events = (await backend.eventsAfter(id, `s-${id}`, 0)) ?? [];
+          const events = ((await backend.eventsAfter(id, `s-${id}`, 0)) ?? []).filter(isEvent);
           events.forEach((event, i) => expect(event.seq).toBe(i + 1));
           for (const event of events) {
             const byUser = streams.get(event.callId) ?? new Map<string, EventMessage[]>();

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { ErrorCode, ROLE_PATTERN, USER_ID_PATTERN, type CallgateClaims } from '@callgate/protocol';
+import { ErrorCode, QUEUE_ID_PATTERN, ROLE_PATTERN, TAG_PATTERN, USER_ID_PATTERN, type CallgateClaims } from '@callgate/protocol';
 import { accessTokenKey } from '@callgate/protocol/signing';
 
 // Minting lives beside the webhook signatures, so that @callgate/business can mint without the server.
@@ -39,7 +39,7 @@ export class TokenVerifier {
 
 /** The Callgate claims of a verified token, or why they are unusable. */
 function grantsOf(payload: JWTPayload): CallgateClaims | string {
-  const { role, canCall } = payload;
+  const { role, canCall, queues, skills, priority } = payload;
   const grants: CallgateClaims = {};
   if (role !== undefined) {
     if (typeof role !== 'string' || !ROLE_PATTERN.test(role)) return 'the role claim must be 1-32 characters of A-Z a-z 0-9 _ -';
@@ -49,6 +49,22 @@ function grantsOf(payload: JWTPayload): CallgateClaims | string {
     const valid = Array.isArray(canCall) && canCall.length <= 100 && canCall.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 80);
     if (!valid) return 'the canCall claim must be a list of at most 100 patterns';
     grants.canCall = canCall as string[];
+  }
+  if (queues !== undefined) {
+    if (!Array.isArray(queues) || queues.length > 100 || !queues.every((q) => typeof q === 'string' && QUEUE_ID_PATTERN.test(q))) {
+      return 'the queues claim must be a list of at most 100 queue ids';
+    }
+    grants.queues = queues as string[];
+  }
+  if (skills !== undefined) {
+    if (!Array.isArray(skills) || skills.length > 64 || !skills.every((k) => typeof k === 'string' && TAG_PATTERN.test(k))) {
+      return 'the skills claim must be a list of at most 64 skills (1-64 characters of A-Z a-z 0-9 _ . -)';
+    }
+    grants.skills = skills as string[];
+  }
+  if (priority !== undefined) {
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 100) return 'the priority claim must be a whole number from 0 to 100';
+    grants.priority = priority;
   }
   return grants;
 }

@@ -1,4 +1,6 @@
-import { VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
+import { VideoCallEvent, type EntryOutcome, type VideoCallEventType } from '@callgate/protocol';
+import type { EntryRecord, QueueView } from '../queues/types.js';
+import { agentStateOf, entryViewOf } from '../queues/views.js';
 import type {
   CallEvent,
   CallOutcome,
@@ -45,6 +47,11 @@ export interface Ending {
   step: CallStep;
 }
 
+/** Told whenever a decision ends a call, after the call is gone (the contact centre listens). */
+export type EndListener = (draft: DecisionDraft, call: CallRecord, ending: Ending) => void;
+
+const noQueues: QueueView = { entry: () => undefined, line: () => [], lineLength: () => 0, available: () => [] };
+
 /**
  * A decision being made: reads see earlier writes of the same decision, and every effect is
  * collected for the caller to perform. No I/O.
@@ -53,9 +60,11 @@ export class DecisionDraft {
   readonly decision: Decision = {
     users: new Map(),
     calls: new Map(),
+    entries: new Map(),
     deliveries: [],
     timers: [],
     transitions: [],
+    queueTransitions: [],
     authorize: [],
     kicks: [],
     result: { ok: true },
@@ -64,7 +73,39 @@ export class DecisionDraft {
   constructor(
     private readonly snapshot: Snapshot,
     readonly ctx: DecisionContext,
+    private readonly onEnd: EndListener = () => {},
   ) {}
+
+  /** The contact centre's indexes as they were read; entries and users written since take precedence. */
+  get queues(): QueueView {
+    return this.snapshot.queues ?? noQueues;
+  }
+
+  entry(entryId: string | undefined): EntryRecord | undefined {
+    if (entryId === undefined) return undefined;
+    const written = this.decision.entries.get(entryId);
+    if (written !== undefined) return written ?? undefined;
+    return this.queues.entry(entryId);
+  }
+
+  putEntry(entry: EntryRecord): void {
+    this.decision.entries.set(entry.entryId, entry);
+  }
+
+  removeEntry(entryId: string): void {
+    this.decision.entries.set(entryId, null);
+  }
+
+  /** Tells the customer its entry's new state (numbered, like its call events). */
+  deliverEntry(entry: EntryRecord, outcome?: EntryOutcome): void {
+    if (!this.user(entry.customer)) return;
+    this.decision.deliveries.push({ to: entry.customer, entry: entryViewOf(entry, outcome) });
+  }
+
+  /** Tells an agent its status. */
+  deliverAgent(user: UserRecord): void {
+    if (user.agent) this.decision.deliveries.push({ to: user.userId, agent: agentStateOf(user.agent) });
+  }
 
   user(userId: string): UserRecord | undefined {
     const written = this.decision.users.get(userId);
@@ -103,11 +144,16 @@ export class DecisionDraft {
     this.decision.result = result;
   }
 
-  /** Sends `event` about `call` to `to`, naming the other party; only to users who are still here. */
+  /**
+   * Sends `event` about `call` to `to`, naming the other party; only to users who are still here.
+   * The customer of a queue call hears no REQUEST or REPLY: its entry's state tells it instead.
+   */
   deliver(call: CallRecord, to: string, event: VideoCallEventType, errorCode: number, payload: Payload): void {
     if (!this.user(to)) return;
+    if (call.entryId !== undefined && to === call.caller && (event === VideoCallEvent.REQUEST || event === VideoCallEvent.REPLY)) return;
     const peer = to === call.caller ? call.callee : call.caller;
     const message: CallEvent = { callId: call.callId, event, userId: peer, errorCode, ...payload };
+    if (call.queue !== undefined && event === VideoCallEvent.REQUEST) message.queue = call.queue;
     this.decision.deliveries.push({ to, event: message });
   }
 
@@ -151,6 +197,7 @@ export class DecisionDraft {
       endedBy: ending.endedBy,
       endedIn: call.phase,
     });
+    this.onEnd(this, call, ending);
   }
 
   /** FINISH to both parties (only the caller while the callee has not been told yet, i.e. while dialing). */
@@ -158,4 +205,9 @@ export class DecisionDraft {
     this.deliver(call, call.caller, VideoCallEvent.FINISH, errorCode, payload);
     if (call.phase !== 'dialing') this.deliver(call, call.callee, VideoCallEvent.FINISH, errorCode, payload);
   }
+}
+
+/** The call-event deliveries of a decision (beside its entry and agent messages). */
+export function callDeliveries(decision: Pick<Decision, 'deliveries'>): { to: string; event: CallEvent }[] {
+  return decision.deliveries.flatMap((delivery) => ('event' in delivery ? [delivery] : []));
 }

@@ -1,5 +1,7 @@
 import { ErrorCode, VideoCallEvent, grantAllows } from '@callgate/protocol';
 import { DecisionDraft, echoOf, emptyPayload, graceTimerKey, requestStepOf, ringTimerKey, stepOf, type Payload } from './draft.js';
+import { newAgent, resumedAgent } from '../queues/agents.js';
+import * as queues from '../queues/rules.js';
 import type {
   AuthorizedInput,
   CallInput,
@@ -34,15 +36,29 @@ export function readSet(input: CallInput): { users: string[]; calls: string[] } 
     case 'ring-expired':
     case 'authorized':
       return { users: [], calls: [input.callId] };
+    case 'enter-queue':
+    case 'leave-queue':
+    case 'agent-status':
+    case 'next-customer':
+    case 'end-wrap-up':
+      return { users: [input.from], calls: [] };
+    case 'transfer':
+      return { users: input.agent ? [input.from, input.agent] : [input.from], calls: [] };
+    case 'wrap-up-expired':
+      return { users: [input.userId], calls: [] };
+    case 'wait-expired':
+    case 'queue-closed':
+    case 'route-queue':
+      return { users: [], calls: [] };
   }
 }
 
 /** The call state machine (docs/architecture.md, "The rules of a call"): one input, the state it reads, and everything that follows. */
 export function decide(snapshot: Snapshot, input: CallInput, ctx: DecisionContext): Decision {
-  const draft = new DecisionDraft(snapshot, ctx);
+  const draft = new DecisionDraft(snapshot, ctx, queues.callEnded);
   switch (input.kind) {
     case 'control':
-      control(draft, input);
+      once(draft, input, () => applyControl(draft, input));
       break;
     case 'connect':
       connect(draft, input);
@@ -62,6 +78,36 @@ export function decide(snapshot: Snapshot, input: CallInput, ctx: DecisionContex
     case 'force-finish':
       forceFinish(draft, input);
       break;
+    case 'enter-queue':
+      once(draft, input, () => queues.enterQueue(draft, input));
+      break;
+    case 'leave-queue':
+      once(draft, input, () => queues.leaveQueue(draft, input));
+      break;
+    case 'agent-status':
+      once(draft, input, () => queues.setAgentStatus(draft, input));
+      break;
+    case 'next-customer':
+      once(draft, input, () => queues.nextCustomer(draft, input));
+      break;
+    case 'end-wrap-up':
+      once(draft, input, () => queues.endWrapUp(draft, input));
+      break;
+    case 'transfer':
+      once(draft, input, () => queues.transfer(draft, input));
+      break;
+    case 'wait-expired':
+      queues.waitExpired(draft, input);
+      break;
+    case 'wrap-up-expired':
+      queues.wrapUpExpired(draft, input);
+      break;
+    case 'queue-closed':
+      queues.queueClosed(draft, input);
+      break;
+    case 'route-queue':
+      queues.routeQueue(draft, input.queue);
+      break;
   }
   return draft.decision;
 }
@@ -73,7 +119,11 @@ function payloadOf(input: ControlInput): Payload {
 /** How many control ids a session remembers for de-duplication. */
 export const REMEMBERED_CONTROLS = 32;
 
-function control(draft: DecisionDraft, input: ControlInput): void {
+/**
+ * Applies a user's message once: a message whose id this session has seen gets its first answer
+ * again and changes nothing; otherwise `apply` runs and the id is remembered with its answer.
+ */
+function once(draft: DecisionDraft, input: { from: string; sessionId: string; id?: string }, apply: () => void): void {
   const sender = draft.user(input.from);
   if (!sender || sender.sessionId !== input.sessionId) {
     draft.fail(ErrorCode.REPLACED);
@@ -83,9 +133,10 @@ function control(draft: DecisionDraft, input: ControlInput): void {
   const seen = id === undefined ? undefined : sender.recentControls?.find(([known]) => known === id);
   if (seen) {
     draft.result(seen[1] === 0 ? { ok: true } : { ok: false, code: seen[1] });
+    if (seen[1] === 0 && sender.entryId !== undefined) draft.decision.ack = { entryId: sender.entryId };
     return;
   }
-  applyControl(draft, input);
+  apply();
   const after = draft.user(input.from);
   if (id === undefined || !after) return;
   const result = draft.decision.result;
@@ -174,11 +225,12 @@ function refusalOf(
   callee: string,
 ): { code: number; outcome: CallOutcome } | undefined {
   if (caller === callee) return { code: ErrorCode.SELF_CALL, outcome: 'invalid' };
-  if (draft.callOf(caller)) return { code: ErrorCode.INCHAT, outcome: 'caller-busy' };
+  // A customer waiting in a queue is in the middle of a call of its own.
+  if (draft.callOf(caller) || draft.user(caller)?.entryId !== undefined) return { code: ErrorCode.INCHAT, outcome: 'caller-busy' };
   const target = draft.user(callee);
   if (!target) return { code: ErrorCode.OFFLINE, outcome: 'offline' };
   if (!grantAllows(draft.user(caller)?.canCall, target)) return { code: ErrorCode.FORBIDDEN, outcome: 'forbidden' };
-  if (target.callId !== null) return { code: ErrorCode.BUSY, outcome: 'busy' };
+  if (target.callId !== null || target.entryId !== undefined) return { code: ErrorCode.BUSY, outcome: 'busy' };
   return undefined;
 }
 
@@ -242,6 +294,7 @@ function start(draft: DecisionDraft, ringing: CallRecord, acceptedUserStr: strin
     at: now,
     step: stepOf(VideoCallEvent.START, call.caller, call.callee, 0, payload),
   });
+  if (call.entryId !== undefined) queues.queueCallStarted(draft, call);
 }
 
 // ---- rule 3: FINISH and cancel ----
@@ -325,6 +378,7 @@ function connect(draft: DecisionDraft, input: ConnectInput): void {
     graceDeadline: 0,
     ...(input.role !== undefined ? { role: input.role } : {}),
     ...(input.canCall !== undefined ? { canCall: input.canCall } : {}),
+    ...(input.priority !== undefined ? { priority: input.priority } : {}),
   };
   if (existing?.connected) {
     draft.decision.kicks.push({
@@ -336,12 +390,16 @@ function connect(draft: DecisionDraft, input: ConnectInput): void {
   }
   draft.clearTimer(graceTimerKey(input.userId));
   if (existing && input.resumeSessionId === existing.sessionId) {
-    draft.putUser({ ...existing, ...attach });
+    draft.putUser({ ...existing, ...attach, agent: resumedAgent(existing.agent, input) });
     draft.decision.session = { sessionId: existing.sessionId, resumed: true };
+    queues.userBack(draft, input.userId);
     return;
   }
   if (existing) leave(draft, existing);
-  draft.putUser({ userId: input.userId, sessionId: input.newSessionId, callId: null, ...attach });
+  const user: UserRecord = { userId: input.userId, sessionId: input.newSessionId, callId: null, ...attach };
+  const agent = newAgent(input, draft.ctx.now);
+  draft.putUser(agent ? { ...user, agent } : user);
+  if (agent) draft.deliverAgent({ ...user, agent });
   draft.decision.session = { sessionId: input.newSessionId, resumed: false };
 }
 
@@ -372,7 +430,11 @@ function leave(draft: DecisionDraft, user: UserRecord): void {
   const call = draft.call(user.callId);
   draft.removeUser(user.userId);
   draft.clearTimer(graceTimerKey(user.userId));
-  if (!call) return;
+  if (call) endCallOfLeaver(draft, user, call);
+  queues.userLeft(draft, user);
+}
+
+function endCallOfLeaver(draft: DecisionDraft, user: UserRecord, call: CallRecord): void {
   const code = ErrorCode.DISCONNECT;
   const other = user.userId === call.caller ? call.callee : call.caller;
   let step: CallStep;

@@ -1,4 +1,5 @@
-import type { LiveCallPhase, VideoCallEventType } from '@callgate/protocol';
+import type { AgentState, EntryView, LiveCallPhase, VideoCallEventType } from '@callgate/protocol';
+import type { AgentRecord, EntryRecord, QueueInput, QueueLookup, QueueTimerInput, QueueTransition, QueueView } from '../queues/types.js';
 
 /** A connected (or recently dropped) user, as the call state machine sees it. */
 export interface UserRecord {
@@ -20,6 +21,12 @@ export interface UserRecord {
   canCall?: string[];
   /** Ids of this session's latest controls with the code each got (0 = applied), so a re-sent control is applied once. */
   recentControls?: [string, number][];
+  /** From the token: a customer's priority in queues (0–100). */
+  priority?: number;
+  /** For a user whose token says role "agent": its service status and queues. */
+  agent?: AgentRecord;
+  /** The queue entry this user (a customer) is in; it is busy meanwhile. */
+  entryId?: string;
 }
 
 /** A live call's phase (the protocol's vocabulary: dialing, ringing, talking). */
@@ -42,6 +49,9 @@ export interface CallRecord {
   answeredAt: number;
   /** When START was sent; 0 before. */
   startedAt: number;
+  /** For a queue call (an offer, a manual pick): the entry and its queue. The customer is the caller. */
+  entryId?: string;
+  queue?: string;
 }
 
 /** What a user's callback receives, before the delivery layer numbers it. */
@@ -54,12 +64,12 @@ export interface CallEvent {
   flags: number;
   param: number;
   userStr: string;
+  /** For a queue offer at the agent: the customer's queue. */
+  queue?: string;
 }
 
-export interface Delivery {
-  to: string;
-  event: CallEvent;
-}
+/** Something for a user's outbox: a call event, its queue entry's new state, or its agent status. */
+export type Delivery = { to: string; event: CallEvent } | { to: string; entry: EntryView } | { to: string; agent: AgentState };
 
 /** A timer the machine wants to fire later; it feeds `input` back to the machine. */
 export type TimerChange = { set: string; at: number; input: TimerInput } | { clear: string };
@@ -78,7 +88,8 @@ export type CallOutcome =
   | 'caller-busy'
   | 'forbidden'
   | 'invalid'
-  | 'shutting-down';
+  | 'shutting-down'
+  | 'transferred';
 
 /**
  * The event that made a step of a call, as the machine decided it: its type, the party it came
@@ -159,6 +170,10 @@ export interface ConnectInput {
   resumeSessionId?: string;
   role?: string;
   canCall?: string[];
+  /** Contact-centre claims of the token (see CallgateClaims). */
+  queues?: string[];
+  skills?: string[];
+  priority?: number;
 }
 
 export interface DisconnectInput {
@@ -200,7 +215,7 @@ export interface ForceFinishInput {
   by: string;
 }
 
-export type TimerInput = GraceExpiredInput | RingExpiredInput;
+export type TimerInput = GraceExpiredInput | RingExpiredInput | QueueTimerInput;
 
 export type CallInput =
   | ControlInput
@@ -209,7 +224,8 @@ export type CallInput =
   | GraceExpiredInput
   | RingExpiredInput
   | AuthorizedInput
-  | ForceFinishInput;
+  | ForceFinishInput
+  | QueueInput;
 
 // ---- snapshot and decision ----
 
@@ -217,21 +233,27 @@ export type CallInput =
 export interface Snapshot {
   users: ReadonlyMap<string, UserRecord>;
   calls: ReadonlyMap<string, CallRecord>;
+  /** The contact centre's entries and indexes; absent where no queue is read. */
+  queues?: QueueView;
 }
 
 export interface Decision {
   /** Records to write; null deletes. */
   users: Map<string, UserRecord | null>;
   calls: Map<string, CallRecord | null>;
+  entries: Map<string, EntryRecord | null>;
   deliveries: Delivery[];
   timers: TimerChange[];
   transitions: CallTransition[];
+  queueTransitions: QueueTransition[];
   authorize: AuthorizeRequest[];
   kicks: Kick[];
   /** For control and force-finish inputs. */
   result: ControlResult;
   /** For connect inputs: the session the user now has, and whether it was resumed. */
   session?: { sessionId: string; resumed: boolean };
+  /** For queue inputs: what the sender's ack carries (its new entry, the call it took, nobody waiting). */
+  ack?: { entryId?: string; callId?: string; empty?: boolean };
 }
 
 /** Everything impure the machine needs, injected. */
@@ -242,4 +264,7 @@ export interface DecisionContext {
   newRoomId(): number;
   ringTimeoutMs: number;
   graceMs: number;
+  newEntryId(): string;
+  /** The queue directory. */
+  queue: QueueLookup;
 }

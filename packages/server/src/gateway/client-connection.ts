@@ -23,6 +23,7 @@ import type { SignalRelay } from './signal-relay.js';
 import type { ConnectionLimits } from './limits.js';
 import { ServedSocket, errorFrame, readFrame } from '../sockets/served-socket.js';
 import { withoutStaleRinging } from './stale-ringing.js';
+import { handleContactCentre, type ContactCentreHost } from './contact-centre-messages.js';
 import { TokenBucket } from './token-bucket.js';
 import type { ConnectionObserver } from './connection-observer.js';
 
@@ -53,6 +54,7 @@ export interface ConnectionHost {
   readonly signals: Pick<SignalRelay, 'relay'>;
   readonly presence: Pick<PresenceBoard, 'watch' | 'unwatch'>;
   readonly registry: ConnectionRegistry;
+  readonly contactCentre: ContactCentreHost;
   readonly config: GatewayConfig;
   readonly logger: Logger;
   readonly observer?: ConnectionObserver;
@@ -70,6 +72,8 @@ export class ClientConnection {
   readonly connectionId = randomUUID();
   userId = '';
   sessionId = '';
+  /** The role of the user's token (agent, supervisor, …), once authenticated. */
+  role: string | undefined;
   private phase: Phase = 'authenticating';
   private inbound: Promise<void> = Promise.resolve();
   private sentSeq = 0;
@@ -131,7 +135,9 @@ export class ClientConnection {
           return;
         }
         for (const event of withoutStaleRinging(events)) {
-          if (event.seq > this.sentSeq) this.send(event);
+          if (event.seq <= this.sentSeq) continue;
+          this.send(event);
+          if (event.type === 'entry') this.host.contactCentre.positions.seen(this.userId, event.entry);
         }
         const last = events.at(-1);
         if (last && last.seq > this.sentSeq) this.sentSeq = last.seq;
@@ -189,6 +195,12 @@ export class ClientConnection {
       case 'presence.watch':
         await this.host.presence.watch(this, message);
         return;
+      default:
+        if (message.type !== 'queues.list' && message.type !== 'queues.watch' && !this.host.registry.allowControl(this.userId)) {
+          this.abuse('too many call controls');
+          return;
+        }
+        await handleContactCentre(this.host.contactCentre, this, message);
     }
   }
 
@@ -231,6 +243,7 @@ export class ClientConnection {
     if (!session) throw new Error('connect decided no session');
     this.userId = check.userId;
     this.sessionId = session.sessionId;
+    this.role = check.grants.role;
     this.sentSeq = session.resumed && message.resume ? message.resume.lastSeq : 0;
     if (this.isClosed()) {
       await this.host.calls.handleQuietly(this.disconnectInput(false));
@@ -252,6 +265,8 @@ export class ClientConnection {
     });
     this.host.logger.debug({ userId: this.userId, resumed: session.resumed }, 'user connected');
     await this.flush();
+    const entryId = decision.users.get(this.userId)?.entryId;
+    if (entryId !== undefined) await this.host.contactCentre.positions.connected(this.userId, entryId);
   }
 
   /** Closes the socket with 4004 when the token expires, unless a refresh came first. */
@@ -319,6 +334,7 @@ export class ClientConnection {
   private onClose(code: number): void {
     this.served.settled();
     this.host.presence.unwatch(this);
+    this.host.contactCentre.board.unwatch(this);
     clearTimeout(this.expiryTimer);
     const wasOpen = this.phase === 'open';
     this.phase = 'closed';
@@ -350,7 +366,7 @@ export class ClientConnection {
     this.host.observer?.sent(message, this.userId);
   }
 
-  private sendError(code: number, message?: string, ref?: string): void {
+  sendError(code: number, message?: string, ref?: string): void {
     this.send(errorFrame(code, message, ref));
   }
 }

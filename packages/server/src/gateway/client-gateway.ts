@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { CloseCode, errorMessage, ErrorCode, type SignalDeliveryMessage } from '@callgate/protocol';
+import { CloseCode, errorMessage, ErrorCode, type ServerMessage, type SignalDeliveryMessage } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { Kick } from '../calls/types.js';
 import type { StateBackend } from '../state/backend.js';
@@ -14,6 +14,8 @@ import { HeartbeatWheel } from './heartbeat-wheel.js';
 import { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
 import type { ConnectionObserver } from './connection-observer.js';
+import type { ContactCentreHost } from './contact-centre-messages.js';
+import type { QueueChanges } from '../state/queue-indexes.js';
 
 export const CLIENT_PATH = '/ws';
 
@@ -30,6 +32,10 @@ export interface ClientGatewayOptions {
   allowOrigins: readonly string[];
   /** Told about every message in and out (metrics). */
   observer?: ConnectionObserver;
+  /** Queues, ratings, positions and the supervisors' board. */
+  contactCentre: ContactCentreHost;
+  /** Told when queues' lines or agents changed, on any node. */
+  onQueueChanges?: (changes: QueueChanges) => void;
 }
 
 /** The users' WebSocket endpoint: holds this node's connections, one live socket per user. */
@@ -63,6 +69,7 @@ export class ClientGateway implements ConnectionRegistry {
       signals: new SignalRelay(options.backend),
       presence: options.presence,
       registry: this,
+      contactCentre: options.contactCentre,
       config: options.config,
       logger: options.logger,
       ...(options.observer ? { observer: options.observer } : {}),
@@ -86,6 +93,7 @@ export class ClientGateway implements ConnectionRegistry {
       restored: () => void this.verifySessions(),
       presence: (userIds) => this.presence.changed(userIds),
       signal: (userId, message) => this.deliverSignal(userId, message),
+      ...(options.onQueueChanges ? { queues: options.onQueueChanges } : {}),
     });
   }
 
@@ -138,7 +146,14 @@ export class ClientGateway implements ConnectionRegistry {
   }
 
   detach(connection: ClientConnection): void {
-    if (this.byUser.get(connection.userId) === connection) this.byUser.delete(connection.userId);
+    if (this.byUser.get(connection.userId) !== connection) return;
+    this.byUser.delete(connection.userId);
+    this.host.contactCentre.positions.left(connection.userId);
+  }
+
+  /** Sends `message` to `userId` if this node holds its socket. */
+  sendTo(userId: string, message: ServerMessage): void {
+    this.byUser.get(userId)?.send(message);
   }
 
   /** New events for a user: send them if this node holds the user's socket. */

@@ -1,16 +1,18 @@
-import { VideoCallEvent, endsCall, type EventMessage } from '@callgate/protocol';
+import { VideoCallEvent, endsCall, type SequencedMessage } from '@callgate/protocol';
 
 /**
- * Drops, from a batch of events about to be sent, every call that both rang and ended inside the
- * batch: a user who was away while someone called and gave up is never shown a stale REQUEST.
+ * Drops, from a batch of messages about to be sent, every call event of a call that both rang and
+ * ended inside the batch: a user who was away while someone called and gave up is never shown a
+ * stale REQUEST. Other messages (entry states, agent statuses) pass.
  */
-export function withoutStaleRinging(events: EventMessage[]): EventMessage[] {
-  if (events.length < 2) return events;
+export function withoutStaleRinging(messages: SequencedMessage[]): SequencedMessage[] {
+  if (messages.length < 2) return messages;
   const rang = new Set<string>();
   const stale = new Set<string>();
-  for (const event of events) {
-    if (event.event === VideoCallEvent.REQUEST) rang.add(event.callId);
-    else if (rang.has(event.callId) && endsCall(event)) stale.add(event.callId);
+  for (const message of messages) {
+    if (message.type !== 'event') continue;
+    if (message.event === VideoCallEvent.REQUEST) rang.add(message.callId);
+    else if (rang.has(message.callId) && endsCall(message)) stale.add(message.callId);
   }
-  return stale.size === 0 ? events : events.filter((event) => !stale.has(event.callId));
+  return stale.size === 0 ? messages : messages.filter((message) => message.type !== 'event' || !stale.has(message.callId));
 }

@@ -52,6 +52,60 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('call_records').execute();
     },
   },
+  '0002_contact_centre': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('queues')
+        .addColumn('queue_id', 'text', (c) => c.primaryKey())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('queue_entries')
+        .addColumn('entry_id', 'text', (c) => c.primaryKey())
+        .addColumn('queue', 'text', (c) => c.notNull())
+        .addColumn('first_queue', 'text', (c) => c.notNull())
+        .addColumn('customer', 'text', (c) => c.notNull())
+        .addColumn('priority', 'bigint', (c) => c.notNull())
+        .addColumn('flags', 'bigint', (c) => c.notNull())
+        .addColumn('user_str', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('entered_at', 'bigint', (c) => c.notNull())
+        .addColumn('queued_at', 'bigint', (c) => c.notNull())
+        .addColumn('answered_at', 'bigint')
+        .addColumn('ended_at', 'bigint')
+        .addColumn('waited_ms', 'bigint')
+        .addColumn('outcome', 'text')
+        .addColumn('agent', 'text')
+        .addColumn('call_id', 'text')
+        .addColumn('offers', 'text', (c) => c.notNull())
+        .addColumn('transfers', 'text', (c) => c.notNull())
+        .addColumn('node', 'text', (c) => c.notNull())
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('queue_entries_newest').on('queue_entries').columns(['entered_at', 'entry_id']).execute();
+      await db.schema.createIndex('queue_entries_queue').on('queue_entries').columns(['queue', 'entered_at', 'entry_id']).execute();
+      await db.schema.createIndex('queue_entries_customer').on('queue_entries').columns(['customer', 'entered_at', 'entry_id']).execute();
+      await db.schema.createIndex('queue_entries_agent').on('queue_entries').columns(['agent', 'entered_at', 'entry_id']).execute();
+      await db.schema
+        .createIndex('queue_entries_open')
+        .on('queue_entries')
+        .column('entry_id')
+        .where(sql.ref('ended_at'), 'is', null)
+        .execute();
+      for (const column of ['queue', 'entry_id', 'disposition', 'notes', 'rating_comment'] as const) {
+        await db.schema.alterTable('call_records').addColumn(column, 'text').execute();
+      }
+      for (const column of ['rating_score', 'rated_at', 'wrapped_up_at'] as const) {
+        await db.schema.alterTable('call_records').addColumn(column, 'bigint').execute();
+      }
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('queue_entries').execute();
+      await db.schema.dropTable('queues').execute();
+    },
+  },
 };
 
 export const recordMigrations: MigrationProvider = {

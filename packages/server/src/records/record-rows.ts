@@ -32,6 +32,8 @@ export function recordRowOf(transition: CallTransition, node: string): CallRecor
     ended_by: null,
     ended_in: null,
     updated_at: at,
+    queue: call.queue ?? null,
+    entry_id: call.entryId ?? null,
   };
   switch (transition.type) {
     case 'requested':

@@ -114,6 +114,11 @@ export class CallRecordStore {
     private readonly sqlitePath?: string,
   ) {}
 
+  /** The database, for the other stores that live in it (queue definitions, entries). */
+  get database(): Kysely<RecordsSchema> {
+    return this.db;
+  }
+
   /** Opens the database and applies every migration not applied yet. */
   static async open(db: string, onPoolError: (error: Error) => void = () => {}): Promise<CallRecordStore> {
     const description = describeDb(db);

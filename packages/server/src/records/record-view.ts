@@ -41,6 +41,7 @@ const outcomeSet: Record<CallOutcome, true> = {
   forbidden: true,
   invalid: true,
   'shutting-down': true,
+  transferred: true,
 };
 
 export const CALL_OUTCOMES = Object.keys(outcomeSet) as CallOutcome[];

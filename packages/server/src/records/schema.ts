@@ -28,13 +28,70 @@ export interface CallRecordsTable {
   /** The phase the call was in when it ended, or "requested" for a call refused at once. */
   ended_in: string | null;
   updated_at: number;
+  /** A queue call: its queue and entry. */
+  queue: string | null;
+  entry_id: string | null;
+  /** Written by the agent's wrap-up. */
+  disposition: string | null;
+  notes: string | null;
+  wrapped_up_at: number | null;
+  /** Written by the customer's rating. */
+  rating_score: number | null;
+  rating_comment: string | null;
+  rated_at: number | null;
+}
+
+/** Queue definitions (JSON of QueueDefinition), shared by every node on the same database. */
+export interface QueuesTable {
+  queue_id: string;
+  definition: string;
+  updated_at: number;
+}
+
+/** One row per queue entry, written at each step; a newer `version` wins. */
+export interface QueueEntriesTable {
+  entry_id: string;
+  /** The queue it is (or ended) in, and the one it first entered. */
+  queue: string;
+  first_queue: string;
+  customer: string;
+  priority: number;
+  flags: number;
+  user_str: string;
+  /** waiting | offered | connected while open; ended once over. */
+  state: string;
+  entered_at: number;
+  queued_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  /** From entering to the answer (or to the end, for an entry nobody answered). */
+  waited_ms: number | null;
+  /** served | abandoned | timeout | closed */
+  outcome: string | null;
+  agent: string | null;
+  call_id: string | null;
+  /** JSON: [{ agent, at, callId, result }] */
+  offers: string;
+  /** JSON: [{ at, by, fromQueue, toQueue, toAgent? }] */
+  transfers: string;
+  node: string;
+  version: number;
+  updated_at: number;
 }
 
 export interface RecordsSchema {
   call_records: CallRecordsTable;
+  queues: QueuesTable;
+  queue_entries: QueueEntriesTable;
 }
 
-export type CallRecordRow = CallRecordsTable;
+/** The columns a call transition writes; wrap-up and rating write theirs separately. */
+export type CallRecordRow = Omit<
+  CallRecordsTable,
+  'disposition' | 'notes' | 'wrapped_up_at' | 'rating_score' | 'rating_comment' | 'rated_at'
+>;
+
+export type QueueEntryRow = QueueEntriesTable;
 
 const columns: Record<keyof CallRecordRow, true> = {
   call_id: true,
@@ -57,6 +114,8 @@ const columns: Record<keyof CallRecordRow, true> = {
   ended_by: true,
   ended_in: true,
   updated_at: true,
+  queue: true,
+  entry_id: true,
 };
 
 /** Every column of a call record (the compiler checks that none is missing). */

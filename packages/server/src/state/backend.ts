@@ -1,5 +1,7 @@
-import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
+import type { PresenceEntry, SequencedMessage, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, DisconnectInput, Kick, Snapshot, TimerInput, UserRecord } from '../calls/types.js';
+import type { EntryRecord } from '../queues/types.js';
+import type { QueueChanges } from './queue-indexes.js';
 
 /** Thrown by `transact` when the decision cannot be committed, e.g. the store is unreachable. */
 export class StateUnavailableError extends Error {
@@ -18,7 +20,12 @@ export interface DeliveryListeners {
   presence?(userIds: string[]): void;
   /** A WebRTC signal for a user whose socket this node holds. */
   signal?(userId: string, message: SignalDeliveryMessage): void;
+  /** These queues' lines or agents, and these agents, changed (by a decision on any node). */
+  queues?(changes: QueueChanges): void;
 }
+
+/** A queue's line as read for positions and figures: entry ids in order of service, with their scores. */
+export type LineRead = readonly { id: string; score: number }[];
 
 /** An input the store produced: a timer set by an earlier decision is due, or a dead node's user dropped. */
 export type InputListener = (input: TimerInput | DisconnectInput) => void;
@@ -42,7 +49,7 @@ export interface StateBackend {
    * The events of `userId`'s session `sessionId` after `afterSeq`, in order; undefined when that
    * session is gone or its outbox no longer holds every event after `afterSeq`.
    */
-  eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<EventMessage[] | undefined>;
+  eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<SequencedMessage[] | undefined>;
   /** A user's record and the call it is in, read without a transaction (for queries, not decisions). */
   inspect(userId: string): Promise<{ user?: UserRecord; call?: CallRecord }>;
   /** These users' records, in order (undefined: offline), read in one step without a transaction. */
@@ -53,6 +60,14 @@ export interface StateBackend {
   presence(userIds: readonly string[]): Promise<PresenceEntry[]>;
   /** Everyone online whose token has `role`. */
   presenceByRole(role: string): Promise<PresenceEntry[]>;
+  /** These entries (undefined: gone), read without a transaction. */
+  entries(entryIds: readonly string[]): Promise<(EntryRecord | undefined)[]>;
+  /** Every entry of every queue. */
+  liveEntries(): Promise<EntryRecord[]>;
+  /** `queue`'s line, whole, in order of service. */
+  line(queue: string): Promise<LineRead>;
+  /** The online agents serving `queue`. */
+  queueAgents(queue: string): Promise<UserRecord[]>;
   /** Hands a signal to the socket of `userId` on `node`, wherever that is. */
   sendSignal(userId: string, node: string, message: SignalDeliveryMessage): Promise<void>;
   /** Whether the store can be used now (for /readyz). */

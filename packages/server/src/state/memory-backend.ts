@@ -1,7 +1,9 @@
-import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
+import type { PresenceEntry, SequencedMessage, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, Snapshot, TimerChange, UserRecord } from '../calls/types.js';
-import { snapshotFor } from '../calls/snapshot.js';
-import { presenceChanges, presenceEntry, type DeliveryListeners, type InputListener, type StateBackend } from './backend.js';
+import type { EntryRecord, QueueView } from '../queues/types.js';
+import { presenceChanges, presenceEntry, type DeliveryListeners, type InputListener, type LineRead, type StateBackend } from './backend.js';
+import { availabilityOf, lineOf, servedQueues, userQueueChanges } from './queue-indexes.js';
+import { SortedIndex } from './sorted-index.js';
 import { Outbox } from './outbox.js';
 
 export interface MemoryBackendOptions {
@@ -13,7 +15,7 @@ const noDelivery: DeliveryListeners = { events() {}, kick() {} };
 
 /**
  * State in this process. Every transaction runs from read to commit without yielding, so
- * decisions are atomic without locks.
+ * decisions are atomic without locks, and a decision reads the live maps themselves.
  */
 export class MemoryStateBackend implements StateBackend {
   readonly node = 'local';
@@ -22,6 +24,17 @@ export class MemoryStateBackend implements StateBackend {
   private readonly calls = new Map<string, CallRecord>();
   private readonly rooms = new Map<number, string>();
   private readonly outboxes = new Map<string, Outbox>();
+  private readonly entryRecords = new Map<string, EntryRecord>();
+  /** Per queue: its line, its available agents, its online agents. */
+  private readonly lines = new Map<string, SortedIndex>();
+  private readonly availableAgents = new Map<string, SortedIndex>();
+  private readonly agentsOf = new Map<string, Set<string>>();
+  private readonly queueView: QueueView = {
+    entry: (entryId) => this.entryRecords.get(entryId),
+    line: (queue, from, count) => this.lines.get(queue)?.range(from, count) ?? [],
+    lineLength: (queue) => this.lines.get(queue)?.size ?? 0,
+    available: (queue, from, count) => this.availableAgents.get(queue)?.range(from, count) ?? [],
+  };
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly outboxCapacity: number;
   private delivery = noDelivery;
@@ -49,7 +62,7 @@ export class MemoryStateBackend implements StateBackend {
     }
   }
 
-  async eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<EventMessage[] | undefined> {
+  async eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<SequencedMessage[] | undefined> {
     const outbox = this.outboxes.get(userId);
     return outbox?.sessionId === sessionId ? outbox.after(afterSeq) : undefined;
   }
@@ -86,12 +99,28 @@ export class MemoryStateBackend implements StateBackend {
     return [...this.users.values()].filter((user) => user.role === role).map((user) => presenceEntry(user.userId, user));
   }
 
+  async entries(entryIds: readonly string[]): Promise<(EntryRecord | undefined)[]> {
+    return entryIds.map((entryId) => this.entryRecords.get(entryId));
+  }
+
+  async liveEntries(): Promise<EntryRecord[]> {
+    return [...this.entryRecords.values()];
+  }
+
+  async line(queue: string): Promise<LineRead> {
+    return this.lines.get(queue)?.entries() ?? [];
+  }
+
+  async queueAgents(queue: string): Promise<UserRecord[]> {
+    return [...(this.agentsOf.get(queue) ?? [])].flatMap((userId) => this.users.get(userId) ?? []);
+  }
+
   async sendSignal(userId: string, _node: string, message: SignalDeliveryMessage): Promise<void> {
     this.delivery.signal?.(userId, message);
   }
 
-  private snapshot(input: CallInput): Snapshot {
-    return snapshotFor(input, (id) => this.users.get(id), (id) => this.calls.get(id));
+  private snapshot(_input: CallInput): Snapshot {
+    return { users: this.users, calls: this.calls, queues: this.queueView };
   }
 
   private roomTaken(decision: Decision): boolean {
@@ -106,7 +135,10 @@ export class MemoryStateBackend implements StateBackend {
 
   private commit(decision: Decision): void {
     const presenceChanged = presenceChanges(decision, (userId) => this.users.get(userId));
+    const queueChanges = { queues: new Set<string>(), agents: new Set<string>() };
     for (const [userId, user] of decision.users) {
+      this.reindexUser(userId, this.users.get(userId), user ?? undefined);
+      userQueueChanges(this.users.get(userId), user ?? undefined, queueChanges);
       if (user === null) {
         this.users.delete(userId);
         this.outboxes.delete(userId);
@@ -127,17 +159,45 @@ export class MemoryStateBackend implements StateBackend {
         if (call.roomId !== 0) this.rooms.set(call.roomId, callId);
       }
     }
+    for (const [entryId, entry] of decision.entries) {
+      const before = lineOf(this.entryRecords.get(entryId));
+      const after = lineOf(entry);
+      if (before) queueChanges.queues.add(before.queue);
+      if (after) queueChanges.queues.add(after.queue);
+      if (before && (before.queue !== after?.queue || before.score !== after.score)) this.lines.get(before.queue)?.delete(entryId);
+      if (after) indexOf(this.lines, after.queue).set(entryId, after.score);
+      if (entry === null) this.entryRecords.delete(entryId);
+      else this.entryRecords.set(entryId, entry);
+    }
     const notify = new Set<string>();
-    for (const { to, event } of decision.deliveries) {
-      const outbox = this.outboxes.get(to);
+    for (const delivery of decision.deliveries) {
+      const outbox = this.outboxes.get(delivery.to);
       if (!outbox) continue;
-      outbox.append(event);
-      notify.add(to);
+      outbox.append(delivery);
+      notify.add(delivery.to);
     }
     decision.timers.forEach((change) => this.changeTimer(change));
     for (const kick of decision.kicks) this.delivery.kick(kick);
     for (const userId of notify) this.delivery.events(userId);
     if (presenceChanged.length > 0) this.delivery.presence?.(presenceChanged);
+    if (queueChanges.queues.size > 0 || queueChanges.agents.size > 0) {
+      this.delivery.queues?.({ queues: [...queueChanges.queues], agents: [...queueChanges.agents] });
+    }
+  }
+
+  /** Keeps the available lists and the agents of each queue true to a user's new record. */
+  private reindexUser(userId: string, before: UserRecord | undefined, after: UserRecord | undefined): void {
+    const was = availabilityOf(before);
+    const is = availabilityOf(after);
+    for (const queue of was?.queues ?? []) if (!is?.queues.includes(queue)) this.availableAgents.get(queue)?.delete(userId);
+    for (const queue of is?.queues ?? []) indexOf(this.availableAgents, queue).set(userId, is!.score);
+    const served = servedQueues(after);
+    for (const queue of servedQueues(before)) if (!served.includes(queue)) this.agentsOf.get(queue)?.delete(userId);
+    for (const queue of served) {
+      let agents = this.agentsOf.get(queue);
+      if (!agents) this.agentsOf.set(queue, (agents = new Set()));
+      agents.add(userId);
+    }
   }
 
   private changeTimer(change: TimerChange): void {
@@ -157,4 +217,10 @@ export class MemoryStateBackend implements StateBackend {
     timer.unref();
     this.timers.set(key, timer);
   }
+}
+
+function indexOf(indexes: Map<string, SortedIndex>, queue: string): SortedIndex {
+  let index = indexes.get(queue);
+  if (!index) indexes.set(queue, (index = new SortedIndex()));
+  return index;
 }

@@ -1,12 +1,13 @@
-import type { EventMessage } from '@callgate/protocol';
-import type { CallEvent } from '../calls/types.js';
+import type { SequencedMessage } from '@callgate/protocol';
+import type { Delivery } from '../calls/types.js';
 
 /**
- * The events of one user session, numbered from 1 without gaps. It keeps the newest `capacity`
- * events so that a client that resumes can be sent exactly what it missed.
+ * The numbered messages of one user session (call events, its entry's states, its agent status),
+ * from 1 without gaps. It keeps the newest `capacity` so that a client that resumes can be sent
+ * exactly what it missed.
  */
 export class Outbox {
-  private readonly events: EventMessage[] = [];
+  private readonly events: SequencedMessage[] = [];
   private nextSeq = 1;
 
   constructor(
@@ -14,18 +15,25 @@ export class Outbox {
     private readonly capacity: number,
   ) {}
 
-  append(event: CallEvent): EventMessage {
-    const message: EventMessage = { type: 'event', seq: this.nextSeq++, ...event };
+  append(delivery: Delivery): SequencedMessage {
+    const message = sequenced(delivery, this.nextSeq++);
     this.events.push(message);
     if (this.events.length > this.capacity) this.events.shift();
     return message;
   }
 
   /** Events after `seq`, or undefined when some of them were already dropped. */
-  after(seq: number): EventMessage[] | undefined {
+  after(seq: number): SequencedMessage[] | undefined {
     if (seq >= this.nextSeq - 1) return [];
     const first = this.events[0];
     if (!first || seq + 1 < first.seq) return undefined;
     return this.events.slice(seq + 1 - first.seq);
   }
+}
+
+/** The numbered message a delivery becomes in its user's outbox. */
+export function sequenced(delivery: Delivery, seq: number): SequencedMessage {
+  if ('event' in delivery) return { type: 'event', seq, ...delivery.event };
+  if ('entry' in delivery) return { type: 'entry', seq, entry: delivery.entry };
+  return { type: 'agent', seq, ...delivery.agent };
 }

@@ -15,6 +15,14 @@ export class RedisKeys {
   nodeChannel = (node: string): string => `${this.prefix}node:${node}`;
   /** Hash: node → its value of a figure (see Cluster.setFigure). */
   figure = (name: string): string => `${this.prefix}figure:${name}`;
+  /** A queue entry (JSON EntryRecord). */
+  entry = (entryId: string): string => `${this.prefix}entry:${entryId}`;
+  /** Sorted set: a queue's line (waiting and offered entries) by line score. */
+  line = (queue: string): string => `${this.prefix}line:${queue}`;
+  /** Sorted set: a queue's agents that may be offered a customer now, by idle time. */
+  available = (queue: string): string => `${this.prefix}available:${queue}`;
+  /** Set: the online agents serving a queue. */
+  queueAgents = (queue: string): string => `${this.prefix}queue-agents:${queue}`;
   /** The online users whose token has a role. */
   role = (role: string): string => `${this.prefix}role:${role}`;
   /** Cluster-wide channel for messages every node hears. */
@@ -23,6 +31,10 @@ export class RedisKeys {
   }
   get liveCalls(): string {
     return `${this.prefix}calls`;
+  }
+  /** Set: the ids of every queue entry. */
+  get liveEntries(): string {
+    return `${this.prefix}entries`;
   }
   /** Sorted set: timer key → due time (ms). */
   get timers(): string {

@@ -1,18 +1,22 @@
 import type { Redis, ChainableCommander } from 'ioredis';
-import type { EventMessage, PresenceEntry, SignalDeliveryMessage } from '@callgate/protocol';
-import { readSet } from '../../calls/machine.js';
+import type { PresenceEntry, SequencedMessage, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, Kick, Snapshot, TimerInput, UserRecord } from '../../calls/types.js';
+import type { EntryRecord } from '../../queues/types.js';
 import {
   StateUnavailableError,
   presenceChanges,
   presenceEntry,
   type DeliveryListeners,
   type InputListener,
+  type LineRead,
   type StateBackend,
 } from '../backend.js';
+import { availabilityOf, lineOf, servedQueues, userQueueChanges } from '../queue-indexes.js';
 import type { ClusterMessage } from '../cluster.js';
+import { sequenced } from '../outbox.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { RedisCluster } from './redis-cluster.js';
+import { Missing, TransactionReads, parse } from './transaction-reads.js';
 import { claimTimersScript, eventsAfterScript, releaseTimerScript } from './scripts.js';
 
 export interface RedisBackendOptions {
@@ -29,10 +33,13 @@ type StateMessage =
   | { type: 'events'; userId: string }
   | { type: 'kick'; kick: Kick }
   | { type: 'signal'; userId: string; message: SignalDeliveryMessage }
-  | { type: 'presence'; userIds: string[] };
+  | { type: 'presence'; userIds: string[] }
+  | { type: 'queues'; queues: string[]; agents: string[] };
 
 const noDelivery: DeliveryListeners = { events() {}, kick() {} };
 const MAX_ATTEMPTS = 200;
+/** Loads on demand within one attempt, at most (a decision reads a bounded slice of state). */
+const MAX_LOADS = 40;
 /** How long a claimed timer is leased before another node may take it over. */
 const TIMER_LEASE_MS = 10_000;
 
@@ -85,6 +92,7 @@ export class RedisStateBackend implements StateBackend {
     on('kick', (message) => this.delivery.kick(message.kick));
     on('signal', (message) => this.delivery.signal?.(message.userId, message.message));
     on('presence', (message) => this.delivery.presence?.(message.userIds));
+    on('queues', (message) => this.delivery.queues?.({ queues: message.queues, agents: message.agents }));
     this.cluster.onRestored(() => this.delivery.restored?.());
     this.cluster.onNodeDead((node) => void this.dropUsersOf(node));
     this.timerPoll = setInterval(() => void this.pollTimers(), this.timerPollMs);
@@ -112,7 +120,7 @@ export class RedisStateBackend implements StateBackend {
     throw new StateUnavailableError('state store: too many conflicting transactions');
   }
 
-  async eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<EventMessage[] | undefined> {
+  async eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<SequencedMessage[] | undefined> {
     const reply = (await (this.redis as RedisWithScripts).eventsAfter(
       this.keys.seq(userId),
       this.keys.outbox(userId),
@@ -120,7 +128,7 @@ export class RedisStateBackend implements StateBackend {
       afterSeq,
     )) as string[];
     if (reply[0] !== 'ok') return undefined;
-    return reply.slice(1).map((event) => JSON.parse(event) as EventMessage);
+    return reply.slice(1).map((event) => JSON.parse(event) as SequencedMessage);
   }
 
   async inspect(userId: string): Promise<{ user?: UserRecord; call?: CallRecord }> {
@@ -151,6 +159,28 @@ export class RedisStateBackend implements StateBackend {
     return (await this.presence(members)).filter((entry) => entry.role === role);
   }
 
+  async entries(entryIds: readonly string[]): Promise<(EntryRecord | undefined)[]> {
+    if (entryIds.length === 0) return [];
+    return (await this.redis.mget(entryIds.map(this.keys.entry))).map((value) => parse<EntryRecord>(value));
+  }
+
+  async liveEntries(): Promise<EntryRecord[]> {
+    const ids = await this.redis.smembers(this.keys.liveEntries);
+    return (await this.entries(ids)).filter((entry): entry is EntryRecord => entry !== undefined);
+  }
+
+  async line(queue: string): Promise<LineRead> {
+    const flat = await this.redis.zrange(this.keys.line(queue), 0, -1, 'WITHSCORES');
+    const line: { id: string; score: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) line.push({ id: flat[i]!, score: Number(flat[i + 1]) });
+    return line;
+  }
+
+  async queueAgents(queue: string): Promise<UserRecord[]> {
+    const ids = await this.redis.smembers(this.keys.queueAgents(queue));
+    return (await this.userRecords(ids)).filter((user): user is UserRecord => user?.agent !== undefined);
+  }
+
   async sendSignal(userId: string, node: string, message: SignalDeliveryMessage): Promise<void> {
     await this.cluster.sendToNode(node, { type: 'signal', userId, message } satisfies StateMessage);
   }
@@ -167,7 +197,10 @@ export class RedisStateBackend implements StateBackend {
 
   // ---- one transaction attempt ----
 
-  /** Loads the snapshot while WATCHing it, decides, and commits; undefined when EXEC found a change. */
+  /**
+   * Loads what the decision reads while WATCHing it (more on demand, see TransactionReads),
+   * decides, and commits; undefined when EXEC found a change.
+   */
   private async attempt(
     connection: Redis,
     input: CallInput,
@@ -175,39 +208,20 @@ export class RedisStateBackend implements StateBackend {
   ): Promise<Decision | undefined> {
     let committed = false;
     try {
-      const wanted = readSet(input);
-      const users = new Map<string, UserRecord>();
-      const calls = new Map<string, CallRecord>();
-      const seqs = new Map<string, string | null>();
-      const loadUsers = async (ids: string[]): Promise<void> => {
-        const fresh = [...new Set(ids)].filter((id) => !seqs.has(id));
-        if (fresh.length === 0) return;
-        const keys = fresh.flatMap((id) => [this.keys.user(id), this.keys.seq(id)]);
-        const values = await watchAndGet(connection, keys);
-        fresh.forEach((id, i) => {
-          const user = parse<UserRecord>(values[2 * i] ?? null);
-          if (user) users.set(id, user);
-          seqs.set(id, values[2 * i + 1] ?? null);
-        });
-      };
-      const loadCalls = async (ids: (string | null)[]): Promise<void> => {
-        const fresh = [...new Set(ids)].filter((id): id is string => id !== null && !calls.has(id));
-        if (fresh.length === 0) return;
-        const keys = fresh.map(this.keys.call);
-        const values = await watchAndGet(connection, keys);
-        values.forEach((value) => {
-          const call = parse<CallRecord>(value);
-          if (call) calls.set(call.callId, call);
-        });
-      };
-      await loadUsers(wanted.users);
-      await loadCalls([...wanted.calls, ...[...users.values()].map((user) => user.callId)]);
-      await loadUsers([...calls.values()].flatMap((call) => [call.caller, call.callee]));
-      const snapshot: Snapshot = { users, calls };
-      const decision = decide(snapshot);
-      if (!(await this.roomsFree(connection, decision, calls))) throw new Conflict();
+      const reads = new TransactionReads(connection, this.keys);
+      await reads.preload(input);
+      let decision: Decision | undefined;
+      for (let load = 0; !decision; load++) {
+        try {
+          decision = decide(reads.snapshot);
+        } catch (error) {
+          if (!(error instanceof Missing) || load >= MAX_LOADS) throw error;
+          await reads.load(error.need);
+        }
+      }
+      if (!(await this.roomsFree(connection, decision, reads))) throw new Conflict();
       const transaction = connection.multi();
-      const local = this.write(transaction, snapshot, seqs, decision);
+      const local = this.write(transaction, reads, decision);
       const result = await transaction.exec();
       committed = true;
       if (result === null) return undefined;
@@ -222,9 +236,9 @@ export class RedisStateBackend implements StateBackend {
   }
 
   /** WATCHes the rooms a decision allocates and checks nobody holds them. */
-  private async roomsFree(connection: Redis, decision: Decision, before: Map<string, CallRecord>): Promise<boolean> {
+  private async roomsFree(connection: Redis, decision: Decision, reads: TransactionReads): Promise<boolean> {
     const claimed = [...decision.calls.values()].filter(
-      (call): call is CallRecord => call !== null && call.roomId !== 0 && before.get(call.callId)?.roomId !== call.roomId,
+      (call): call is CallRecord => call !== null && call.roomId !== 0 && reads.callBefore(call.callId)?.roomId !== call.roomId,
     );
     if (claimed.length === 0) return true;
     const keys = claimed.map((call) => this.keys.room(call.roomId));
@@ -233,20 +247,18 @@ export class RedisStateBackend implements StateBackend {
   }
 
   /** Queues every write of a decision; returns what this node must do itself after EXEC. */
-  private write(
-    m: ChainableCommander,
-    snapshot: Snapshot,
-    seqs: Map<string, string | null>,
-    decision: Decision,
-  ): { events: Set<string>; kicks: Kick[] } {
+  private write(m: ChainableCommander, reads: TransactionReads, decision: Decision): { events: Set<string>; kicks: Kick[] } {
     const k = this.keys;
     const after = (userId: string): UserRecord | undefined => {
       const written = decision.users.get(userId);
-      return written === undefined ? snapshot.users.get(userId) : (written ?? undefined);
+      return written === undefined ? reads.userBefore(userId) : (written ?? undefined);
     };
     const outboxes = new Map<string, { sessionId: string; seq: number }>();
+    const queueChanges = { queues: new Set<string>(), agents: new Set<string>() };
     for (const [userId, user] of decision.users) {
-      const before = snapshot.users.get(userId);
+      const before = reads.userBefore(userId);
+      this.reindexUser(m, userId, before, user ?? undefined);
+      userQueueChanges(before, user ?? undefined, queueChanges);
       if (before?.role && before.role !== user?.role) m.srem(k.role(before.role), userId);
       if (user === null) {
         m.del(k.user(userId), k.outbox(userId), k.seq(userId));
@@ -266,7 +278,7 @@ export class RedisStateBackend implements StateBackend {
       }
     }
     for (const [callId, call] of decision.calls) {
-      const before = snapshot.calls.get(callId);
+      const before = reads.callBefore(callId);
       if (call === null) {
         m.del(k.call(callId));
         m.srem(k.liveCalls, callId);
@@ -277,18 +289,34 @@ export class RedisStateBackend implements StateBackend {
       if (!before) m.sadd(k.liveCalls, callId);
       if (call.roomId !== 0 && before?.roomId !== call.roomId) m.set(k.room(call.roomId), callId);
     }
+    for (const [entryId, entry] of decision.entries) {
+      const was = lineOf(reads.entryBefore(entryId));
+      const is = lineOf(entry);
+      if (was) queueChanges.queues.add(was.queue);
+      if (is) queueChanges.queues.add(is.queue);
+      if (was && was.queue !== is?.queue) m.zrem(k.line(was.queue), entryId);
+      if (is && (was?.queue !== is.queue || was.score !== is.score)) m.zadd(k.line(is.queue), is.score, entryId);
+      if (entry === null) {
+        m.del(k.entry(entryId));
+        m.srem(k.liveEntries, entryId);
+      } else {
+        m.set(k.entry(entryId), JSON.stringify(entry));
+        m.sadd(k.liveEntries, entryId);
+      }
+    }
     const local = { events: new Set<string>(), kicks: [] as Kick[] };
     const notified = new Set<string>();
-    for (const { to, event } of decision.deliveries) {
+    for (const delivery of decision.deliveries) {
+      const to = delivery.to;
       const user = after(to);
       if (!user) continue;
       let outbox = outboxes.get(to);
       if (!outbox) {
-        outbox = seqState(seqs.get(to) ?? null, user.sessionId);
+        outbox = seqState(reads.seqs.get(to) ?? null, user.sessionId);
         outboxes.set(to, outbox);
       }
       outbox.seq += 1;
-      const message: EventMessage = { type: 'event', seq: outbox.seq, ...event };
+      const message = sequenced(delivery, outbox.seq);
       m.rpush(k.outbox(to), JSON.stringify(message));
       notified.add(to);
     }
@@ -309,13 +337,30 @@ export class RedisStateBackend implements StateBackend {
         m.hdel(k.timerInputs, change.clear);
       }
     }
-    const presenceChanged = presenceChanges(decision, (userId) => snapshot.users.get(userId));
+    const presenceChanged = presenceChanges(decision, (userId) => reads.userBefore(userId));
     if (presenceChanged.length > 0) m.publish(k.broadcastChannel, JSON.stringify({ type: 'presence', userIds: presenceChanged } satisfies StateMessage));
+    if (queueChanges.queues.size > 0 || queueChanges.agents.size > 0) {
+      const changes = { type: 'queues', queues: [...queueChanges.queues], agents: [...queueChanges.agents] } satisfies StateMessage;
+      m.publish(k.broadcastChannel, JSON.stringify(changes));
+    }
     for (const kick of decision.kicks) {
       if (kick.node === this.node) local.kicks.push(kick);
       else m.publish(k.nodeChannel(kick.node), JSON.stringify({ type: 'kick', kick } satisfies StateMessage));
     }
     return local;
+  }
+
+  /** Keeps a queue's available list and its agents true to a user's new record. */
+  private reindexUser(m: ChainableCommander, userId: string, before: UserRecord | undefined, after: UserRecord | undefined): void {
+    const was = availabilityOf(before);
+    const is = availabilityOf(after);
+    for (const queue of was?.queues ?? []) if (!is?.queues.includes(queue)) m.zrem(this.keys.available(queue), userId);
+    if (is && (was?.score !== is.score || was.queues.join() !== is.queues.join())) {
+      for (const queue of is.queues) m.zadd(this.keys.available(queue), is.score, userId);
+    }
+    const served = servedQueues(after);
+    for (const queue of servedQueues(before)) if (!served.includes(queue)) m.srem(this.keys.queueAgents(queue), userId);
+    for (const queue of served) if (!servedQueues(before).includes(queue)) m.sadd(this.keys.queueAgents(queue), userId);
   }
 
   // ---- timers and dead nodes ----
@@ -380,13 +425,4 @@ function seqState(value: string | null, sessionId: string): { sessionId: string;
   if (value === null) return { sessionId, seq: 0 };
   const [session, seq] = value.split(' ');
   return session === sessionId ? { sessionId, seq: Number(seq) } : { sessionId, seq: 0 };
-}
-
-function parse<T>(text: string | null): T | undefined {
-  if (text === null || text === '') return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import { ErrorCode, QueueLimits } from '@callgate/protocol';
+import type { CallRatings } from '../gateway/contact-centre-messages.js';
+import type { RecordWriter } from './record-writer.js';
+import type { RecordsSchema } from './schema.js';
+
+/** How long a rating waits for the call's records still queued. */
+const SETTLE_MS = 2000;
+
+/**
+ * Customers' ratings of served queue calls, kept with the call record: once per call, by its
+ * customer (the caller of a queue call), within 10 minutes of its end.
+ */
+export class CallRatingStore implements CallRatings {
+  constructor(
+    private readonly db: Kysely<RecordsSchema>,
+    private readonly writer: Pick<RecordWriter, 'settled'>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async rate(rating: { callId: string; customer: string; score: number; comment: string }): Promise<number> {
+    await this.writer.settled(SETTLE_MS);
+    const at = this.now();
+    const result = await this.db
+      .updateTable('call_records')
+      .set({ rating_score: rating.score, rating_comment: rating.comment, rated_at: at })
+      .where('call_id', '=', rating.callId)
+      .where('caller', '=', rating.customer)
+      .where('queue', 'is not', null)
+      .where('started_at', 'is not', null)
+      .where('ended_at', '>=', at - QueueLimits.RATING_WINDOW_MS)
+      .where('rating_score', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) return 0;
+    const row = await this.db
+      .selectFrom('call_records')
+      .select(['caller', 'queue', 'started_at', 'ended_at', 'rating_score'])
+      .where('call_id', '=', rating.callId)
+      .executeTakeFirst();
+    if (!row || row.caller !== rating.customer || row.queue === null || row.started_at === null || row.ended_at === null) {
+      return ErrorCode.RATING_NOT_ALLOWED;
+    }
+    if (row.rating_score !== null) return ErrorCode.ALREADY_RATED;
+    return ErrorCode.RATING_CLOSED;
+  }
+}
