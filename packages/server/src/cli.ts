@@ -26,6 +26,17 @@ function urlList(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((url) => url.trim()).filter(Boolean)];
 }
 
+/** A comma-separated list. */
+function list(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function priority(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 100) throw new InvalidArgumentError('expected a whole number from 0 to 100');
+  return number;
+}
+
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a whole number > 0');
@@ -134,6 +145,7 @@ program
   .addOption(new Option('--webhook-url <url>', 'POST every call event, signed, to this URL').env('CALLGATE_WEBHOOK_URL'))
   .addOption(new Option('--webhook-secret <secret>', 'key of the webhook signatures (HMAC-SHA256)').env('CALLGATE_WEBHOOK_SECRET'))
   .addOption(new Option('--webhook-veto', 'REQUEST waits for the webhook answer {"errorCode": N}; N != 0 refuses').env('CALLGATE_WEBHOOK_VETO'))
+  .addOption(new Option('--queues <file>', 'contact centre: a JSON file of queues, written into the records database at start').env('CALLGATE_QUEUES'))
   .action(async (options: {
     port: number;
     host: string;
@@ -164,6 +176,7 @@ program
     webhookUrl?: string;
     webhookSecret?: string;
     webhookVeto?: boolean;
+    queues?: string;
   }) => {
     const logger = createLogger(options.logLevel);
     let secret = options.secret;
@@ -228,6 +241,7 @@ program
         : {}),
       db: options.db,
       ...(adminKey ? { adminKey } : {}),
+      ...(options.queues ? { queuesFile: options.queues } : {}),
     }).catch((error: unknown) => {
       logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
       process.exit(1);
@@ -271,13 +285,23 @@ program
   .requiredOption('--user <userId>', 'the user id the token is for')
   .addOption(new Option('--ttl <seconds>', 'lifetime in seconds').argParser(nonNegativeNumber).default(3600))
   .addOption(new Option('--secret <secret>', 'the server token secret').env('CALLGATE_SECRET'))
-  .option('--role <role>', 'a role claim, e.g. agent (shown in presence)')
-  .action(async (options: { user: string; ttl: number; secret?: string; role?: string }) => {
+  .option('--role <role>', 'a role claim: agent (serves queues), supervisor (watches them), or your own (shown in presence)')
+  .option('--queues <ids>', 'an agent\'s queues, comma-separated', (value: string) => list(value))
+  .option('--skills <skills>', 'an agent\'s skills, comma-separated', (value: string) => list(value))
+  .addOption(new Option('--priority <0-100>', 'a customer\'s priority in queues (higher is served first)').argParser(priority))
+  .action(async (options: { user: string; ttl: number; secret?: string; role?: string; queues?: string[]; skills?: string[]; priority?: number }) => {
     const secret = options.secret || program.error('error: --secret <secret> (or CALLGATE_SECRET) is required to sign the token');
     if (options.role !== undefined && !ROLE_PATTERN.test(options.role)) program.error('error: --role: 1-32 characters of A-Z a-z 0-9 _ -');
     try {
-      const claims = options.role === undefined ? {} : { claims: { role: options.role } };
-      const token = await createAccessToken({ secret, userId: options.user, ttlSeconds: options.ttl, ...claims });
+      const token = await createAccessToken({
+        secret,
+        userId: options.user,
+        ttlSeconds: options.ttl,
+        ...(options.role !== undefined ? { role: options.role } : {}),
+        ...(options.queues !== undefined ? { queues: options.queues } : {}),
+        ...(options.skills !== undefined ? { skills: options.skills } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      });
       process.stdout.write(`${token}\n`);
     } catch (error) {
       program.error(`error: ${(error as Error).message}`);

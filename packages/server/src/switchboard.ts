@@ -13,10 +13,16 @@ import type {
   ForceFinishInput,
 } from './calls/types.js';
 import { StateUnavailableError, type StateBackend } from './state/backend.js';
-import type { QueueClosedInput, QueueInput, QueueLookup, QueueTimerInput, RouteQueueInput } from './queues/types.js';
+import type { EnterQueueInput, QueueClosedInput, QueueInput, QueueLookup, QueueTimerInput, QueueTransition, RouteQueueInput } from './queues/types.js';
 
 /** Decides whether a REQUEST may ring: resolves to 0 to allow or an error code to refuse. */
 export type Authorizer = (call: CallRecord) => Promise<number>;
+
+/** What a business server decided about a customer entering a queue. */
+export type EntryDecision = { code: number; priority?: number };
+
+/** Decides whether a customer may enter a queue (and at which priority), before anything changes. */
+export type EntryAuthorizer = (entry: { customer: string; queue: string; flags: number; param: number; userStr: string }) => Promise<EntryDecision>;
 
 export interface SwitchboardOptions {
   backend: StateBackend;
@@ -51,7 +57,9 @@ const randomRoomId = (): number => randomInt(1, 0x1_0000_0000);
  */
 export class Switchboard {
   private readonly transitionListeners: ((transition: CallTransition) => void)[] = [];
+  private readonly queueListeners: ((transition: QueueTransition) => void)[] = [];
   private authorizer: Authorizer | null = null;
+  private entryAuthorizer: EntryAuthorizer | null = null;
   private draining = false;
   private readonly now: () => number;
   private readonly newCallId: () => string;
@@ -70,6 +78,19 @@ export class Switchboard {
 
   onTransition(listener: (transition: CallTransition) => void): void {
     this.transitionListeners.push(listener);
+  }
+
+  /** Hears every step of the contact centre (entries, offers, wrap-ups, agent statuses), after the commit. */
+  onQueueTransition(listener: (transition: QueueTransition) => void): void {
+    this.queueListeners.push(listener);
+  }
+
+  /**
+   * While an entry authorizer is set, a customer entering a queue waits for its decision: a code
+   * other than 0 refuses the entry (nothing changes), a priority replaces the token's.
+   */
+  setEntryAuthorizer(authorizer: EntryAuthorizer | null): void {
+    this.entryAuthorizer = authorizer;
   }
 
   /** While an authorizer is set, every REQUEST waits for its decision before it rings. */
@@ -95,7 +116,12 @@ export class Switchboard {
   /** A contact-centre message of a user: its answer (UNAVAILABLE while the state store is away). */
   async queueControl(control: QueueControl): Promise<Answer> {
     try {
-      const input = control.kind === 'enter-queue' ? { ...control, draining: this.draining } : control;
+      let input: QueueControl = control;
+      if (control.kind === 'enter-queue') {
+        const decided = await this.decideEntry(control);
+        if (decided.code !== 0) return { result: { ok: false, code: decided.code } };
+        input = { ...control, draining: this.draining, ...(decided.priority !== undefined ? { priority: decided.priority } : {}) };
+      }
       const decision = await this.handle(input);
       return { result: decision.result, ...(decision.ack ? { ack: decision.ack } : {}) };
     } catch (error) {
@@ -115,19 +141,30 @@ export class Switchboard {
       queue: this.queues,
     };
     const decision = await this.options.backend.transact(input, (snapshot) => decide(snapshot, input, ctx));
-    for (const transition of decision.transitions) this.tell(transition);
+    for (const transition of decision.transitions) this.tell(this.transitionListeners, transition);
+    for (const transition of decision.queueTransitions) this.tell(this.queueListeners, transition);
     for (const { call } of decision.authorize) void this.authorize(call);
     return decision;
   }
 
   /** Tells every listener; one that throws is logged and does not keep the others from hearing (mediasoup's safeEmit). */
-  private tell(transition: CallTransition): void {
-    for (const listener of this.transitionListeners) {
+  private tell<T extends { type: string }>(listeners: readonly ((transition: T) => void)[], transition: T): void {
+    for (const listener of listeners) {
       try {
         listener(transition);
       } catch (error) {
-        this.options.logger.error({ err: error, callId: transition.call.callId, transition: transition.type }, 'a call transition listener failed');
+        const listenerOf = 'call' in transition ? 'call' : 'queue';
+        this.options.logger.error({ err: error, transition: transition.type }, `a ${listenerOf} transition listener failed`);
       }
+    }
+  }
+
+  private async decideEntry(control: EnterQueueInput): Promise<EntryDecision> {
+    if (!this.entryAuthorizer) return { code: 0 };
+    try {
+      return await this.entryAuthorizer({ customer: control.from, queue: control.queue, flags: control.flags, param: control.param, userStr: control.userStr });
+    } catch {
+      return { code: ErrorCode.BUSINESS_UNAVAILABLE };
     }
   }
 
