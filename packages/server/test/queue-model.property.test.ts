@@ -14,8 +14,8 @@ import { QueueWorld } from './support/queue-world.js';
 
 const QUEUES = [
   { id: 'general', name: 'General', priority: 0, wrapUp: 600 },
-  { id: 'vip', name: 'VIP', priority: 5, skills: ['gold'], wrapUp: 0 }, // no wrap-up: free at once
-  { id: 'callback', name: 'Call-backs', mode: 'manual' as const, wrapUp: 5 },
+  { id: 'vip', name: 'VIP', priority: 5, skills: ['gold'], wrapUp: 600 },
+  { id: 'callback', name: 'Call-backs', mode: 'manual' as const, wrapUp: 0 }, // no wrap-up: free at once
 ];
 const AGENTS: Record<string, { queues: string[]; skills: string[] }> = {
   a1: { queues: ['general', 'vip'], skills: ['gold'] },
@@ -272,7 +272,7 @@ describe('the contact centre (fast-check model)', () => {
         expect(endedIds.length).toBe(entered.size);
         expect(await w.backend.liveEntries()).toEqual([]);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
     // The runs reached the steps under test, not only trivial ones.
     for (const what of ['entered', 'offered', 'answered', 'offer-ended', 'transferred', 'wrapped-up', 'ended:served', 'ended:abandoned', 'ended:timeout']) {
