@@ -10,8 +10,13 @@ export interface DemoPageOptions {
   devLogin: boolean;
 }
 
-/** Where `npm run build` puts the demo page, seen from this package. */
-export const defaultDemoDir = fileURLToPath(new URL('../../../../apps/demo/dist', import.meta.url));
+/** Where `npm run build` puts the demo page in the repository, seen from this package. */
+const repositoryDemoDir = fileURLToPath(new URL('../../../../apps/demo/dist', import.meta.url));
+/** The copy of the page that the packed (installed) package carries; see scripts/copy-demo.mjs. */
+const packagedDemoDir = fileURLToPath(new URL('../../demo', import.meta.url));
+
+/** The repository's freshly built page when there is one, else the package's own copy. */
+export const defaultDemoDir = existsSync(repositoryDemoDir) ? repositoryDemoDir : packagedDemoDir;
 
 /**
  * The customer-service page at `/`, and `GET /api/demo/config`, which tells the page whether it
