@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -34,4 +35,8 @@ export function serveDemoPage(app: FastifyInstance, options: DemoPageOptions): v
     return;
   }
   void app.register(fastifyStatic, { root: options.root, index: 'index.html', cacheControl: false });
+  // Browsers ask every origin for /favicon.ico (the page itself links favicon.svg).
+  if (existsSync(join(options.root, 'favicon.svg'))) {
+    app.get('/favicon.ico', (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
+  }
 }
