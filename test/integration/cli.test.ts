@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenVerifier } from '@callgate/server';
 import { killChildren, runCallgate, runNode, serveCallgate } from '../support/callgate-process.js';
+import { expectedTwoClientsOutput } from '../support/readme.js';
 
 afterEach(() => killChildren());
 
@@ -62,10 +63,8 @@ describe('the callgate command', () => {
       (await runCallgate(['token', '--user', user, '--secret', 'readme-secret'])).stdout.trim();
     const example = await runNode(['examples/two-clients.mjs', await token('alice'), await token('bob'), server.url]);
     expect(example.code).toBe(0);
-    const rooms = [...example.stdout.matchAll(/^(alice|bob): START from \w+ errorCode=0 param=(\d+)/gm)].map((m) => m[2]);
-    expect(rooms).toHaveLength(2);
-    expect(rooms[0]).toBe(rooms[1]);
-    expect(example.stdout).toMatch(/^alice: FINISH from bob errorCode=0/m);
-    expect(example.stdout).toMatch(/^bob: FINISH from alice errorCode=0/m);
+    // The README's six lines, in its order, with no trailing spaces; both START lines carry one roomId.
+    expect(example.stdout).toBe(expectedTwoClientsOutput(example.stdout));
+    expect(example.stdout).toMatch(/^alice: START from bob errorCode=0 param=[1-9]\d*$/m);
   });
 });

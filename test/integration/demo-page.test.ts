@@ -32,6 +32,17 @@ describe('the demo page and its login', () => {
     expect(await (await fetch(`${server.httpUrl}/api/demo/config`)).json()).toEqual({ devLogin: true });
   });
 
+  it('has a favicon: the page links favicon.svg, and /favicon.ico, which browsers ask for anyway, is the same icon', async () => {
+    server = await startTestServer({ dev: true, demoDir });
+    expect(await (await fetch(`${server.httpUrl}/`)).text()).toMatch(/<link rel="icon" href="\.\/favicon\.svg" type="image\/svg\+xml"/);
+    for (const path of ['/favicon.svg', '/favicon.ico']) {
+      const icon = await fetch(`${server.httpUrl}${path}`);
+      expect(icon.status, path).toBe(200);
+      expect(icon.headers.get('content-type'), path).toMatch(/^image\/svg\+xml/);
+      expect(await icon.text(), path).toMatch(/^<svg /);
+    }
+  });
+
   it('dev login signs a role into the token, and refuses a bad role', async () => {
     server = await startTestServer({ dev: true });
     const agent = await login(server.httpUrl, { userId: 'agent-anna', role: 'agent' });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -10,8 +11,13 @@ export interface DemoPageOptions {
   devLogin: boolean;
 }
 
-/** Where `npm run build` puts the demo page, seen from this package. */
-export const defaultDemoDir = fileURLToPath(new URL('../../../../apps/demo/dist', import.meta.url));
+/** Where `npm run build` puts the demo page in the repository, seen from this package. */
+const repositoryDemoDir = fileURLToPath(new URL('../../../../apps/demo/dist', import.meta.url));
+/** The copy of the page that the packed (installed) package carries; see scripts/copy-demo.mjs. */
+const packagedDemoDir = fileURLToPath(new URL('../../demo', import.meta.url));
+
+/** The repository's freshly built page when there is one, else the package's own copy. */
+export const defaultDemoDir = existsSync(repositoryDemoDir) ? repositoryDemoDir : packagedDemoDir;
 
 /**
  * The customer-service page at `/`, and `GET /api/demo/config`, which tells the page whether it
@@ -29,4 +35,8 @@ export function serveDemoPage(app: FastifyInstance, options: DemoPageOptions): v
     return;
   }
   void app.register(fastifyStatic, { root: options.root, index: 'index.html', cacheControl: false });
+  // Browsers ask every origin for /favicon.ico (the page itself links favicon.svg).
+  if (existsSync(join(options.root, 'favicon.svg'))) {
+    app.get('/favicon.ico', (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
+  }
 }
