@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { ErrorCode, ROLE_PATTERN, USER_ID_PATTERN, type CallgateClaims } from '@callgate/protocol';
+import { ErrorCode, ROLE_PATTERN, userIdSchema, type CallgateClaims } from '@callgate/protocol';
 import { accessTokenKey } from '@callgate/protocol/signing';
 
 // Minting lives beside the webhook signatures, so that @callgate/business can mint without the server.
@@ -20,10 +20,13 @@ export class TokenVerifier {
   async verify(token: string): Promise<TokenCheck> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
-      const userId = payload.sub ?? '';
-      if (!USER_ID_PATTERN.test(userId)) {
+      // The same rule as a control's userId: a user id string, or a non-negative safe integer that
+      // names the user of its decimal string. Identity is that one string everywhere after this.
+      const subject = userIdSchema.safeParse(payload.sub);
+      if (!subject.success) {
         return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: 'the token names an invalid user id' };
       }
+      const userId = subject.data;
       const grants = grantsOf(payload);
       if (typeof grants === 'string') return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: grants };
       return { ok: true, userId, expiresAt: (payload.exp ?? 0) * 1000, grants, claims: payload };
