@@ -5,6 +5,7 @@ import {
   CloseCode,
   ErrorCode,
   VideoCallEvent,
+  errorMessage,
   parseClientMessage,
   type AuthMessage,
   type ControlMessage,
@@ -105,6 +106,12 @@ export class ClientConnection {
 
   close(code: number, reason: string): void {
     this.served.close(code, reason);
+  }
+
+  /** Tells the client why in an `error` message (e.g. REPLACED), then closes with `closeCode`. */
+  closeWithError(closeCode: number, errorCode: number): void {
+    this.sendError(errorCode);
+    this.close(closeCode, errorMessage(errorCode));
   }
 
   /** Sends every event of the session not sent yet, in order. */

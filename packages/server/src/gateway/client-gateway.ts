@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { CloseCode, errorMessage, ErrorCode, type SignalDeliveryMessage } from '@callgate/protocol';
+import { CloseCode, ErrorCode, type SignalDeliveryMessage } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { Kick } from '../calls/types.js';
 import type { StateBackend } from '../state/backend.js';
@@ -118,7 +118,7 @@ export class ClientGateway implements ConnectionHost {
 
   attach(connection: ClientConnection): void {
     const previous = this.byUser.get(connection.userId);
-    if (previous && previous !== connection) previous.close(CloseCode.REPLACED, errorMessage(ErrorCode.REPLACED));
+    if (previous && previous !== connection) previous.closeWithError(CloseCode.REPLACED, ErrorCode.REPLACED);
     this.byUser.set(connection.userId, connection);
   }
 
@@ -141,7 +141,7 @@ export class ClientGateway implements ConnectionHost {
   kick(kick: Kick): void {
     const connection = this.byUser.get(kick.userId);
     if (connection?.connectionId === kick.connectionId) {
-      connection.close(CloseCode.REPLACED, errorMessage(kick.code));
+      connection.closeWithError(CloseCode.REPLACED, kick.code);
     }
   }
 
