@@ -66,6 +66,18 @@ program
       .default(200),
   )
   .addOption(
+    new Option('--max-http-connections-per-ip <n>', 'open connections that are not WebSockets (yet) per client address (0 = no limit)')
+      .env('CALLGATE_MAX_HTTP_CONNECTIONS_PER_IP')
+      .argParser(nonNegativeNumber)
+      .default(32),
+  )
+  .addOption(
+    new Option('--max-http-connections <n>', 'open connections that are not WebSockets (yet), in all (0 = no limit)')
+      .env('CALLGATE_MAX_HTTP_CONNECTIONS')
+      .argParser(nonNegativeNumber)
+      .default(512),
+  )
+  .addOption(
     new Option('--message-rate <n>', 'messages per second per connection (burst: twice as many)')
       .env('CALLGATE_MESSAGE_RATE')
       .argParser(nonNegativeNumber)
@@ -149,6 +161,8 @@ program
     demo?: boolean;
     allowOrigin?: string[];
     maxConnectionsPerIp: number;
+    maxHttpConnectionsPerIp: number;
+    maxHttpConnections: number;
     messageRate: number;
     controlRate: number;
     db: string;
@@ -215,6 +229,8 @@ program
       ...(options.node ? { node: options.node } : {}),
       limits: {
         maxConnectionsPerIp: options.maxConnectionsPerIp,
+        maxHttpConnectionsPerIp: options.maxHttpConnectionsPerIp,
+        maxHttpConnections: options.maxHttpConnections,
         messagesPerSecond: options.messageRate,
         messageBurst: options.messageRate * 2,
         controlsPerSecond: options.controlRate,

@@ -20,6 +20,7 @@ import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 import { BUSINESS_PATH } from '@callgate/protocol';
 import { checkBusinessOptions, createBusinessSide } from './business/business-side.js';
 import type { WebhookOptions } from './business/webhook-sender.js';
+import { checkHttpTimeouts, defaultHttpTimeouts, type HttpTimeouts } from './http/connection-guard.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -40,6 +41,8 @@ export interface ServerOptions {
   maxPayload?: number;
   /** Rate and size bounds per connection, user and address; see docs/security.md. */
   limits?: Partial<ConnectionLimits>;
+  /** How long idle and slow HTTP clients are waited for (idle 10 s, headers 10 s, request 30 s, keep-alive 5 s); see docs/security.md. */
+  httpTimeouts?: Partial<HttpTimeouts>;
   /** Browser origins allowed to connect besides the server's own; ["*"] for any. */
   allowOrigins?: string[];
   /** Dev mode: a demo login endpoint mints tokens for anyone. Never in production. */
@@ -113,6 +116,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     decisionTimeoutMs: options.businessTimeoutMs ?? 3_000,
   };
   checkBusinessOptions(businessOptions);
+  const limits: ConnectionLimits = { ...defaultLimits, ...options.limits };
+  const httpTimeouts: HttpTimeouts = { ...defaultHttpTimeouts, ...options.httpTimeouts };
+  checkHttpTimeouts(httpTimeouts);
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
   const backend = options.backend ?? (options.redis ? await startRedisBackend(options) : new MemoryStateBackend());
   const graceMs = options.graceMs ?? 15_000;
@@ -152,7 +158,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     allowOrigins: options.allowOrigins ?? [],
     observer: metrics.connections,
     config: {
-      limits: { ...defaultLimits, ...options.limits },
+      limits,
       graceMs,
       heartbeatIntervalMs,
       authTimeoutMs,
@@ -183,6 +189,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     backend,
     records: callRecords.store,
+    timeouts: httpTimeouts,
+    caps: limits,
     ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600 } } : {}),
     ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });

@@ -13,6 +13,7 @@ import { SignalRelay } from './signal-relay.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
 import { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
+import { AddressCount, admitUpgrade, refuseUpgrade } from './address-count.js';
 import type { ConnectionObserver } from './connection-observer.js';
 
 export const CLIENT_PATH = '/ws';
@@ -47,7 +48,7 @@ export class ClientGateway implements ConnectionHost {
   private readonly all = new Set<ClientConnection>();
   private readonly heartbeats: HeartbeatWheel;
   private readonly originPolicy: OriginPolicy;
-  private readonly connectionsByIp = new Map<string, number>();
+  private readonly sockets: AddressCount;
   private readonly controlBudgets = new Map<string, TokenBucket>();
   private readonly pending = new Set<Promise<void>>();
 
@@ -61,6 +62,7 @@ export class ClientGateway implements ConnectionHost {
     this.signals = new SignalRelay(options.backend);
     this.originPolicy = new OriginPolicy(options.allowOrigins);
     this.observer = options.observer;
+    this.sockets = new AddressCount(this.config.limits.maxConnectionsPerIp);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
     this.wss.on('connection', (socket) => {
       const connection = new ClientConnection(socket, this);
@@ -80,19 +82,7 @@ export class ClientGateway implements ConnectionHost {
       refuseUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
       return;
     }
-    const address = request.socket.remoteAddress ?? 'unknown';
-    const open = this.connectionsByIp.get(address) ?? 0;
-    const max = this.config.limits.maxConnectionsPerIp;
-    if (max > 0 && open >= max) {
-      refuseUpgrade(socket, 429, 'Too Many Requests', 'too many connections from this address');
-      return;
-    }
-    this.connectionsByIp.set(address, open + 1);
-    socket.once('close', () => {
-      const left = (this.connectionsByIp.get(address) ?? 1) - 1;
-      if (left > 0) this.connectionsByIp.set(address, left);
-      else this.connectionsByIp.delete(address);
-    });
+    if (!admitUpgrade(this.sockets, request, socket)) return;
     this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
   }
 
@@ -175,7 +165,3 @@ export class ClientGateway implements ConnectionHost {
   }
 }
 
-
-function refuseUpgrade(socket: Duplex, status: number, statusText: string, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
-}

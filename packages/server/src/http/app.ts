@@ -5,6 +5,7 @@ import { createAccessToken } from '../auth/tokens.js';
 import type { StateBackend } from '../state/backend.js';
 import { ROLE_PATTERN } from '@callgate/protocol';
 import { serveDemoPage } from './demo-page.js';
+import { capHttpConnections, timeoutOptions, type HttpConnectionCaps, type HttpTimeouts } from './connection-guard.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -15,12 +16,21 @@ export interface HttpAppOptions {
   devLogin?: { secret: string; ttlSeconds: number };
   /** When set, the demo page is served from this folder at `/`. */
   demoDir?: string;
+  /** How long a slow or idle client is waited for. */
+  timeouts: HttpTimeouts;
+  /** Bounds on connections that are not WebSockets. */
+  caps: HttpConnectionCaps;
 }
 
 /** The HTTP side of the server: health, readiness and, in dev mode, a demo login. */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }),
+  const logger = options.logger.child({ component: 'http' });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...timeoutOptions(options.timeouts),
   });
+  capHttpConnections(app.server, options.caps, logger);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
