@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallClient, ErrorCode } from '@callgate/client';
 import { createAccessToken } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
+import { TcpClient } from '../support/tcp-client.js';
 import { TEST_SECRET, startTestServer, type TestServer } from '../support/servers.js';
 
 let server: TestServer;
@@ -66,6 +67,15 @@ describe('authentication', () => {
     const raw = await RawSocket.open(server);
     expect(await raw.next()).toMatchObject({ type: 'error', code: ErrorCode.NOT_AUTHENTICATED });
     expect((await raw.closed).code).toBe(4003);
+  });
+
+  it('cuts off a socket that misses the deadline and never answers the close frame', async () => {
+    const silent = await TcpClient.open(server.port);
+    await silent.upgrade('/ws');
+    // Far longer than the 300 ms deadline, far shorter than the 30 s ws would wait for the answer.
+    const cut = await silent.closesWithin(10_000);
+    silent.destroy();
+    expect(cut).toBe(true);
   });
 
   it('never takes the token from the URL', async () => {

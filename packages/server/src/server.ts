@@ -183,6 +183,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     heartbeatIntervalMs,
     authTimeoutMs,
     maxPayload,
+    maxConnectionsPerIp: limits.maxConnectionsPerIp,
   });
 
   const app = createHttpApp({

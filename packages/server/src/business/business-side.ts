@@ -23,6 +23,8 @@ export interface BusinessSideOptions {
   heartbeatIntervalMs: number;
   authTimeoutMs: number;
   maxPayload: number;
+  /** Open sockets per client address on `/business`, as on `/ws`; 0 for no limit. */
+  maxConnectionsPerIp: number;
 }
 
 export interface BusinessSide {
@@ -68,6 +70,7 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
         heartbeatIntervalMs: options.heartbeatIntervalMs,
         authTimeoutMs: options.authTimeoutMs,
         maxPayload: options.maxPayload,
+        maxConnectionsPerIp: options.maxConnectionsPerIp,
       })
     : null;
   let route: BusinessRoute | null = null;
