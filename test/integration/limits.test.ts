@@ -81,15 +81,6 @@ describe('limits', () => {
     sockets.forEach((s) => s.close());
   });
 
-  it('checks the Origin of browser connections against the allow-list', async () => {
-    await setup({ allowOrigins: ['https://shop.example'] });
-    const url = `${server!.url}/ws`;
-    expect(await upgradeStatus(url, { Origin: 'https://evil.example' })).toBe(403);
-    expect(await upgradeStatus(url, { Origin: 'https://shop.example' })).toBe(101);
-    expect(await upgradeStatus(url, { Origin: server!.httpUrl })).toBe(101);
-    expect(await upgradeStatus(url)).toBe(101);
-  });
-
   it('closes a connection that sends a message larger than the limit with 1009', async () => {
     await setup({ maxPayload: 4096 });
     const raw = await rawUser(server!, 'big');

@@ -6,6 +6,7 @@ import { defaultDemoDir } from './http/demo-page.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { iceServersFor, type IceServerConfig } from './media/ice-servers.js';
 import { startServer } from './server.js';
+import { checkPublicUrl } from './gateway/origin-policy.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -58,6 +59,10 @@ program
     new Option('--allow-origin <origin>', 'a browser origin allowed to connect besides the server\'s own (repeatable; * for any)')
       .env('CALLGATE_ALLOW_ORIGIN')
       .argParser(urlList),
+  )
+  .addOption(
+    new Option('--public-url <url>', 'the URL browsers reach the server at; its origin is the server\'s own (default: http://<host>:<port>)')
+      .env('CALLGATE_PUBLIC_URL'),
   )
   .addOption(
     new Option('--max-connections-per-ip <n>', 'open WebSockets per client address (0 = no limit)')
@@ -160,6 +165,7 @@ program
     turnTtl: number;
     demo?: boolean;
     allowOrigin?: string[];
+    publicUrl?: string;
     maxConnectionsPerIp: number;
     maxHttpConnectionsPerIp: number;
     maxHttpConnections: number;
@@ -212,6 +218,13 @@ program
       program.error('error: --webhook-secret and --webhook-veto need --webhook-url (or CALLGATE_WEBHOOK_URL)');
     }
     if (options.webhookUrl && !/^https?:\/\/./.test(options.webhookUrl)) program.error('error: --webhook-url must be an http:// or https:// URL');
+    if (options.publicUrl) {
+      try {
+        checkPublicUrl(options.publicUrl);
+      } catch {
+        program.error('error: --public-url must be an http:// or https:// URL, e.g. https://calls.example.com');
+      }
+    }
     const server = await startServer({
       iceServers,
       ...(options.dev || options.demo ? { demoDir: defaultDemoDir } : {}),
@@ -223,6 +236,7 @@ program
       dev: options.dev === true,
       logger,
       allowOrigins: options.allowOrigin ?? [],
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
       ...(options.redis
         ? { redis: options.redis, redisPrefix: options.redisPrefix, nodeTimeoutMs: options.nodeTimeout * 1000 }
         : {}),

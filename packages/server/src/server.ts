@@ -20,6 +20,7 @@ import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 import { BUSINESS_PATH } from '@callgate/protocol';
 import { checkBusinessOptions, createBusinessSide } from './business/business-side.js';
 import type { WebhookOptions } from './business/webhook-sender.js';
+import { OriginPolicy } from './gateway/origin-policy.js';
 import { checkHttpTimeouts, defaultHttpTimeouts, type HttpTimeouts } from './http/connection-guard.js';
 
 export interface ServerOptions {
@@ -45,6 +46,11 @@ export interface ServerOptions {
   httpTimeouts?: Partial<HttpTimeouts>;
   /** Browser origins allowed to connect besides the server's own; ["*"] for any. */
   allowOrigins?: string[];
+  /**
+   * The URL browsers reach the server at, e.g. https://calls.example.com: its origin is the
+   * server's own. Default: http://<host>:<port> it listens on (on 127.0.0.1 also http://localhost:<port>).
+   */
+  publicUrl?: string;
   /** Dev mode: a demo login endpoint mints tokens for anyone. Never in production. */
   dev?: boolean;
   /** Where call state lives. Default: in this process, or in Redis when `redis` is set. */
@@ -119,6 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limits: ConnectionLimits = { ...defaultLimits, ...options.limits };
   const httpTimeouts: HttpTimeouts = { ...defaultHttpTimeouts, ...options.httpTimeouts };
   checkHttpTimeouts(httpTimeouts);
+  const origins = new OriginPolicy({ publicUrl: options.publicUrl, host: options.host ?? '127.0.0.1', allowOrigins: options.allowOrigins ?? [] });
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
   const backend = options.backend ?? (options.redis ? await startRedisBackend(options) : new MemoryStateBackend());
   const graceMs = options.graceMs ?? 15_000;
@@ -155,7 +162,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     verifier: new TokenVerifier(options.secret),
     logger,
     maxPayload,
-    allowOrigins: options.allowOrigins ?? [],
+    origins,
     observer: metrics.connections,
     config: {
       limits,
@@ -192,7 +199,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     records: callRecords.store,
     timeouts: httpTimeouts,
     caps: limits,
-    ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600 } } : {}),
+    ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600, origins } } : {}),
     ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });
   const access = new ApiAccess(gateway.verifier, options.adminKey);
@@ -216,6 +223,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
+  origins.listening(port);
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
   let closing: Promise<void> | undefined;

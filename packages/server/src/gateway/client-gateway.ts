@@ -11,7 +11,7 @@ import type { Switchboard } from '../switchboard.js';
 import { ClientConnection, type ConnectionHost, type GatewayConfig } from './client-connection.js';
 import { SignalRelay } from './signal-relay.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
-import { OriginPolicy } from './origin-policy.js';
+import type { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
 import { AddressCount, admitUpgrade, refuseUpgrade } from './address-count.js';
 import type { ConnectionObserver } from './connection-observer.js';
@@ -27,8 +27,8 @@ export interface ClientGatewayOptions {
   /** Largest message accepted, in bytes. */
   maxPayload: number;
   presence: PresenceBoard;
-  /** Browser origins allowed besides the server's own; "*" for any. */
-  allowOrigins: readonly string[];
+  /** Which browser origins may connect. */
+  origins: OriginPolicy;
   /** Told about every message in and out (metrics). */
   observer?: ConnectionObserver;
 }
@@ -60,7 +60,7 @@ export class ClientGateway implements ConnectionHost {
     this.logger = options.logger;
     this.presence = options.presence;
     this.signals = new SignalRelay(options.backend);
-    this.originPolicy = new OriginPolicy(options.allowOrigins);
+    this.originPolicy = options.origins;
     this.observer = options.observer;
     this.sockets = new AddressCount(this.config.limits.maxConnectionsPerIp);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
