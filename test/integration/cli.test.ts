@@ -32,6 +32,22 @@ describe('the callgate command', () => {
     expect(result.stderr).toMatch(/a token secret is required/);
   });
 
+  it('refuses a secret or key shorter than 16 bytes outside --dev, and names it', async () => {
+    const long = 'sixteen-bytes-ok';
+    for (const [args, option] of [
+      [['--secret', 'short'], '--secret'],
+      [['--secret', long, '--business-secret', 'fifteen-bytes!!'], '--business-secret'],
+      [['--secret', long, '--admin-key', 'k'], '--admin-key'],
+      [['--secret', long, '--webhook-url', 'http://127.0.0.1:9/hooks', '--webhook-secret', 'w'], '--webhook-secret'],
+    ] as const) {
+      const result = await runCallgate(['serve', '--port', '0', ...args]);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.stderr).toContain(`${option} must be at least 16 bytes`);
+    }
+    const dev = await serveCallgate(['--dev', '--secret', 'short', '--admin-key', 'k']);
+    expect(dev.output()).toMatch(/listening/);
+  });
+
   it('shows help for each command', async () => {
     const serveHelp = await runCallgate(['serve', '--help']);
     expect(serveHelp.stdout).toMatch(/--ring-timeout <seconds>/);
@@ -57,9 +73,9 @@ describe('the callgate command', () => {
   });
 
   it('runs the README example: two Node clients, one call, the same roomId, then FINISH', async () => {
-    const server = await serveCallgate(['--secret', 'readme-secret']);
+    const server = await serveCallgate(['--secret', 'readme-secret-0123456789']);
     const token = async (user: string): Promise<string> =>
-      (await runCallgate(['token', '--user', user, '--secret', 'readme-secret'])).stdout.trim();
+      (await runCallgate(['token', '--user', user, '--secret', 'readme-secret-0123456789'])).stdout.trim();
     const example = await runNode(['examples/two-clients.mjs', await token('alice'), await token('bob'), server.url]);
     expect(example.code).toBe(0);
     const rooms = [...example.stdout.matchAll(/^(alice|bob): START from \w+ errorCode=0 param=(\d+)/gm)].map((m) => m[2]);

@@ -46,10 +46,10 @@ describe('the demo page and its login', () => {
   });
 
   it('without --dev the page is served only with --demo, and takes its token from the embedding application', async () => {
-    const plain = await serveCallgate(['--secret', 's']);
+    const plain = await serveCallgate(['--secret', 'demo-page-secret-0123']);
     expect((await fetch(`${plain.httpUrl}/`)).status).toBe(404);
 
-    const demo = await serveCallgate(['--secret', 's', '--demo']);
+    const demo = await serveCallgate(['--secret', 'demo-page-secret-0123', '--demo']);
     expect((await fetch(`${demo.httpUrl}/`)).status).toBe(200);
     expect(await (await fetch(`${demo.httpUrl}/api/demo/config`)).json()).toEqual({ devLogin: false });
     expect((await login(demo.httpUrl, { userId: 'anyone' })).status).toBe(404);

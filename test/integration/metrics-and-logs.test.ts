@@ -37,7 +37,7 @@ afterEach(async () => {
 
 describe('/metrics', () => {
   it('moves with a real call: users, calls by phase and outcome, setup and ring delivery times, messages', async () => {
-    const main = await server({ adminKey: 'metrics-admin' });
+    const main = await server({ adminKey: 'metrics-admin-key-0123' });
     const quiet = await server();
     const before = await metrics(main);
     expect(sample(before, 'callgate_connected_users')).toBe(0);
@@ -71,7 +71,7 @@ describe('/metrics', () => {
     expect((await agent!.errors.next('NOTINCALL')).code).toBe(ErrorCode.NOTINCALL);
     expect(await until(stepsOf(customer!.client.call('m-nobody')), 'ended')).toBe(`ended:${ErrorCode.OFFLINE}`);
 
-    expect((await apiGet(main, '/api/calls', 'metrics-admin')).body.calls).toHaveLength(2); // and so every record is written
+    expect((await apiGet(main, '/api/calls', 'metrics-admin-key-0123')).body.calls).toHaveLength(2); // and so every record is written
     const after = await metrics(main);
     expect(sample(after, 'callgate_calls_ended_total', { outcome: 'completed' })).toBe(1);
     expect(sample(after, 'callgate_calls_ended_total', { outcome: 'offline' })).toBe(1);

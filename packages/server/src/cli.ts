@@ -7,6 +7,7 @@ import { createLogger, type LogLevel } from './logger.js';
 import { iceServersFor, type IceServerConfig } from './media/ice-servers.js';
 import { startServer } from './server.js';
 import { checkPublicUrl } from './gateway/origin-policy.js';
+import { MIN_SECRET_BYTES, shortSecret } from './auth/secrets.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -186,6 +187,15 @@ program
     webhookVeto?: boolean;
   }) => {
     const logger = createLogger(options.logLevel);
+    const short = options.dev
+      ? undefined
+      : shortSecret({
+          '--secret': options.secret,
+          '--business-secret': options.businessSecret,
+          '--admin-key': options.adminKey,
+          '--webhook-secret': options.webhookSecret,
+        });
+    if (short) program.error(`error: ${short} must be at least ${MIN_SECRET_BYTES} bytes outside --dev (e.g. openssl rand -base64 24)`);
     let secret = options.secret;
     if (!secret) {
       if (!options.dev) {

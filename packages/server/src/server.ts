@@ -21,6 +21,7 @@ import { BUSINESS_PATH } from '@callgate/protocol';
 import { checkBusinessOptions, createBusinessSide } from './business/business-side.js';
 import type { WebhookOptions } from './business/webhook-sender.js';
 import { OriginPolicy } from './gateway/origin-policy.js';
+import { MIN_SECRET_BYTES, shortSecret } from './auth/secrets.js';
 import { checkHttpTimeouts, defaultHttpTimeouts, type HttpTimeouts } from './http/connection-guard.js';
 
 export interface ServerOptions {
@@ -115,6 +116,10 @@ export interface RunningServer {
 /** Starts a Callgate server and resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   if (!options.secret) throw new TypeError('startServer: a secret is required to verify access tokens');
+  const short = options.dev
+    ? undefined
+    : shortSecret({ secret: options.secret, businessSecret: options.businessSecret, adminKey: options.adminKey, 'webhook.secret': options.webhook?.secret });
+  if (short) throw new TypeError(`startServer: ${short} must be at least ${MIN_SECRET_BYTES} bytes (outside dev mode)`);
   const businessOptions = {
     secret: options.businessSecret,
     tokenSecret: options.secret,
