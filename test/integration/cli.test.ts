@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { CallClient, ErrorCode } from '@callgate/client';
 import { TokenVerifier } from '@callgate/server';
 import { killChildren, runCallgate, runNode, serveCallgate } from '../support/callgate-process.js';
 
@@ -46,6 +47,22 @@ describe('the callgate command', () => {
     }
     const dev = await serveCallgate(['--dev', '--secret', 'short', '--admin-key', 'k']);
     expect(dev.output()).toMatch(/listening/);
+  });
+
+  it('serve --token-issuer/--token-audience take only tokens that token --issuer/--audience signed so', async () => {
+    const secret = 'issuer-secret-0123456';
+    const server = await serveCallgate(['--secret', secret, '--token-issuer', 'https://app.example', '--token-audience', 'callgate']);
+    const signed = await runCallgate(['token', '--user', 'ann', '--secret', secret, '--issuer', 'https://app.example', '--audience', 'callgate']);
+    expect(signed.code).toBe(0);
+    expect(await new TokenVerifier(secret, { issuer: 'https://app.example', audience: 'callgate' }).verify(signed.stdout.trim())).toMatchObject({
+      ok: true,
+      claims: { iss: 'https://app.example', aud: 'callgate' },
+    });
+    const ann = new CallClient({ url: server.url, token: signed.stdout.trim() });
+    await ann.connect();
+    ann.close();
+    const plain = (await runCallgate(['token', '--user', 'bob', '--secret', secret])).stdout.trim();
+    await expect(new CallClient({ url: server.url, token: plain }).connect()).rejects.toMatchObject({ code: ErrorCode.UNAUTHORIZED });
   });
 
   it('shows help for each command', async () => {

@@ -214,3 +214,35 @@ describe('the user id in the token', () => {
     }
   });
 });
+
+describe('issuer and audience', () => {
+  it('with tokenIssuer and tokenAudience set, only tokens that name both are taken', async () => {
+    server = await startTestServer({ tokenIssuer: 'https://app.example', tokenAudience: 'callgate', dev: true });
+    const minted = (options: { issuer?: string; audience?: string }): Promise<string> =>
+      createAccessToken({ secret: TEST_SECRET, userId: 'iss-user', ttlSeconds: 600, ...options });
+    for (const [what, options] of [
+      ['no iss or aud', {}],
+      ['another issuer', { issuer: 'https://evil.example', audience: 'callgate' }],
+      ['another audience', { issuer: 'https://app.example', audience: 'other-service' }],
+      ['no audience', { issuer: 'https://app.example' }],
+    ] as const) {
+      const { socket, welcome } = await rawLogin(await minted(options), 'iss-user');
+      expect(welcome, what).toMatchObject({ type: 'error', code: ErrorCode.UNAUTHORIZED });
+      expect((await socket.closed).code).toBe(4001);
+    }
+    const { socket, welcome } = await rawLogin(await minted({ issuer: 'https://app.example', audience: 'callgate' }), 'iss-user');
+    clients.push(socket);
+    expect(welcome).toMatchObject({ type: 'welcome', userId: 'iss-user' });
+
+    // The dev login mints what the server takes.
+    const login = await fetch(`${server.nodeFor('dev-user').httpUrl}/api/dev/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'dev-user' }),
+    });
+    const { token: devToken } = (await login.json()) as { token: string };
+    const dev = await rawLogin(devToken, 'dev-user');
+    clients.push(dev.socket);
+    expect(dev.welcome).toMatchObject({ type: 'welcome', userId: 'dev-user' });
+  });
+});

@@ -16,6 +16,10 @@ export interface AccessTokenOptions {
   ttlSeconds?: number;
   /** Extra claims to sign into the token, e.g. `{ role: 'customer', canCall: ['role:agent'] }`. */
   claims?: CallgateClaims & Record<string, unknown>;
+  /** The `iss` claim, for a server started with `--token-issuer`. */
+  issuer?: string;
+  /** The `aud` claim, for a server started with `--token-audience`. */
+  audience?: string;
 }
 
 /** The key of user access tokens (HS256) made from the server's `--secret`. */
@@ -28,12 +32,14 @@ export async function createAccessToken(options: AccessTokenOptions): Promise<st
   }
   if (!options.secret) throw new TypeError('a secret is required to sign tokens');
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...options.claims })
+  const jwt = new SignJWT({ ...options.claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.userId)
     .setIssuedAt(now)
-    .setExpirationTime(now + (options.ttlSeconds ?? 3600))
-    .sign(accessTokenKey(options.secret));
+    .setExpirationTime(now + (options.ttlSeconds ?? 3600));
+  if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+  if (options.audience !== undefined) jwt.setAudience(options.audience);
+  return jwt.sign(accessTokenKey(options.secret));
 }
 
 // ---- webhooks ----

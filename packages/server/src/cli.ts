@@ -44,6 +44,8 @@ program
   .addOption(new Option('--port <port>', 'TCP port (0 = any free port)').env('CALLGATE_PORT').argParser(port).default(8080))
   .addOption(new Option('--host <host>', 'interface to listen on').env('CALLGATE_HOST').default('127.0.0.1'))
   .addOption(new Option('--secret <secret>', 'key that user access tokens are signed with').env('CALLGATE_SECRET'))
+  .addOption(new Option('--token-issuer <iss>', 'take only tokens whose iss claim is this').env('CALLGATE_TOKEN_ISSUER'))
+  .addOption(new Option('--token-audience <aud>', 'take only tokens whose aud claim is (or lists) this').env('CALLGATE_TOKEN_AUDIENCE'))
   .addOption(
     new Option('--ring-timeout <seconds>', 'how long a call rings before TIMEOUT')
       .env('CALLGATE_RING_TIMEOUT')
@@ -156,6 +158,8 @@ program
     port: number;
     host: string;
     secret?: string;
+    tokenIssuer?: string;
+    tokenAudience?: string;
     ringTimeout: number;
     grace: number;
     logLevel: LogLevel;
@@ -241,6 +245,8 @@ program
       port: options.port,
       host: options.host,
       secret,
+      ...(options.tokenIssuer ? { tokenIssuer: options.tokenIssuer } : {}),
+      ...(options.tokenAudience ? { tokenAudience: options.tokenAudience } : {}),
       ringTimeoutMs: options.ringTimeout * 1000,
       graceMs: options.grace * 1000,
       dev: options.dev === true,
@@ -312,12 +318,21 @@ program
   .addOption(new Option('--ttl <seconds>', 'lifetime in seconds').argParser(nonNegativeNumber).default(3600))
   .addOption(new Option('--secret <secret>', 'the server token secret').env('CALLGATE_SECRET'))
   .option('--role <role>', 'a role claim, e.g. agent (shown in presence)')
-  .action(async (options: { user: string; ttl: number; secret?: string; role?: string }) => {
+  .option('--issuer <iss>', 'the iss claim (for a server with --token-issuer)')
+  .option('--audience <aud>', 'the aud claim (for a server with --token-audience)')
+  .action(async (options: { user: string; ttl: number; secret?: string; role?: string; issuer?: string; audience?: string }) => {
     const secret = options.secret || program.error('error: --secret <secret> (or CALLGATE_SECRET) is required to sign the token');
     if (options.role !== undefined && !ROLE_PATTERN.test(options.role)) program.error('error: --role: 1-32 characters of A-Z a-z 0-9 _ -');
     try {
       const claims = options.role === undefined ? {} : { claims: { role: options.role } };
-      const token = await createAccessToken({ secret, userId: options.user, ttlSeconds: options.ttl, ...claims });
+      const token = await createAccessToken({
+        secret,
+        userId: options.user,
+        ttlSeconds: options.ttl,
+        ...claims,
+        ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
+        ...(options.audience !== undefined ? { audience: options.audience } : {}),
+      });
       process.stdout.write(`${token}\n`);
     } catch (error) {
       program.error(`error: ${(error as Error).message}`);

@@ -31,6 +31,10 @@ export interface ServerOptions {
   host?: string;
   /** Key that user access tokens are signed with (HS256). */
   secret: string;
+  /** When set, a token's `iss` claim must be this (`--token-issuer`). */
+  tokenIssuer?: string;
+  /** When set, a token's `aud` claim must be (or list) this (`--token-audience`). */
+  tokenAudience?: string;
   /** How long a REQUEST rings before TIMEOUT. Default 60 000. */
   ringTimeoutMs?: number;
   /** How long a dropped user keeps its call for a resume. Default 15 000. */
@@ -164,7 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     presence,
     switchboard,
     backend,
-    verifier: new TokenVerifier(options.secret),
+    verifier: new TokenVerifier(options.secret, { issuer: options.tokenIssuer, audience: options.tokenAudience }),
     logger,
     maxPayload,
     origins,
@@ -204,7 +208,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     records: callRecords.store,
     timeouts: httpTimeouts,
     caps: limits,
-    ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600, origins } } : {}),
+    ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600, origins, issuer: options.tokenIssuer, audience: options.tokenAudience } } : {}),
     ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });
   const access = new ApiAccess(gateway.verifier, options.adminKey);

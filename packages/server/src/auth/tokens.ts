@@ -9,17 +9,29 @@ export type TokenCheck =
   | { ok: true; userId: string; expiresAt: number; grants: CallgateClaims; claims: JWTPayload }
   | { ok: false; code: typeof ErrorCode.UNAUTHORIZED | typeof ErrorCode.TOKEN_EXPIRED; reason: string };
 
-/** Checks user access tokens against the server's key. */
+export interface TokenExpectations {
+  /** When set, a token's `iss` must be exactly this. */
+  issuer?: string | undefined;
+  /** When set, a token's `aud` must be (or list) this. */
+  audience?: string | undefined;
+}
+
+/** Checks user access tokens against the server's key (and, when given, issuer and audience). */
 export class TokenVerifier {
   private readonly key: Uint8Array;
+  private readonly expected: TokenExpectations;
 
-  constructor(secret: string) {
+  constructor(secret: string, expected: TokenExpectations = {}) {
     this.key = accessTokenKey(secret);
+    this.expected = {
+      ...(expected.issuer !== undefined ? { issuer: expected.issuer } : {}),
+      ...(expected.audience !== undefined ? { audience: expected.audience } : {}),
+    };
   }
 
   async verify(token: string): Promise<TokenCheck> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'], ...this.expected });
       // The same rule as a control's userId: a user id string, or a non-negative safe integer that
       // names the user of its decimal string. Identity is that one string everywhere after this.
       const subject = userIdSchema.safeParse(payload.sub);

@@ -17,7 +17,7 @@ export interface HttpAppOptions {
    * When set (dev mode), POST /api/dev/login mints a token for any user id, asked through the
    * server's own host from an allowed origin (so not from a DNS-rebinding page).
    */
-  devLogin?: { secret: string; ttlSeconds: number; origins: OriginPolicy };
+  devLogin?: { secret: string; ttlSeconds: number; origins: OriginPolicy; issuer?: string | undefined; audience?: string | undefined };
   /** When set, the demo page is served from this folder at `/`. */
   demoDir?: string;
   /** How long a slow or idle client is waited for. */
@@ -67,7 +67,14 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         return reply.code(400).send({ error: { code: 'BAD_ROLE', message: 'role: 1-32 characters of A-Z a-z 0-9 _ -' } });
       }
       const claims = role === undefined ? {} : { claims: { role } };
-      const token = await createAccessToken({ secret: dev.secret, userId, ttlSeconds: dev.ttlSeconds, ...claims });
+      const token = await createAccessToken({
+        secret: dev.secret,
+        userId,
+        ttlSeconds: dev.ttlSeconds,
+        ...claims,
+        ...(dev.issuer !== undefined ? { issuer: dev.issuer } : {}),
+        ...(dev.audience !== undefined ? { audience: dev.audience } : {}),
+      });
       return { userId, token, expiresIn: dev.ttlSeconds, ...(role === undefined ? {} : { role }) };
     });
   }
