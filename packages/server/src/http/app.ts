@@ -78,6 +78,6 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       return { userId, token, expiresIn: dev.ttlSeconds, ...(role === undefined ? {} : { role }) };
     });
   }
-  if (options.demoDir) serveDemoPage(app, { root: options.demoDir, devLogin: dev !== undefined });
+  if (options.demoDir) serveDemoPage(app, { root: options.demoDir, devLogin: dev !== undefined, sourceMaps: dev !== undefined });
   return app;
 }

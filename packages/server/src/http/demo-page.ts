@@ -8,6 +8,8 @@ export interface DemoPageOptions {
   root: string;
   /** Whether POST /api/dev/login exists, so the page can sign people in by name. */
   devLogin: boolean;
+  /** Whether the page's source maps (*.map) are served: in dev mode only, they show the sources. */
+  sourceMaps: boolean;
 }
 
 /** Where `npm run build` puts the demo page, seen from this package. */
@@ -28,5 +30,10 @@ export function serveDemoPage(app: FastifyInstance, options: DemoPageOptions): v
     );
     return;
   }
-  void app.register(fastifyStatic, { root: options.root, index: 'index.html', cacheControl: false });
+  void app.register(fastifyStatic, {
+    root: options.root,
+    index: 'index.html',
+    cacheControl: false,
+    ...(options.sourceMaps ? {} : { allowedPath: (path: string) => !path.endsWith('.map') }),
+  });
 }
