@@ -5,7 +5,7 @@ import { incomingCalls, stepsOf, until } from '../support/calls.js';
 import { capturedLogger } from '../support/captured-logs.js';
 import { apiGet, sample } from '../support/history.js';
 import { RawSocket } from '../support/raw-socket.js';
-import { startTestServer } from '../support/servers.js';
+import { startTestServer, waitUntil } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
 const servers: RunningServer[] = [];
@@ -114,6 +114,19 @@ describe('/healthz and /readyz', () => {
     const ready = await apiGet(main, '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ready', state: true, records: true });
+  });
+});
+
+describe('log lines', () => {
+  it('each line has one component key; the webhook sender’s is "webhook"', async () => {
+    const { logger, text } = capturedLogger('warn');
+    const main = await server({ logger, webhook: { url: 'http://127.0.0.1:9/hooks', secret: 'webhook-secret-0123456' } });
+    const [caller] = await connect(main, 'w-caller');
+    await until(stepsOf(caller!.client.call('w-nobody')), 'ended');
+    await waitUntil('a webhook warning', () => text().some((line) => line.includes('webhook delivery failed')), 10_000);
+    const webhookLine = text().find((line) => line.includes('webhook delivery failed'))!;
+    expect(JSON.parse(webhookLine)).toMatchObject({ component: 'webhook' });
+    for (const line of text()) expect(line.match(/"component":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
   });
 });
 

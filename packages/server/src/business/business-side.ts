@@ -80,7 +80,8 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
         ? new ClusterBusinessRoute(gateway, options.backend, logger)
         : new LocalBusinessRoute(gateway);
   }
-  const webhookLogger = logger.child({ component: 'webhook' });
+  // From the root logger: a child of the business logger would write "component" twice.
+  const webhookLogger = options.logger.child({ component: 'webhook' });
   const sender = options.webhook ? new WebhookSender(options.webhook, webhookLogger) : null;
   const webhooks = sender && options.backend instanceof RedisStateBackend ? new ClusterWebhooks(sender, options.backend, webhookLogger) : sender;
   // Without a business link or a webhook nobody hears call events: no hook, no work per call.
