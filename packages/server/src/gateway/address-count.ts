@@ -26,6 +26,21 @@ export class AddressCount {
     return true;
   }
 
+  /**
+   * Makes room for one more socket from `address` when only the total cap stands in its way, by
+   * destroying the socket counted longest ago. False (nothing destroyed) when `address` is at its own cap.
+   */
+  makeRoomFor(address: string): boolean {
+    if (this.maxPerAddress > 0 && (this.byAddress.get(address) ?? 0) >= this.maxPerAddress) return false;
+    if (this.maxTotal === 0 || this.counted.size < this.maxTotal) return true;
+    const oldest = this.counted.keys().next().value;
+    if (oldest) {
+      this.release(oldest);
+      oldest.destroy();
+    }
+    return true;
+  }
+
   /** Stops counting `socket` (it became something else, e.g. a WebSocket); idempotent. */
   release(socket: Duplex): void {
     const address = this.counted.get(socket);

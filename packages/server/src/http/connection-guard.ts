@@ -57,16 +57,18 @@ export function timeoutOptions(timeouts: HttpTimeouts): {
 }
 
 /**
- * Closes, at once, a new TCP connection over the caps on connections that are not WebSockets
- * (so that idle or slow clients cannot take every file descriptor), and stops counting a
- * connection once it is handed over as an upgrade.
+ * Bounds the connections that are not WebSockets, so that idle or slow clients cannot take every
+ * file descriptor: a new connection from an address at its cap is closed at once; at the total
+ * cap, the connection that has waited longest is closed to make room (a real client upgrades or
+ * is answered within milliseconds, a flood's connections wait). A connection stops counting once
+ * it is handed over as an upgrade.
  */
 export function capHttpConnections(server: Server, caps: HttpConnectionCaps, logger: Logger): void {
   const open = new AddressCount(caps.maxHttpConnectionsPerIp, caps.maxHttpConnections);
   server.on('connection', (socket) => {
     const address = socket.remoteAddress ?? 'unknown';
-    if (open.admit(socket, address)) return;
-    logger.debug({ address }, 'too many HTTP connections: closing a new one');
+    if (open.makeRoomFor(address) && open.admit(socket, address)) return;
+    logger.debug({ address }, 'too many HTTP connections from this address: closing a new one');
     socket.destroy();
   });
   server.on('upgrade', (_request, socket) => open.release(socket));
