@@ -80,7 +80,7 @@ program
       .default(32),
   )
   .addOption(
-    new Option('--max-http-connections <n>', 'open connections that are not WebSockets (yet), in all (0 = no limit)')
+    new Option('--max-http-connections <n>', 'open connections that are not WebSockets (yet), in all; at the cap the longest-waiting one makes room (0 = no limit)')
       .env('CALLGATE_MAX_HTTP_CONNECTIONS')
       .argParser(nonNegativeNumber)
       .default(512),
