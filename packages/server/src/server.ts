@@ -20,7 +20,7 @@ import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 import { BUSINESS_PATH } from '@callgate/protocol';
 import { checkBusinessOptions, createBusinessSide } from './business/business-side.js';
 import type { WebhookOptions } from './business/webhook-sender.js';
-import { OriginPolicy } from './gateway/origin-policy.js';
+import { OriginPolicy, urlHost } from './gateway/origin-policy.js';
 import { MIN_SECRET_BYTES, shortSecret } from './auth/secrets.js';
 import { checkHttpTimeouts, defaultHttpTimeouts, type HttpTimeouts } from './http/connection-guard.js';
 
@@ -233,7 +233,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
   origins.listening(port);
-  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const publicHost = urlHost(host);
 
   let closing: Promise<void> | undefined;
   return {

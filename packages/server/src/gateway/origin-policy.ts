@@ -21,6 +21,10 @@ function originOf(text: string): string | null {
   }
 }
 
+/** How a URL names the interface `host` listens on: all interfaces as 127.0.0.1, IPv6 in brackets. */
+export const urlHost = (host: string): string =>
+  host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+
 /** Throws a TypeError unless `publicUrl` is an http:// or https:// URL. */
 export function checkPublicUrl(publicUrl: string): void {
   if (originOf(publicUrl) === null) throw new TypeError(`the public URL ${JSON.stringify(publicUrl)} must be an http:// or https:// URL`);
@@ -49,8 +53,7 @@ export class OriginPolicy {
       this.own = [new URL(originOf(this.options.publicUrl) ?? '')];
       return;
     }
-    const host = this.options.host;
-    const name = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const name = urlHost(this.options.host);
     const names = LOOPBACK_NAMES.includes(name) ? LOOPBACK_NAMES : [name];
     this.own = names.map((n) => new URL(`http://${n}:${port}`));
   }
