@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import type { ServerOptions } from '@callgate/server';
-import { RawSocket } from '../support/raw-socket.js';
+import { RawSocket, upgradeStatus } from '../support/raw-socket.js';
 import { rawUser } from '../support/raw-user.js';
 import { startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
@@ -20,21 +19,6 @@ async function user(userId: string): Promise<TestUser> {
   const created = await TestUser.connect(server!, userId);
   opened.push(created);
   return created;
-}
-
-/** Opens a WebSocket and resolves with the HTTP status of a refused upgrade, or 101. */
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers });
-    socket.once('open', () => {
-      socket.terminate();
-      resolve(101);
-    });
-    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-    socket.once('error', (error) => {
-      if (!String(error.message).includes('Unexpected server response')) reject(error);
-    });
-  });
 }
 
 /** A normal call between two fresh users runs to START and FINISH. */
@@ -95,15 +79,6 @@ describe('limits', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await upgradeStatus(`${server!.url}/ws`)).toBe(101);
     sockets.forEach((s) => s.close());
-  });
-
-  it('checks the Origin of browser connections against the allow-list', async () => {
-    await setup({ allowOrigins: ['https://shop.example'] });
-    const url = `${server!.url}/ws`;
-    expect(await upgradeStatus(url, { Origin: 'https://evil.example' })).toBe(403);
-    expect(await upgradeStatus(url, { Origin: 'https://shop.example' })).toBe(101);
-    expect(await upgradeStatus(url, { Origin: server!.httpUrl })).toBe(101);
-    expect(await upgradeStatus(url)).toBe(101);
   });
 
   it('closes a connection that sends a message larger than the limit with 1009', async () => {

@@ -182,14 +182,14 @@ import { ReconnectingConnection } from '@callgate/protocol/connection';
 import { createAccessToken } from '@callgate/protocol/signing';
 import { startServer, type RunningServer } from '@callgate/server';
 
-const server: RunningServer = await startServer({ port: 0, secret: 'app-secret' });
-const token: string = await createAccessToken({ secret: 'app-secret', userId: 'alice', ttlSeconds: 60 });
+const server: RunningServer = await startServer({ port: 0, secret: 'app-secret-at-least-16' });
+const token: string = await createAccessToken({ secret: 'app-secret-at-least-16', userId: 'alice', ttlSeconds: 60 });
 const client = new CallClient({ url: server.url, token });
 const call: Call = client.call('bob', { flags: CallFlags.AUDIO | CallFlags.VIDEO });
 call.on('ended', (errorCode: number) => console.log(errorCode === ErrorCode.SUCCESS));
 const sent: number = client.videoCallControl(VideoCallEvent.REQUEST, 'bob');
 const browserClient: bundle.CallClient = new bundle.CallClient({ url: server.url, token, media: false });
-const business = new BusinessClient({ url: server.url, secret: 'business-secret' });
+const business = new BusinessClient({ url: server.url, secret: 'business-secret-at-least-16' });
 const parsed = parseClientMessage('{}');
 export { browserClient, business, parsed, sent, ReconnectingConnection, verifyWebhook };
 `,
@@ -210,21 +210,21 @@ export { browserClient, business, parsed, sent, ReconnectingConnection, verifyWe
   });
 
   it('run the README example and the business-server example against `callgate serve` from the installed server', async () => {
-    const server = await serveInstalled(['--secret', 'install-secret', '--business-secret', 'install-business-secret']);
+    const server = await serveInstalled(['--secret', 'install-secret-at-least-16', '--business-secret', 'install-business-secret-16']);
 
-    const example = await runNode(['two-clients.mjs', await tokenFor('alice', 'install-secret'), await tokenFor('bob', 'install-secret'), server.url], { cwd: app });
+    const example = await runNode(['two-clients.mjs', await tokenFor('alice', 'install-secret-at-least-16'), await tokenFor('bob', 'install-secret-at-least-16'), server.url], { cwd: app });
     expect(example.code, example.output).toBe(0);
     expect(example.stdout).toBe(expectedTwoClientsOutput(example.stdout));
 
     const business = startNode(['business-server.mjs'], {
       cwd: app,
-      env: { CALLGATE_URL: server.url, CALLGATE_BUSINESS_SECRET: 'install-business-secret', DO_NOT_DISTURB: 'carol', MAX_CALL_SECONDS: '0.1' },
+      env: { CALLGATE_URL: server.url, CALLGATE_BUSINESS_SECRET: 'install-business-secret-16', DO_NOT_DISTURB: 'carol', MAX_CALL_SECONDS: '0.1' },
     });
     await business.waitFor(/business server connected/, 'the business server to connect');
-    const refused = await runNode(['two-clients.mjs', await tokenFor('alice', 'install-secret'), await tokenFor('carol', 'install-secret'), server.url], { cwd: app });
+    const refused = await runNode(['two-clients.mjs', await tokenFor('alice', 'install-secret-at-least-16'), await tokenFor('carol', 'install-secret-at-least-16'), server.url], { cwd: app });
     expect(refused.code, refused.output).toBe(0);
     expect(refused.stdout, 'carol never rang').toBe(fencedBlock('docs/business.md', 'The first call is refused before'));
-    const limited = await runNode(['two-clients.mjs', await tokenFor('alice', 'install-secret'), await tokenFor('bob', 'install-secret'), server.url], { cwd: app });
+    const limited = await runNode(['two-clients.mjs', await tokenFor('alice', 'install-secret-at-least-16'), await tokenFor('bob', 'install-secret-at-least-16'), server.url], { cwd: app });
     expect(limited.code, limited.output).toBe(0);
     expect(limited.stdout).toBe(expectedTwoClientsOutput(limited.stdout, 'docs/business.md', 'The second one starts and is ended by the business server'));
     await business.waitFor(/hung up alice and bob after 0\.1 s \(result 0\)/, 'the business server to log the hang-up');

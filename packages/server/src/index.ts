@@ -1,7 +1,7 @@
 export { startServer, type ServerOptions, type RunningServer } from './server.js';
 export type { CloseOptions } from './server.js';
 export { MISSED_OUTCOMES, type CallRecordView } from './records/record-view.js';
-export { createAccessToken, TokenVerifier, type AccessTokenOptions, type TokenCheck } from './auth/tokens.js';
+export { createAccessToken, TokenVerifier, type AccessTokenOptions, type TokenCheck, type TokenExpectations } from './auth/tokens.js';
 export { Switchboard, type Authorizer, type Control } from './switchboard.js';
 export type { StateBackend, DeliveryListeners, InputListener } from './state/backend.js';
 export { StateUnavailableError } from './state/backend.js';

@@ -9,6 +9,8 @@ export interface DemoPageOptions {
   root: string;
   /** Whether POST /api/dev/login exists, so the page can sign people in by name. */
   devLogin: boolean;
+  /** Whether the page's source maps (*.map) are served: in dev mode only, they show the sources. */
+  sourceMaps: boolean;
 }
 
 /** Where `npm run build` puts the demo page in the repository, seen from this package. */
@@ -34,7 +36,12 @@ export function serveDemoPage(app: FastifyInstance, options: DemoPageOptions): v
     );
     return;
   }
-  void app.register(fastifyStatic, { root: options.root, index: 'index.html', cacheControl: false });
+  void app.register(fastifyStatic, {
+    root: options.root,
+    index: 'index.html',
+    cacheControl: false,
+    ...(options.sourceMaps ? {} : { allowedPath: (path: string) => !path.endsWith('.map') }),
+  });
   // Browsers ask every origin for /favicon.ico (the page itself links favicon.svg).
   if (existsSync(join(options.root, 'favicon.svg'))) {
     app.get('/favicon.ico', (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
