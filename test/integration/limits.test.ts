@@ -1,17 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import type { ServerOptions } from '@callgate/server';
 import { RawSocket, upgradeStatus } from '../support/raw-socket.js';
 import { rawUser } from '../support/raw-user.js';
-import { startTestServer, type TestServer } from '../support/servers.js';
+import { serversPerTest, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 import { capturedLogger } from '../support/captured-logs.js';
 
 let server: TestServer | undefined;
-const opened: TestUser[] = [];
+const tests = serversPerTest<TestUser>();
+const opened = tests.opened;
 
 async function setup(options: Partial<ServerOptions> = {}): Promise<TestServer> {
-  server = await startTestServer(options);
+  server = await tests.start(options);
   return server;
 }
 
@@ -33,11 +34,6 @@ async function callWorks(a: TestUser, b: TestUser): Promise<void> {
   expect(await b.events.next('FINISH', 5000)).toMatchObject({ event: VideoCallEvent.FINISH });
 }
 
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((u) => u.close()));
-  await server?.close();
-  server = undefined;
-});
 
 describe('limits', () => {
   it('a connection that floods messages is told RATE_LIMITED and closed with 1008; others keep calling', async () => {

@@ -1,18 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallClient, ErrorCode, VideoCallEvent, errorMessage } from '@callgate/client';
 import { createAccessToken } from '@callgate/server';
 import { EventQueue } from '../support/event-queue.js';
 import { RawSocket } from '../support/raw-socket.js';
 import { rawUser } from '../support/raw-user.js';
-import { TEST_SECRET, sleep, startTestServer, waitUntil, type TestServer } from '../support/servers.js';
+import { TEST_SECRET, sleep, serversPerTest, waitUntil, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 import { talking } from '../support/calls.js';
 
 let server: TestServer | undefined;
-const opened: TestUser[] = [];
+const tests = serversPerTest<TestUser>();
+const opened = tests.opened;
 
 async function setup(options: { graceMs?: number } = {}): Promise<TestServer> {
-  server = await startTestServer(options);
+  server = await tests.start(options);
   return server;
 }
 
@@ -23,11 +24,6 @@ async function user(userId: string): Promise<TestUser> {
   return created;
 }
 
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((u) => u.close()));
-  await server?.close();
-  server = undefined;
-});
 
 describe('sessions', () => {
   it('a second login replaces the first, which is told why; the call ends for the peer', async () => {
