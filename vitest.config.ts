@@ -19,6 +19,8 @@ const clusterSuite = [
   'test/integration/business-control.test.ts',
   'test/integration/business-notifications.test.ts',
   'test/integration/webhooks-delivery.test.ts',
+  'test/contact-centre/smoke.test.ts',
+  'test/contact-centre/scenarios.test.ts',
 ];
 
 export default defineConfig({

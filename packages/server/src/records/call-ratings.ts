@@ -4,8 +4,9 @@ import type { CallRatings } from '../gateway/contact-centre-messages.js';
 import type { RecordWriter } from './record-writer.js';
 import type { RecordsSchema } from './schema.js';
 
-/** How long a rating waits for the call's records still queued. */
+/** How long a rating waits for the call's record to show its end (it may be queued here, or on the node that ended it). */
 const SETTLE_MS = 2000;
+const POLL_MS = 50;
 
 /**
  * Customers' ratings of served queue calls, kept with the call record: once per call, by its
@@ -19,7 +20,22 @@ export class CallRatingStore implements CallRatings {
   ) {}
 
   async rate(rating: { callId: string; customer: string; score: number; comment: string }): Promise<number> {
+    const deadline = this.now() + SETTLE_MS;
     await this.writer.settled(SETTLE_MS);
+    for (;;) {
+      const code = await this.tryRate(rating);
+      if (code !== ErrorCode.RATING_NOT_ALLOWED || this.now() >= deadline || !(await this.mayStillEnd(rating))) return code;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** Whether the record is missing or not ended yet, so that another node's write may still come. */
+  private async mayStillEnd(rating: { callId: string; customer: string }): Promise<boolean> {
+    const row = await this.db.selectFrom('call_records').select(['caller', 'ended_at']).where('call_id', '=', rating.callId).executeTakeFirst();
+    return !row || (row.caller === rating.customer && row.ended_at === null);
+  }
+
+  private async tryRate(rating: { callId: string; customer: string; score: number; comment: string }): Promise<number> {
     const at = this.now();
     const result = await this.db
       .updateTable('call_records')
