@@ -13,8 +13,9 @@ import { runConnections } from './workloads/connections.js';
 import { runLatencyFloor } from './workloads/latency-floor.js';
 import { runProfile } from './workloads/profile.js';
 import { runThroughput } from './workloads/throughput.js';
+import { runQueues } from './workloads/queues.js';
 
-const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,profile] [--report]
+const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,queues,profile] [--report]
 
   --quick    CI smoke run (under a minute): small sizes, prints the tables, writes bench/results/quick.json;
              exits 1 on any error, lost, misrouted or wrong event (never on timing)
@@ -78,6 +79,7 @@ const results: BenchResults = {
   latency: {},
   throughput: {},
   connections: {},
+  queues: {},
   profile: null,
 };
 
@@ -95,6 +97,11 @@ for (const target of runnable('connections')) {
   const runs = [];
   for (const size of plan.connections.sizes) runs.push(await runConnections(target, plan, size, log));
   results.connections[target.id] = runs;
+}
+for (const target of runnable('queues')) {
+  const runs = [];
+  for (const size of plan.queues.sizes) runs.push(await runQueues(target, plan, size, log));
+  results.queues![target.id] = runs;
 }
 if (plan.profile) {
   for (const target of runnable('profile')) {
@@ -120,6 +127,7 @@ const problems = [
   ...Object.entries(results.latency).map(([id, r]) => [`${id} latency floor`, faults(r.tally)] as const),
   ...Object.entries(results.throughput).flatMap(([id, t]) => t.steps.map((s) => [`${id} at ${s.rate}/s`, faults(s.tally)] as const)),
   ...Object.entries(results.connections).flatMap(([id, runs]) => runs.map((r) => [`${id} ${r.size} idle users`, r.failed] as const)),
+  ...Object.entries(results.queues ?? {}).flatMap(([id, runs]) => runs.map((r) => [`${id} queue of ${r.customers}`, r.faults] as const)),
 ].filter(([, count]) => count > 0);
 if (plan.mode === 'quick' && problems.length) {
   for (const [where, count] of problems) log(`FAULT: ${where}: ${count} errors, lost, misrouted or wrong events, or failed connections`);

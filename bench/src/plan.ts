@@ -42,6 +42,8 @@ export interface Plan {
    * suites asks for a little more than its share of CPU, so that the figures are about the servers.
    */
   nice: number | null;
+  /** The contact centre: waiting customers and agents per run, offers measured, each call's length. */
+  queues: { sizes: { customers: number; agents: number }[]; offers: number; talkMs: number };
   /** Profile the Callgate node during one step at this share of its highest passing rate. */
   profile: { share: number; fallbackRate: number; durationMs: number } | null;
 }
@@ -62,6 +64,7 @@ export const quickPlan: Plan = {
     ringMs: 0,
   },
   connections: { sizes: [1000], perGenerator: 9000, concurrency: 100, watchIdleMs: 0 },
+  queues: { sizes: [{ customers: 400, agents: 20 }], offers: 200, talkMs: 100 },
   quietWaitMs: 0,
   nice: null,
   profile: null,
@@ -81,6 +84,14 @@ export const fullPlan: Plan = {
     ringMs: 0,
   },
   connections: { sizes: [10_000, 50_000, 'max'], perGenerator: 9000, concurrency: 200, watchIdleMs: 22_000 },
+  queues: {
+    sizes: [
+      { customers: 1000, agents: 200 },
+      { customers: 5000, agents: 200 },
+    ],
+    offers: 3000,
+    talkMs: 500,
+  },
   quietWaitMs: 20_000,
   nice: -5,
   profile: { share: 0.6, fallbackRate: 1000, durationMs: 10_000 },

@@ -4,6 +4,7 @@ import type { Plan } from './plan.js';
 import type { ConnectionRun } from './workloads/connections.js';
 import type { ProfileResult } from './workloads/profile.js';
 import type { ThroughputResult } from './workloads/throughput.js';
+import type { QueueRun } from './workloads/queues.js';
 
 /** Everything one bench run measured: bench/results/latest.json. */
 export interface BenchResults {
@@ -18,5 +19,7 @@ export interface BenchResults {
   latency: Record<string, LatencyFloorResult>;
   throughput: Record<string, ThroughputResult>;
   connections: Record<string, ConnectionRun[]>;
+  /** The contact centre at size, per target. */
+  queues?: Record<string, QueueRun[]>;
   profile: ProfileResult | null;
 }

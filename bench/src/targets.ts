@@ -27,7 +27,7 @@ const benchLimits = {
   controlBurst: 1_000_000,
 };
 
-export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'profile';
+export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'queues' | 'profile';
 
 export interface Target {
   id: string;
@@ -54,7 +54,7 @@ export const targets: Target[] = [
     // startServer always writes call records; ':memory:' (its default) is the closest to "off":
     // records are built and written, but never reach a disk.
     nodes: [{ kind: 'callgate', options: { limits: benchLimits, db: ':memory:' } }],
-    workloads: ['latency', 'throughput', 'connections', 'profile'],
+    workloads: ['latency', 'throughput', 'connections', 'queues', 'profile'],
   },
   {
     id: 'callgate-records',

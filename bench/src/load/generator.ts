@@ -2,15 +2,18 @@ import { answerRequests, type Request } from '../ipc.js';
 import { maxOpenFiles } from '../nodes/node-probe.js';
 import { IdleCrowd } from './idle-crowd.js';
 import { PairPool } from './pair-pool.js';
+import { QueueDesk, type QueueDeskOptions } from './queue-desk.js';
 
 /**
  * The load generator: a child process of its own, told what to do by the bench over IPC.
  *   pairs        connect a pool of caller/callee pairs      latency  one pair, sequential calls
  *   step         one open-loop step at a rate               idle     mint an idle crowd
  *   idle-connect connect the idle crowd                     stop     close everything and exit
+ *   desk         a crowd waits in a queue                   desk-run agents take them one after another
  */
 let pool: PairPool | undefined;
 let crowd: IdleCrowd | undefined;
+let desk: QueueDesk | undefined;
 let nextCall = 1;
 
 const field = <T>(request: Request, name: string): T => {
@@ -59,9 +62,16 @@ answerRequests({ pid: process.pid, maxOpenFiles: maxOpenFiles() }, async (reques
       if (!crowd) throw new Error('idle-connect: no crowd');
       return crowd.connect(field(request, 'concurrency'));
     }
+    case 'desk':
+      desk = await QueueDesk.prepare(field<QueueDeskOptions>(request, 'desk'));
+      return null;
+    case 'desk-run':
+      if (!desk) throw new Error('desk-run: no desk');
+      return desk.run();
     case 'stop':
       pool?.close();
       crowd?.close();
+      desk?.close();
       setImmediate(() => process.exit(0));
       return null;
     default:

@@ -12,6 +12,8 @@ export interface LaunchOptions {
   exposeGc?: boolean;
   /** Write a V8 CPU profile of each node into this folder when it stops. */
   cpuProfileDir?: string;
+  /** More startServer options for this run (e.g. the queues a workload needs). */
+  nodeOptions?: Record<string, unknown>;
 }
 
 const scripts: Record<NodeLaunch['kind'], URL> = {
@@ -39,7 +41,7 @@ export class RunningTarget {
     const nodes = target.nodes.map((launch, i) => {
       let args: string[] = [];
       if (launch.kind === 'callgate') {
-        const nodeOptions = { ...launch.options };
+        const nodeOptions = { ...launch.options, ...options.nodeOptions };
         if (launch.recordsFile) {
           const dir = mkdtempSync(join(tmpdir(), 'callgate-bench-'));
           scratch.push(dir);

@@ -176,6 +176,35 @@ function connectionsSection(results: BenchResults): string {
   ].join('\n');
 }
 
+function queuesSection(results: BenchResults): string {
+  const ids = Object.keys(results.queues ?? {});
+  if (!ids.length) return '';
+  const rows: Row[] = [];
+  for (const id of ids) {
+    for (const run of results.queues![id]!) {
+      const f = run.freeToOffer;
+      rows.push([
+        id,
+        run.customers,
+        run.agents,
+        f.count,
+        `${ms(f.p50)} / ${ms(f.p99)} / ${ms(f.max)}`,
+        Math.round((run.positions * 1000) / Math.max(1, run.durationMs)),
+        pct(run.cpuShare),
+        run.cpuPerOfferMicros,
+        run.faults,
+      ]);
+    }
+  }
+  return [
+    '### Contact centre: a crowd waiting, agents taking customers one after another',
+    '',
+    'Agents hang up after a fixed talk time; the queue has no wrap-up, so the hang-up frees the agent and the same decision offers it the head of the line. "Free → offer" is from sending FINISH to receiving the next REQUEST at the agent.',
+    '',
+    table(['target', 'waiting customers', 'agents', 'offers', 'free → offer p50 / p99 / max (ms)', 'position messages/s', 'server CPU', 'server CPU per offer (µs)', 'faults'], rows),
+  ].join('\n');
+}
+
 /** Server CPU per call at the highest rate both targets passed, and that rate. */
 function cpuPerCallAtCommonRate(results: BenchResults, id: string, base: string): { rate: number; value: number; baseValue: number } | null {
   const passed = (t: string): ThroughputStep[] => results.throughput[t]?.steps.filter((s) => s.passed) ?? [];
@@ -281,7 +310,7 @@ function machineSection(results: BenchResults): string {
 }
 
 const sections = (results: BenchResults): string[] =>
-  [latencySection(results), throughputSection(results), connectionsSection(results), goalsSection(results), pendingSection(results), profileSection(results)].filter(Boolean);
+  [latencySection(results), throughputSection(results), connectionsSection(results), queuesSection(results), goalsSection(results), pendingSection(results), profileSection(results)].filter(Boolean);
 
 /** The tables, for the terminal. */
 export function renderConsole(results: BenchResults): string {

@@ -23,6 +23,7 @@ import type { Switchboard } from '../switchboard.js';
 import type { SignalRelay } from './signal-relay.js';
 import type { ConnectionLimits } from './limits.js';
 import { ServedSocket, errorFrame, readFrame } from '../sockets/served-socket.js';
+import type { WriteBatch } from '../sockets/write-batch.js';
 import { withoutStaleRinging } from './stale-ringing.js';
 import { handleContactCentre, type ContactCentreHost } from './contact-centre-messages.js';
 import { TokenBucket } from './token-bucket.js';
@@ -92,6 +93,7 @@ export class ClientConnection {
   constructor(
     private readonly socket: WebSocket,
     private readonly host: ConnectionHost,
+    private readonly writes: WriteBatch,
   ) {
     this.served = new ServedSocket(socket, host.config.authTimeoutMs, () => {
       this.sendError(ErrorCode.NOT_AUTHENTICATED, 'no valid auth message in time');
@@ -369,6 +371,7 @@ export class ClientConnection {
       this.socket.terminate();
       return;
     }
+    this.writes.hold();
     this.socket.send(JSON.stringify(message));
     this.host.observer?.sent(message, this.userId);
   }

@@ -13,6 +13,7 @@ import { SignalRelay } from './signal-relay.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
+import { WriteBatch } from '../sockets/write-batch.js';
 import { AddressCount, admitUpgrade, refuseUpgrade } from './address-count.js';
 import type { ConnectionObserver } from './connection-observer.js';
 import type { ContactCentreHost } from './contact-centre-messages.js';
@@ -78,8 +79,8 @@ export class ClientGateway implements ConnectionRegistry {
     this.originPolicy = options.origins;
     this.sockets = new AddressCount(this.config.limits.maxConnectionsPerIp);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
-    this.wss.on('connection', (socket) => {
-      const connection = new ClientConnection(socket, this.host);
+    this.wss.on('connection', (socket, request: IncomingMessage) => {
+      const connection = new ClientConnection(socket, this.host, new WriteBatch(request.socket));
       this.all.add(connection);
       this.heartbeats.add(connection);
       socket.on('close', () => {

@@ -5,6 +5,12 @@ import { lineFiguresOf, positionOf } from './queue-figures.js';
 
 /** How often one customer is told its position, at most. */
 export const POSITION_INTERVAL_MS = 1000;
+/**
+ * How often a busy queue's line is read again, at most: every decision about the queue marks it,
+ * but reading the whole line more often than this would cost more and tell nobody anything new
+ * (each customer hears at most once a second). A customer who just entered is told at once.
+ */
+export const LINE_READ_INTERVAL_MS = 200;
 
 /** A customer's socket on this node. */
 export type PositionSink = (userId: string, message: EntryPositionMessage) => void;
@@ -21,16 +27,22 @@ interface Tracked {
 
 /**
  * Tells the waiting customers whose sockets this node holds where they stand. A decision that
- * changes a queue's line or agents marks the queue; a flush (batched over a few milliseconds)
- * reads the line once and each customer's rank off it — linear in the line, whatever happens
- * — and sends what changed, at most once a second per customer.
+ * changes a queue's line or agents marks the queue; a flush reads the line once and each
+ * customer's rank off it — linear in the line — and sends what changed, at most once a second
+ * per customer. A queue is flushed a few milliseconds after a new customer here entered it, and
+ * otherwise at most every LINE_READ_INTERVAL_MS: the cost per second stays linear in the line,
+ * however many decisions a second change it.
  */
 export class EntryPositions {
   private readonly byEntry = new Map<string, Tracked>();
   private readonly byQueue = new Map<string, Set<string>>();
   private readonly dirty = new Set<string>();
+  /** Queues with a customer here that has not been told its position yet. */
+  private readonly urgent = new Set<string>();
   private flushing: Promise<void> | null = null;
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
+  private lastFlush = 0;
   private closed = false;
 
   constructor(
@@ -66,6 +78,7 @@ export class EntryPositions {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.timer);
     for (const entryId of [...this.byEntry.keys()]) this.untrack(entryId);
   }
 
@@ -78,6 +91,7 @@ export class EntryPositions {
     if (!entries) this.byQueue.set(queue, (entries = new Set()));
     entries.add(entryId);
     this.dirty.add(queue);
+    this.urgent.add(queue);
     this.schedule();
   }
 
@@ -92,12 +106,17 @@ export class EntryPositions {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.closed || this.dirty.size === 0) return;
-    this.scheduled = true;
-    setTimeout(() => {
-      this.scheduled = false;
+    if (this.closed || this.dirty.size === 0) return;
+    const soonest = this.urgent.size > 0 ? 5 : Math.max(5, this.lastFlush + LINE_READ_INTERVAL_MS - this.now());
+    const at = this.now() + soonest;
+    if (this.timer && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
       void this.flush();
-    }, 5).unref();
+    }, soonest);
+    this.timer.unref();
   }
 
   private async flush(): Promise<void> {
@@ -108,6 +127,8 @@ export class EntryPositions {
     }
     const queues = [...this.dirty];
     this.dirty.clear();
+    this.urgent.clear();
+    this.lastFlush = this.now();
     this.flushing = Promise.all(queues.map((queue) => this.flushQueue(queue))).then(
       () => {},
       (error: unknown) => this.logger.warn({ err: error }, 'queue positions could not be read'),
