@@ -20,6 +20,8 @@ export interface HttpAppOptions {
 /** The HTTP side of the server: health, readiness and, in dev mode, a demo login. */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const app = Fastify({ loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }),
+    // A schema's `additionalProperties: false` refuses unknown parameters instead of dropping them.
+    ajv: { customOptions: { removeAdditional: false } },
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
