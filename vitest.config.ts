@@ -19,6 +19,9 @@ const clusterSuite = [
   'test/integration/business-control.test.ts',
   'test/integration/business-notifications.test.ts',
   'test/integration/webhooks-delivery.test.ts',
+  'test/contact-centre/records-entries.test.ts',
+  'test/contact-centre/rest-queues.test.ts',
+  'test/contact-centre/metrics-queues.test.ts',
 ];
 
 export default defineConfig({

@@ -13,7 +13,7 @@ export class RawSocket {
     );
   }
 
-  static async open(server: RunningServer, query = '', options: { autoPong?: boolean; path?: string } = {}): Promise<RawSocket> {
+  static async open(server: Pick<RunningServer, 'url'>, query = '', options: { autoPong?: boolean; path?: string } = {}): Promise<RawSocket> {
     const { path = '/ws', ...socketOptions } = options;
     const socket = new WebSocket(`${server.url}${path}${query}`, socketOptions);
     await new Promise<void>((resolve, reject) => {
