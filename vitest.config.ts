@@ -39,6 +39,8 @@ export default defineConfig({
       },
       { extends: true, test: { name: 'redis-3', include: clusterSuite, env: { CALLGATE_TEST_TOPOLOGY: 'redis-3' } } },
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 60_000 } },
+      // Packs the four packages and installs them in a temporary project (better-sqlite3 may compile there).
+      { extends: true, test: { name: 'packaging', include: ['test/packaging/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 25 * 60_000 } },
     ],
   },
 });

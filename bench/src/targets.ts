@@ -13,11 +13,14 @@ export type NodeLaunch =
 
 /**
  * The bench's users all come from loopback addresses, and a few of them make many calls a second
- * (the latency floor is one pair calling back to back), so the per-address and per-user limits
- * are lifted. The limiter still runs on every message: its cost is measured, not its refusals.
+ * (the latency floor is one pair calling back to back), and each generator has up to 200
+ * handshakes in flight at once, so the per-address, connection and per-user limits are lifted.
+ * The limiter still runs on every message: its cost is measured, not its refusals.
  */
 const benchLimits = {
   maxConnectionsPerIp: 0,
+  maxHttpConnectionsPerIp: 0,
+  maxHttpConnections: 0,
   messagesPerSecond: 1_000_000,
   messageBurst: 1_000_000,
   controlsPerSecond: 1_000_000,

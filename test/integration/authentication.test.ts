@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallClient, ErrorCode } from '@callgate/client';
-import { createAccessToken } from '@callgate/server';
+import { createAccessToken, startServer } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
+import { TcpClient } from '../support/tcp-client.js';
 import { TEST_SECRET, startTestServer, type TestServer } from '../support/servers.js';
 
 let server: TestServer;
@@ -66,6 +67,27 @@ describe('authentication', () => {
     const raw = await RawSocket.open(server);
     expect(await raw.next()).toMatchObject({ type: 'error', code: ErrorCode.NOT_AUTHENTICATED });
     expect((await raw.closed).code).toBe(4003);
+  });
+
+  it('cuts off a socket that misses the deadline and never answers the close frame', async () => {
+    const silent = await TcpClient.open(server.port);
+    await silent.upgrade('/ws');
+    // Far longer than the 300 ms deadline, far shorter than the 30 s ws would wait for the answer.
+    const cut = await silent.closesWithin(10_000);
+    silent.destroy();
+    expect(cut).toBe(true);
+  });
+
+  it('startServer refuses secrets and keys shorter than 16 bytes unless dev', async () => {
+    const long = 'sixteen-bytes-ok';
+    await expect(startServer({ port: 0, secret: 'short' })).rejects.toThrow(/secret must be at least 16 bytes/);
+    await expect(startServer({ port: 0, secret: long, businessSecret: 'b' })).rejects.toThrow(/businessSecret must be at least 16 bytes/);
+    await expect(startServer({ port: 0, secret: long, adminKey: 'k' })).rejects.toThrow(/adminKey must be at least 16 bytes/);
+    await expect(startServer({ port: 0, secret: long, webhook: { url: 'http://127.0.0.1:9/h', secret: 'w' } })).rejects.toThrow(
+      /webhook\.secret must be at least 16 bytes/,
+    );
+    const dev = await startServer({ port: 0, secret: 'short', adminKey: 'k', dev: true, logLevel: 'silent' });
+    await dev.close();
   });
 
   it('never takes the token from the URL', async () => {

@@ -1,18 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import type { RunningServer } from '@callgate/server';
 import { talking } from '../support/calls.js';
-import { startTestServer, waitUntil } from '../support/servers.js';
+import { serversPerTest, waitUntil } from '../support/servers.js';
 import { TestBusiness } from '../support/test-business.js';
 import { TestUser } from '../support/test-user.js';
 
 const { REQUEST, REPLY, START, FINISH } = VideoCallEvent;
 
 let server: RunningServer | undefined;
-const opened: { close(): Promise<void> }[] = [];
+const tests = serversPerTest<{ close(): Promise<void> }>();
+const opened = tests.opened;
 
 async function setup(): Promise<{ alice: TestUser; bob: TestUser; biz: TestBusiness }> {
-  server = await startTestServer();
+  server = await tests.start();
   const biz = await TestBusiness.connect(server);
   const alice = await TestUser.connect(server, 'alice');
   const bob = await TestUser.connect(server, 'bob');
@@ -26,11 +27,6 @@ async function ringing(alice: TestUser, bob: TestUser): Promise<void> {
   await alice.events.next('REPLY 0');
 }
 
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((o) => o.close()));
-  await server?.close();
-  server = undefined;
-});
 
 describe('the business server ends calls (videoCallControl FINISH)', () => {
   it('while ringing: both parties get FINISH with the code and userStr', async () => {
@@ -82,7 +78,7 @@ describe('the business server ends calls (videoCallControl FINISH)', () => {
   });
 
   it('numeric user ids are accepted as their decimal string', async () => {
-    server = await startTestServer();
+    server = await tests.start();
     const biz = await TestBusiness.connect(server);
     const caller = await TestUser.connect(server, '1001');
     const callee = await TestUser.connect(server, '1002');

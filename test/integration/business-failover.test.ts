@@ -1,14 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VideoCallEvent } from '@callgate/client';
 import type { RunningServer } from '@callgate/server';
-import { startTestServer, sleep, waitUntil } from '../support/servers.js';
+import { serversPerTest, sleep, waitUntil } from '../support/servers.js';
 import { TestBusiness, type HeardEvent } from '../support/test-business.js';
 import { TestUser } from '../support/test-user.js';
 
 const { REQUEST, REPLY, START, FINISH } = VideoCallEvent;
 
 let server: RunningServer | undefined;
-const opened: { close(): Promise<void> }[] = [];
+const tests = serversPerTest<{ close(): Promise<void> }>();
+const opened = tests.opened;
 
 async function user(userId: string): Promise<TestUser> {
   const created = await TestUser.connect(server!, userId);
@@ -37,15 +38,10 @@ async function wholeCall(caller: TestUser, callee: TestUser): Promise<void> {
 
 const kinds = (events: HeardEvent[]): number[] => events.map((e) => e.event);
 
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((o) => o.close()));
-  await server?.close();
-  server = undefined;
-});
 
 describe('several business servers', () => {
   it('each event goes to exactly one of them; a call stays with one; calls take turns', async () => {
-    server = await startTestServer();
+    server = await tests.start();
     const [b1, b2] = [await business('b1'), await business('b2')];
     const [alice, bob] = [await user('alice'), await user('bob')];
     for (let i = 0; i < 4; i++) await wholeCall(alice, bob);
@@ -64,7 +60,7 @@ describe('several business servers', () => {
   });
 
   it('when the one deciding leaves, the other gets the same REQUEST and every later event', async () => {
-    server = await startTestServer();
+    server = await tests.start();
     const [b1, b2] = [await business('b1'), await business('b2')];
     const [alice, bob] = [await user('alice'), await user('bob')];
     b1.decide = b2.decide = () => new Promise<number>(() => {});
@@ -94,7 +90,7 @@ describe('several business servers', () => {
   });
 
   it('a link that drops before its ack gets the event again after reconnecting; the callback runs once', async () => {
-    server = await startTestServer();
+    server = await tests.start();
     const biz = await business('b1');
     const [alice, bob] = [await user('alice'), await user('bob')];
     let allow!: (code: number) => void;
@@ -112,7 +108,7 @@ describe('several business servers', () => {
   });
 
   it('events of calls made while no business server was connected are delivered when one connects', async () => {
-    server = await startTestServer();
+    server = await tests.start();
     const first = await business('first');
     await first.close();
     const [alice, bob] = [await user('alice'), await user('bob')];

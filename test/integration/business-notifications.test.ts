@@ -1,20 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import type { RunningServer, ServerOptions } from '@callgate/server';
-import { startTestServer, waitUntil } from '../support/servers.js';
+import { serversPerTest, waitUntil } from '../support/servers.js';
 import { TestBusiness, type HeardEvent } from '../support/test-business.js';
 import { TestUser } from '../support/test-user.js';
 
 const { REQUEST, REPLY, START, FINISH } = VideoCallEvent;
 
 let server: RunningServer | undefined;
-const opened: { close(): Promise<void> }[] = [];
+const tests = serversPerTest<{ close(): Promise<void> }>();
+const opened = tests.opened;
 
 async function setup(
   names: string[],
   options: Partial<ServerOptions> = {},
 ): Promise<{ users: Record<string, TestUser>; biz: TestBusiness }> {
-  server = await startTestServer(options);
+  server = await tests.start(options);
   const biz = await TestBusiness.connect(server);
   opened.push(biz);
   const users: Record<string, TestUser> = {};
@@ -38,11 +39,6 @@ async function heardCall(biz: TestBusiness, count: number): Promise<HeardEvent[]
 const shape = (events: HeardEvent[]): Heard[] =>
   events.map(({ event, src, tar, errorCode }) => ({ event, src, tar, errorCode }));
 
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((o) => o.close()));
-  await server?.close();
-  server = undefined;
-});
 
 describe('business notifications: every step of every call, in order, with src and tar', () => {
   it('a whole call: REQUEST, REPLY 0 (ringing), START with the roomId, FINISH from whoever hung up', async () => {

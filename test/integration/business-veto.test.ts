@@ -1,18 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BusinessClient } from '@callgate/business';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import type { RunningServer, ServerOptions } from '@callgate/server';
-import { TEST_BUSINESS_SECRET, TEST_SECRET, startTestServer } from '../support/servers.js';
+import { TEST_BUSINESS_SECRET, TEST_SECRET, serversPerTest } from '../support/servers.js';
 import { TestBusiness } from '../support/test-business.js';
 import { TestUser } from '../support/test-user.js';
 
 const { REQUEST, REPLY } = VideoCallEvent;
 
 let server: RunningServer | undefined;
-const opened: { close(): Promise<void> | void }[] = [];
+const tests = serversPerTest<{ close(): Promise<void> | void }>();
+const opened = tests.opened;
 
 async function setup(options: Partial<ServerOptions> = {}): Promise<{ alice: TestUser; bob: TestUser }> {
-  server = await startTestServer(options);
+  server = await tests.start(options);
   const alice = await TestUser.connect(server, 'alice');
   const bob = await TestUser.connect(server, 'bob');
   opened.push(alice, bob);
@@ -43,11 +44,6 @@ async function expectRefused(alice: TestUser, bob: TestUser, code: number): Prom
   expect(await bob.events.drain(300), 'bob never rings').toEqual([]);
 }
 
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((o) => o.close()));
-  await server?.close();
-  server = undefined;
-});
 
 describe('the business veto on REQUEST', () => {
   it('asks the business server before the callee rings; 0 lets the call ring', async () => {
@@ -172,12 +168,12 @@ describe('the business veto on REQUEST', () => {
   });
 
   it('a server without a business secret has no business link', async () => {
-    server = await startTestServer({ businessSecret: undefined });
+    server = await tests.start({ businessSecret: undefined });
     const client = new BusinessClient({ url: server.url, secret: TEST_BUSINESS_SECRET });
     await expect(client.connect()).rejects.toMatchObject({ code: ErrorCode.NOT_CONNECTED, message: expect.stringMatching(/--business-secret/) });
   });
 
   it('refuses to start with the token secret as business secret', async () => {
-    await expect(startTestServer({ businessSecret: TEST_SECRET })).rejects.toThrow(/must differ from the token secret/);
+    await expect(tests.start({ businessSecret: TEST_SECRET })).rejects.toThrow(/must differ from the token secret/);
   });
 });

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '@callgate/client';
+import { ErrorCode, type Call } from '@callgate/client';
 import { incomingCalls, stepsOf } from '../support/calls.js';
 import { startTestServer, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
@@ -63,6 +63,26 @@ describe('the idiomatic Call API', () => {
     expect(await outSteps.next('ended')).toBe('ended:0');
     expect(await inSteps.next('ended')).toBe('ended:0');
     expect(customer.client.currentCall).toBeNull();
+  });
+
+  it('ended carries the userStr of the FINISH (or refusing REPLY) that ended the call; errorCode stays first', async () => {
+    const [customer, agent] = await pair();
+    const calls = incomingCalls(agent);
+    const endings = (call: Call): Promise<[number, string]> => new Promise((resolve) => call.once('ended', (code, userStr) => resolve([code, userStr])));
+
+    const outgoing = customer.client.call('agent');
+    const incoming = await calls.next('incoming');
+    const outEnded = endings(outgoing);
+    const started = new Promise((resolve) => outgoing.once('started', resolve));
+    await incoming.accept();
+    await started;
+    await incoming.hangup(8001, { userStr: 'closing time' });
+    expect(await outEnded).toEqual([8001, 'closing time']);
+
+    const second = customer.client.call('agent');
+    const secondEnded = endings(second);
+    await (await calls.next('second incoming')).reject(ErrorCode.REJECT, { userStr: 'in a meeting' });
+    expect(await secondEnded).toEqual([ErrorCode.REJECT, 'in a meeting']);
   });
 
   it('reject() ends the caller’s call with REJECT', async () => {

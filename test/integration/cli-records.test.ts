@@ -43,9 +43,9 @@ describe('callgate serve and call records', () => {
 
   it('takes CALLGATE_DB, CALLGATE_ADMIN_KEY and CALLGATE_DRAIN_TIMEOUT from the environment', async () => {
     const db = join(tempDir(), 'nested', 'records.db');
-    const server = await start([], { env: { CALLGATE_DB: db, CALLGATE_ADMIN_KEY: 'env-admin', CALLGATE_DRAIN_TIMEOUT: '7' } });
+    const server = await start([], { env: { CALLGATE_DB: db, CALLGATE_ADMIN_KEY: 'env-admin-key-0123456', CALLGATE_DRAIN_TIMEOUT: '7' } });
     expect(existsSync(db)).toBe(true);
-    expect((await apiGet(server, '/api/calls', 'env-admin')).status).toBe(200);
+    expect((await apiGet(server, '/api/calls', 'env-admin-key-0123456')).status).toBe(200);
     server.signal('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.output()).toMatch(/"drainTimeoutMs":7000/);

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { CallClient, ErrorCode } from '@callgate/client';
 import { TokenVerifier } from '@callgate/server';
 import { killChildren, runCallgate, runNode, serveCallgate } from '../support/callgate-process.js';
+import { expectedTwoClientsOutput } from '../support/readme.js';
 
 afterEach(() => killChildren());
 
@@ -32,6 +34,38 @@ describe('the callgate command', () => {
     expect(result.stderr).toMatch(/a token secret is required/);
   });
 
+  it('refuses a secret or key shorter than 16 bytes outside --dev, and names it', async () => {
+    const long = 'sixteen-bytes-ok';
+    for (const [args, option] of [
+      [['--secret', 'short'], '--secret'],
+      [['--secret', long, '--business-secret', 'fifteen-bytes!!'], '--business-secret'],
+      [['--secret', long, '--admin-key', 'k'], '--admin-key'],
+      [['--secret', long, '--webhook-url', 'http://127.0.0.1:9/hooks', '--webhook-secret', 'w'], '--webhook-secret'],
+    ] as const) {
+      const result = await runCallgate(['serve', '--port', '0', ...args]);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.stderr).toContain(`${option} must be at least 16 bytes`);
+    }
+    const dev = await serveCallgate(['--dev', '--secret', 'short', '--admin-key', 'k']);
+    expect(dev.output()).toMatch(/listening/);
+  });
+
+  it('serve --token-issuer/--token-audience take only tokens that token --issuer/--audience signed so', async () => {
+    const secret = 'issuer-secret-0123456';
+    const server = await serveCallgate(['--secret', secret, '--token-issuer', 'https://app.example', '--token-audience', 'callgate']);
+    const signed = await runCallgate(['token', '--user', 'ann', '--secret', secret, '--issuer', 'https://app.example', '--audience', 'callgate']);
+    expect(signed.code).toBe(0);
+    expect(await new TokenVerifier(secret, { issuer: 'https://app.example', audience: 'callgate' }).verify(signed.stdout.trim())).toMatchObject({
+      ok: true,
+      claims: { iss: 'https://app.example', aud: 'callgate' },
+    });
+    const ann = new CallClient({ url: server.url, token: signed.stdout.trim() });
+    await ann.connect();
+    ann.close();
+    const plain = (await runCallgate(['token', '--user', 'bob', '--secret', secret])).stdout.trim();
+    await expect(new CallClient({ url: server.url, token: plain }).connect()).rejects.toMatchObject({ code: ErrorCode.UNAUTHORIZED });
+  });
+
   it('shows help for each command', async () => {
     const serveHelp = await runCallgate(['serve', '--help']);
     expect(serveHelp.stdout).toMatch(/--ring-timeout <seconds>/);
@@ -57,15 +91,13 @@ describe('the callgate command', () => {
   });
 
   it('runs the README example: two Node clients, one call, the same roomId, then FINISH', async () => {
-    const server = await serveCallgate(['--secret', 'readme-secret']);
+    const server = await serveCallgate(['--secret', 'readme-secret-0123456789']);
     const token = async (user: string): Promise<string> =>
-      (await runCallgate(['token', '--user', user, '--secret', 'readme-secret'])).stdout.trim();
+      (await runCallgate(['token', '--user', user, '--secret', 'readme-secret-0123456789'])).stdout.trim();
     const example = await runNode(['examples/two-clients.mjs', await token('alice'), await token('bob'), server.url]);
     expect(example.code).toBe(0);
-    const rooms = [...example.stdout.matchAll(/^(alice|bob): START from \w+ errorCode=0 param=(\d+)/gm)].map((m) => m[2]);
-    expect(rooms).toHaveLength(2);
-    expect(rooms[0]).toBe(rooms[1]);
-    expect(example.stdout).toMatch(/^alice: FINISH from bob errorCode=0/m);
-    expect(example.stdout).toMatch(/^bob: FINISH from alice errorCode=0/m);
+    // The README's six lines, in its order, with no trailing spaces; both START lines carry one roomId.
+    expect(example.stdout).toBe(expectedTwoClientsOutput(example.stdout));
+    expect(example.stdout).toMatch(/^alice: START from bob errorCode=0 param=[1-9]\d*$/m);
   });
 });

@@ -6,7 +6,7 @@ import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/dat
 import { apiGet, callRecord } from '../support/history.js';
 import { TEST_SECRET, waitUntil } from '../support/servers.js';
 
-const ADMIN = 'crash-admin-key';
+const ADMIN = 'crash-admin-key-0123';
 const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {

@@ -32,6 +32,17 @@ describe('the demo page and its login', () => {
     expect(await (await fetch(`${server.httpUrl}/api/demo/config`)).json()).toEqual({ devLogin: true });
   });
 
+  it('has a favicon: the page links favicon.svg, and /favicon.ico, which browsers ask for anyway, is the same icon', async () => {
+    server = await startTestServer({ dev: true, demoDir });
+    expect(await (await fetch(`${server.httpUrl}/`)).text()).toMatch(/<link rel="icon" href="\.\/favicon\.svg" type="image\/svg\+xml"/);
+    for (const path of ['/favicon.svg', '/favicon.ico']) {
+      const icon = await fetch(`${server.httpUrl}${path}`);
+      expect(icon.status, path).toBe(200);
+      expect(icon.headers.get('content-type'), path).toMatch(/^image\/svg\+xml/);
+      expect(await icon.text(), path).toMatch(/^<svg /);
+    }
+  });
+
   it('dev login signs a role into the token, and refuses a bad role', async () => {
     server = await startTestServer({ dev: true });
     const agent = await login(server.httpUrl, { userId: 'agent-anna', role: 'agent' });
@@ -46,13 +57,29 @@ describe('the demo page and its login', () => {
   });
 
   it('without --dev the page is served only with --demo, and takes its token from the embedding application', async () => {
-    const plain = await serveCallgate(['--secret', 's']);
+    const plain = await serveCallgate(['--secret', 'demo-page-secret-0123']);
     expect((await fetch(`${plain.httpUrl}/`)).status).toBe(404);
 
-    const demo = await serveCallgate(['--secret', 's', '--demo']);
+    const demo = await serveCallgate(['--secret', 'demo-page-secret-0123', '--demo']);
     expect((await fetch(`${demo.httpUrl}/`)).status).toBe(200);
     expect(await (await fetch(`${demo.httpUrl}/api/demo/config`)).json()).toEqual({ devLogin: false });
     expect((await login(demo.httpUrl, { userId: 'anyone' })).status).toBe(404);
+  });
+
+  it('serves the page’s source maps only in dev mode', async () => {
+    server = await startTestServer({ demoDir });
+    const production = server;
+    const html = await (await fetch(`${production.httpUrl}/`)).text();
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    const map = /sourceMappingURL=(\S+)/.exec(await (await fetch(`${production.httpUrl}/${script}`)).text())?.[1];
+    expect(map).toMatch(/\.js\.map$/);
+    const mapPath = `${script!.replace(/[^/]+$/, '')}${map}`;
+    expect((await fetch(`${production.httpUrl}/${mapPath}`)).status).toBe(404);
+    expect((await fetch(`${production.httpUrl}/${script}`)).status).toBe(200);
+    await production.close();
+
+    server = await startTestServer({ dev: true, demoDir });
+    expect((await fetch(`${server.httpUrl}/${mapPath}`)).status).toBe(200);
   });
 
   it('says how to build the page when it is missing', async () => {

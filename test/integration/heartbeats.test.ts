@@ -1,29 +1,25 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, VideoCallEvent } from '@callgate/client';
 import { createAccessToken } from '@callgate/server';
 import { RawSocket } from '../support/raw-socket.js';
-import { TEST_SECRET, startTestServer, type TestServer } from '../support/servers.js';
+import { TEST_SECRET, serversPerTest, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
 let server: TestServer | undefined;
-const opened: TestUser[] = [];
+const tests = serversPerTest<TestUser>();
+const opened = tests.opened;
 
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((u) => u.close()));
-  await server?.close();
-  server = undefined;
-});
 
 describe('heartbeats', () => {
   it('the welcome tells the client the heartbeat interval and timeout', async () => {
-    server = await startTestServer({ heartbeatIntervalMs: 5000 });
+    server = await tests.start({ heartbeatIntervalMs: 5000 });
     const user = await TestUser.connect(server, 'hb');
     opened.push(user);
     expect(user.client.welcome?.heartbeat).toEqual({ intervalMs: 5000, timeoutMs: 10000 });
   });
 
   it('the server drops a peer that stops answering pings; its call then ends after the grace period', async () => {
-    server = await startTestServer({ heartbeatIntervalMs: 100, graceMs: 300 });
+    server = await tests.start({ heartbeatIntervalMs: 100, graceMs: 300 });
     const bob = await TestUser.connect(server, 'bob');
     opened.push(bob);
     const silent = await RawSocket.open(server, '', { autoPong: false });
@@ -42,7 +38,7 @@ describe('heartbeats', () => {
   });
 
   it('the SDK notices a server that went silent, reconnects and resumes its call', async () => {
-    server = await startTestServer({ heartbeatIntervalMs: 100, graceMs: 10_000 });
+    server = await tests.start({ heartbeatIntervalMs: 100, graceMs: 10_000 });
     const alice = await TestUser.connect(server, 'alice');
     const bob = await TestUser.connect(server, 'bob');
     opened.push(alice, bob);

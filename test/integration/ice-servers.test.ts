@@ -60,11 +60,11 @@ describe('ICE servers', () => {
 
   it('callgate serve takes --stun (repeatable), --turn-url, --turn-secret and --turn-ttl, or CALLGATE_* variables', async () => {
     const fromFlags = await serveCallgate([
-      '--secret', 's1', '--stun', 'stun:a.example.org', '--stun', 'stun:b.example.org:3478',
+      '--secret', 'ice-secret-one-0123', '--stun', 'stun:a.example.org', '--stun', 'stun:b.example.org:3478',
       '--turn-url', 'turn:t.example.org:3478', '--turn-secret', 'shared', '--turn-ttl', '600',
     ]);
     const before = Math.floor(Date.now() / 1000);
-    const welcome = await welcomeOf(fromFlags.url, 's1', 'carol');
+    const welcome = await welcomeOf(fromFlags.url, 'ice-secret-one-0123', 'carol');
     const [stun, turn] = welcome.iceServers as { urls: string[]; username: string; credential: string }[];
     expect(stun).toEqual({ urls: ['stun:a.example.org', 'stun:b.example.org:3478'] });
     expect(turn!.urls).toEqual(['turn:t.example.org:3478']);
@@ -74,14 +74,14 @@ describe('ICE servers', () => {
     expect(Number(expiry) - before).toBeLessThanOrEqual(602);
     expect(turn!.credential).toBe(turnCredential('shared', 'carol', Number(expiry)).credential);
 
-    const fromEnv = await serveCallgate(['--secret', 's2'], {
+    const fromEnv = await serveCallgate(['--secret', 'ice-secret-two-0123'], {
       env: {
         CALLGATE_STUN: 'stun:c.example.org,stun:d.example.org',
         CALLGATE_TURN_URL: 'turns:t.example.org:5349',
         CALLGATE_TURN_SECRET: 'env-shared',
       },
     });
-    const envWelcome = await welcomeOf(fromEnv.url, 's2', 'dave');
+    const envWelcome = await welcomeOf(fromEnv.url, 'ice-secret-two-0123', 'dave');
     expect(envWelcome.iceServers).toMatchObject([
       { urls: ['stun:c.example.org', 'stun:d.example.org'] },
       { urls: ['turns:t.example.org:5349'], username: expect.stringMatching(/^\d+:dave$/) },
@@ -89,10 +89,10 @@ describe('ICE servers', () => {
   });
 
   it('callgate serve refuses a TURN URL without a secret, and a bad STUN URL', async () => {
-    const noSecret = await runCallgate(['serve', '--secret', 's', '--port', '0', '--turn-url', 'turn:t.example.org']);
+    const noSecret = await runCallgate(['serve', '--secret', 'ice-secret-0123456', '--port', '0', '--turn-url', 'turn:t.example.org']);
     expect(noSecret.code).not.toBe(0);
     expect(noSecret.stderr).toMatch(/--turn-secret/);
-    const badStun = await runCallgate(['serve', '--secret', 's', '--port', '0', '--stun', 'stun.example.org']);
+    const badStun = await runCallgate(['serve', '--secret', 'ice-secret-0123456', '--port', '0', '--stun', 'stun.example.org']);
     expect(badStun.code).not.toBe(0);
     expect(badStun.stderr).toMatch(/not a STUN URL/);
   });

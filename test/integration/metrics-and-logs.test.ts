@@ -5,7 +5,7 @@ import { incomingCalls, stepsOf, until } from '../support/calls.js';
 import { capturedLogger } from '../support/captured-logs.js';
 import { apiGet, sample } from '../support/history.js';
 import { RawSocket } from '../support/raw-socket.js';
-import { startTestServer } from '../support/servers.js';
+import { startTestServer, waitUntil } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 
 const servers: RunningServer[] = [];
@@ -37,7 +37,7 @@ afterEach(async () => {
 
 describe('/metrics', () => {
   it('moves with a real call: users, calls by phase and outcome, setup and ring delivery times, messages', async () => {
-    const main = await server({ adminKey: 'metrics-admin' });
+    const main = await server({ adminKey: 'metrics-admin-key-0123' });
     const quiet = await server();
     const before = await metrics(main);
     expect(sample(before, 'callgate_connected_users')).toBe(0);
@@ -71,7 +71,7 @@ describe('/metrics', () => {
     expect((await agent!.errors.next('NOTINCALL')).code).toBe(ErrorCode.NOTINCALL);
     expect(await until(stepsOf(customer!.client.call('m-nobody')), 'ended')).toBe(`ended:${ErrorCode.OFFLINE}`);
 
-    expect((await apiGet(main, '/api/calls', 'metrics-admin')).body.calls).toHaveLength(2); // and so every record is written
+    expect((await apiGet(main, '/api/calls', 'metrics-admin-key-0123')).body.calls).toHaveLength(2); // and so every record is written
     const after = await metrics(main);
     expect(sample(after, 'callgate_calls_ended_total', { outcome: 'completed' })).toBe(1);
     expect(sample(after, 'callgate_calls_ended_total', { outcome: 'offline' })).toBe(1);
@@ -114,6 +114,19 @@ describe('/healthz and /readyz', () => {
     const ready = await apiGet(main, '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ready', state: true, records: true });
+  });
+});
+
+describe('log lines', () => {
+  it('each line has one component key; the webhook sender’s is "webhook"', async () => {
+    const { logger, text } = capturedLogger('warn');
+    const main = await server({ logger, webhook: { url: 'http://127.0.0.1:9/hooks', secret: 'webhook-secret-0123456' } });
+    const [caller] = await connect(main, 'w-caller');
+    await until(stepsOf(caller!.client.call('w-nobody')), 'ended');
+    await waitUntil('a webhook warning', () => text().some((line) => line.includes('webhook delivery failed')), 10_000);
+    const webhookLine = text().find((line) => line.includes('webhook delivery failed'))!;
+    expect(JSON.parse(webhookLine)).toMatchObject({ component: 'webhook' });
+    for (const line of text()) expect(line.match(/"component":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
   });
 });
 

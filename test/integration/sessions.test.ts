@@ -1,17 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { CallClient, ErrorCode, VideoCallEvent } from '@callgate/client';
+import { describe, expect, it } from 'vitest';
+import { CallClient, ErrorCode, VideoCallEvent, errorMessage } from '@callgate/client';
 import { createAccessToken } from '@callgate/server';
 import { EventQueue } from '../support/event-queue.js';
 import { RawSocket } from '../support/raw-socket.js';
-import { TEST_SECRET, sleep, startTestServer, type TestServer } from '../support/servers.js';
+import { rawUser } from '../support/raw-user.js';
+import { TEST_SECRET, sleep, serversPerTest, waitUntil, type TestServer } from '../support/servers.js';
 import { TestUser } from '../support/test-user.js';
 import { talking } from '../support/calls.js';
 
 let server: TestServer | undefined;
-const opened: TestUser[] = [];
+const tests = serversPerTest<TestUser>();
+const opened = tests.opened;
 
 async function setup(options: { graceMs?: number } = {}): Promise<TestServer> {
-  server = await startTestServer(options);
+  server = await tests.start(options);
   return server;
 }
 
@@ -22,11 +24,6 @@ async function user(userId: string): Promise<TestUser> {
   return created;
 }
 
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((u) => u.close()));
-  await server?.close();
-  server = undefined;
-});
 
 describe('sessions', () => {
   it('a second login replaces the first, which is told why; the call ends for the peer', async () => {
@@ -41,8 +38,9 @@ describe('sessions', () => {
     });
     await second.connect();
     const error = await alice.errors.next('REPLACED');
-    expect(error.code).toBe(ErrorCode.REPLACED);
-    expect(alice.client.connectionState).toBe('disconnected');
+    expect(error).toMatchObject({ code: ErrorCode.REPLACED, codeName: 'REPLACED', message: errorMessage(ErrorCode.REPLACED) });
+    await waitUntil('the old login to stop', () => alice.client.connectionState === 'disconnected');
+    expect(await alice.errors.drain(100)).toEqual([]); // told once, as the server said it
     expect(await bob.events.next('FINISH')).toMatchObject({ event: VideoCallEvent.FINISH, userId: 'alice', errorCode: ErrorCode.DISCONNECT });
 
     const secondEvents = new EventQueue<number>();
@@ -50,6 +48,20 @@ describe('sessions', () => {
     expect(second.videoCallControl(VideoCallEvent.REQUEST, 'bob')).toBe(0);
     expect(await bob.events.next('REQUEST from the new login')).toMatchObject({ event: VideoCallEvent.REQUEST, userId: 'alice' });
     expect(await secondEvents.next('ringing')).toBe(VideoCallEvent.REPLY * 1e6);
+    second.close();
+  });
+
+  it('the replaced socket gets error REPLACED on the wire, then close 4002', async () => {
+    await setup();
+    const first = await rawUser(server!, 'alice');
+    const second = await rawUser(server!, 'alice');
+    expect(await first.next('REPLACED')).toEqual({
+      type: 'error',
+      code: ErrorCode.REPLACED,
+      name: 'REPLACED',
+      message: errorMessage(ErrorCode.REPLACED),
+    });
+    expect((await first.closed).code).toBe(4002);
     second.close();
   });
 

@@ -13,7 +13,11 @@ export class RawSocket {
     );
   }
 
-  static async open(server: Pick<RunningServer, 'url'>, query = '', options: { autoPong?: boolean; path?: string } = {}): Promise<RawSocket> {
+  static async open(
+    server: Pick<RunningServer, 'url'>,
+    query = '',
+    options: { autoPong?: boolean; path?: string; localAddress?: string } = {},
+  ): Promise<RawSocket> {
     const { path = '/ws', ...socketOptions } = options;
     const socket = new WebSocket(`${server.url}${path}${query}`, socketOptions);
     await new Promise<void>((resolve, reject) => {
@@ -34,4 +38,19 @@ export class RawSocket {
   close(): void {
     this.socket.terminate();
   }
+}
+
+/** Opens a WebSocket and resolves with the HTTP status of a refused upgrade, or 101. */
+export function upgradeStatus(url: string, headers: Record<string, string> = {}, options: { localAddress?: string } = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers, ...options });
+    socket.once('open', () => {
+      socket.terminate();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+    socket.once('error', (error) => {
+      if (!String(error.message).includes('Unexpected server response')) reject(error);
+    });
+  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterEach, inject } from 'vitest';
 import { startServer, type RunningServer, type ServerOptions } from '@callgate/server';
 
 export const TEST_SECRET = 'test-secret-do-not-use';
@@ -62,4 +62,25 @@ export async function waitUntil(what: string, condition: () => boolean | Promise
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/**
+ * The servers a test starts and the clients it opens, closed after each test: first what it
+ * opened, then the servers. Call it once at the top of a test file.
+ */
+export function serversPerTest<T extends { close(): unknown }>(): { opened: T[]; start(options?: Partial<ServerOptions>): Promise<TestServer> } {
+  const opened: T[] = [];
+  const started: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((o) => o.close()));
+    await Promise.all(started.splice(0).map((server) => server.close()));
+  });
+  return {
+    opened,
+    async start(options = {}) {
+      const server = await startTestServer(options);
+      started.push(server);
+      return server;
+    },
+  };
 }

@@ -331,7 +331,8 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     for (const id of [...this.pending.keys()]) this.settle(id, error ?? notConnected());
     this.endEverything(ErrorCode.DISCONNECT, error !== null);
     this.hadSession = false;
-    if (error) this.invoke(() => this.emit('error', error));
+    // An error the server sent was emitted when it came; only the client's own reasons are new here.
+    if (error && !this.connection.heardOnWire(error)) this.invoke(() => this.emit('error', error));
   }
 
   /** Runs application code; its exceptions surface asynchronously instead of breaking the SDK. */

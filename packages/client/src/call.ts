@@ -12,8 +12,12 @@ export interface CallEvents {
   ringing: () => void;
   /** Both sides got START; join `roomId`. */
   started: (roomId: number) => void;
-  /** The call is over: refused (REPLY≠0) or finished (FINISH); `errorCode` says why, 0 for a normal hang-up. */
-  ended: (errorCode: number) => void;
+  /**
+   * The call is over: refused (REPLY≠0) or finished (FINISH); `errorCode` says why, 0 for a normal
+   * hang-up, and `userStr` is what that REPLY or FINISH carried ('' when the call ended here, e.g.
+   * the connection was lost for good).
+   */
+  ended: (errorCode: number, userStr: string) => void;
   /** The call's media changed: streams arrived, the connection state moved, a device was muted. */
   'media-state': (state: MediaState) => void;
 }
@@ -40,6 +44,8 @@ export class Call extends EventEmitter<CallEvents> {
   roomId = 0;
   /** Why the call ended (0: hung up normally); undefined while live. */
   endCode: number | undefined;
+  /** The userStr of the REPLY or FINISH that ended the call; undefined while live. */
+  endUserStr: string | undefined;
   /** What the REQUEST carried. */
   readonly flags: number;
   readonly param: number;
@@ -108,7 +114,7 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   /** Applies a server event about this call. Returns true when it ended the call. */
-  apply(event: Pick<EventMessage, 'event' | 'errorCode' | 'param'>): boolean {
+  apply(event: Pick<EventMessage, 'event' | 'errorCode' | 'param' | 'userStr'>): boolean {
     if (this.state === 'ended') return true;
     switch (event.event) {
       case VideoCallEvent.REPLY:
@@ -119,7 +125,7 @@ export class Call extends EventEmitter<CallEvents> {
           }
           return false;
         }
-        this.end(event.errorCode);
+        this.end(event.errorCode, event.userStr);
         return true;
       case VideoCallEvent.START:
         this.state = 'talking';
@@ -127,18 +133,19 @@ export class Call extends EventEmitter<CallEvents> {
         this.emit('started', event.param);
         return false;
       case VideoCallEvent.FINISH:
-        this.end(event.errorCode);
+        this.end(event.errorCode, event.userStr);
         return true;
       default:
         return false;
     }
   }
 
-  /** Ends the call locally (connection lost for good, or a control that could not be sent). */
-  end(errorCode: number): void {
+  /** Ends the call (locally: connection lost for good, or a control that could not be sent). */
+  end(errorCode: number, userStr = ''): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.endCode = errorCode;
-    this.emit('ended', errorCode);
+    this.endUserStr = userStr;
+    this.emit('ended', errorCode, userStr);
   }
 }

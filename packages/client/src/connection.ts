@@ -46,6 +46,9 @@ export interface ConnectionOptions {
 /** Close codes after which reconnecting cannot help. */
 const finalCloseCodes = new Set<number>([CloseCode.UNAUTHORIZED, CloseCode.REPLACED]);
 
+/** Errors the server sends on an authenticated socket just before it closes it for good. */
+const closingErrors = new Set<number>([ErrorCode.REPLACED, ErrorCode.TOKEN_EXPIRED]);
+
 /**
  * The wire side of the SDK: authentication, resume after a drop, client heartbeats, token refresh,
  * and validated messages in.
@@ -57,6 +60,8 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
   private token: TokenSource;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly createSocket: SocketFactory;
+  /** Final errors made from an `error` message, which the 'error' listeners have heard already. */
+  private readonly fromWire = new WeakSet<CallgateError>();
 
   constructor(options: ConnectionOptions) {
     super({ endpoint: clientEndpoint(options.url), reconnect: options.reconnect, failure: CallgateError, party: 'client' });
@@ -175,7 +180,8 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
         this.emit('ack', message.id);
         return;
       case 'error':
-        if (this.state !== 'connected') this.refusal = message;
+        // Kept as the reason of the close that may follow it.
+        if (this.state !== 'connected' || closingErrors.has(message.code)) this.refusal = message;
         this.emit('error', message);
         return;
       case 'pong':
@@ -200,15 +206,30 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
     super.welcomed(welcome);
   }
 
+  /** Whether `error` (from the 'closed' event) is an `error` message the server sent, already emitted as 'error'. */
+  heardOnWire(error: CallgateError): boolean {
+    return this.fromWire.has(error);
+  }
+
+  /**
+   * Why the connection ends for good: the server's own `error` message when it sent one; when it
+   * only closed the socket, NOT_CONNECTED with the close code, and no server error is made up.
+   */
   protected override finalError(code: number, reason: string, refusal: ErrorMessage | null): CallgateError | null {
     if (!finalCloseCodes.has(code) && !(code === CloseCode.TOKEN_EXPIRED && typeof this.token === 'string')) return null;
-    const errorCode = refusal?.code ?? (code === CloseCode.REPLACED ? ErrorCode.REPLACED : ErrorCode.UNAUTHORIZED);
-    return new CallgateError(errorCode, refusal?.message ?? (reason || undefined));
+    if (refusal) return this.told(refusal);
+    return new CallgateError(ErrorCode.NOT_CONNECTED, `the server closed the connection (close code ${code}${reason ? `: ${reason}` : ''})`);
   }
 
   protected override connectError(code: number, refusal: ErrorMessage | null): CallgateError {
-    const why = refusal ?? { code: ErrorCode.NOT_CONNECTED, message: `could not connect to ${this.endpoint} (close code ${code})` };
-    return new CallgateError(why.code, why.message);
+    if (refusal) return this.told(refusal);
+    return new CallgateError(ErrorCode.NOT_CONNECTED, `could not connect to ${this.endpoint} (close code ${code})`);
+  }
+
+  private told(message: ErrorMessage): CallgateError {
+    const error = new CallgateError(message.code, message.message);
+    this.fromWire.add(error);
+    return error;
   }
 
   protected override beat(): void {

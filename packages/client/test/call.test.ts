@@ -22,20 +22,20 @@ describe('Call', () => {
   it('goes dialing → ringing → talking → ended on REPLY 0, START and FINISH, once each', () => {
     const { call, heard } = outgoing();
     expect(call.state).toBe('dialing');
-    call.apply({ event: REPLY, errorCode: 0, param: 0 });
-    call.apply({ event: REPLY, errorCode: 0, param: 0 });
+    call.apply({ event: REPLY, errorCode: 0, param: 0, userStr: '' });
+    call.apply({ event: REPLY, errorCode: 0, param: 0, userStr: '' });
     expect(call.state).toBe('ringing');
-    call.apply({ event: START, errorCode: 0, param: 77 });
+    call.apply({ event: START, errorCode: 0, param: 77, userStr: '' });
     expect(call).toMatchObject({ state: 'talking', roomId: 77 });
-    expect(call.apply({ event: FINISH, errorCode: 0, param: 0 })).toBe(true);
-    call.apply({ event: FINISH, errorCode: 5, param: 0 });
+    expect(call.apply({ event: FINISH, errorCode: 0, param: 0, userStr: '' })).toBe(true);
+    call.apply({ event: FINISH, errorCode: 5, param: 0, userStr: '' });
     expect(call).toMatchObject({ state: 'ended', endCode: 0, isLive: false });
     expect(heard).toEqual(['ringing', 'started 77', 'ended 0']);
   });
 
   it('ends on a refusing REPLY with its code', () => {
     const { call, heard } = outgoing();
-    expect(call.apply({ event: REPLY, errorCode: ErrorCode.BUSY, param: 0 })).toBe(true);
+    expect(call.apply({ event: REPLY, errorCode: ErrorCode.BUSY, param: 0, userStr: '' })).toBe(true);
     expect(call.endCode).toBe(ErrorCode.BUSY);
     expect(heard).toEqual([`ended ${ErrorCode.BUSY}`]);
   });

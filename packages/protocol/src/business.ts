@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Limits } from './limits.js';
 import { errorMessageSchema, eventSchema, uint32Schema, userIdSchema, userStrSchema } from './messages.js';
 import { parseWith, type ParseResult } from './parse.js';
@@ -10,7 +10,7 @@ import { userStateNameSchema } from './phases.js';
  */
 export const BUSINESS_PATH = '/business';
 
-const requestId = z.string().min(1).max(Limits.CONTROL_ID_MAX);
+const requestId = z.string().check(z.minLength(1), z.maxLength(Limits.CONTROL_ID_MAX));
 
 /**
  * One call event as a business server sees it, on the business link and in webhooks.
@@ -18,17 +18,17 @@ const requestId = z.string().min(1).max(Limits.CONTROL_ID_MAX);
  */
 export const businessEventSchema = z.object({
   /** Unique per event; the same when the event is delivered again (after a failover or a retry). */
-  id: z.string().min(1).max(128),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
   callId: z.string(),
   event: eventSchema,
   srcUserId: z.string(),
   tarUserId: z.string(),
-  errorCode: z.number().int(),
+  errorCode: z.number().check(z.int()),
   flags: uint32Schema,
   param: uint32Schema,
   userStr: z.string(),
   /** When the call got there, in ms since the epoch. */
-  at: z.number().int(),
+  at: z.number().check(z.int()),
   /** True for a REQUEST that waits for this receiver's decision; the callee has not been told yet. */
   decide: z.boolean(),
 });
@@ -36,22 +36,22 @@ export const businessEventSchema = z.object({
 export type BusinessEvent = z.infer<typeof businessEventSchema>;
 
 /** What a webhook answers to a REQUEST with `decide` (an empty 2xx body allows too). */
-export const webhookVetoAnswerSchema = z.object({ errorCode: uint32Schema.optional() });
+export const webhookVetoAnswerSchema = z.object({ errorCode: z.optional(uint32Schema) });
 
 // ---- business server → Callgate ----
 
 export const businessAuthMessageSchema = z.object({
   type: z.literal('auth'),
-  secret: z.string().min(1).max(Limits.TOKEN_MAX),
+  secret: z.string().check(z.minLength(1), z.maxLength(Limits.TOKEN_MAX)),
 });
 
 /** The event `id` was handled; for a REQUEST with `decide`, `errorCode` is the decision (0 lets it ring). */
 export const businessAckMessageSchema = z.object({
   type: z.literal('ack'),
-  id: z.string().min(1).max(128),
-  errorCode: uint32Schema.optional(),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  errorCode: z.optional(uint32Schema),
   /** The business callback failed: the REQUEST is refused with BUSINESS_UNAVAILABLE (unless fail-open). */
-  error: z.string().max(1024).optional(),
+  error: z.optional(z.string().check(z.maxLength(1024))),
 });
 
 /** The seed `videoCallControl` of a business server; FINISH ends the call `userId` is in. */
@@ -60,10 +60,10 @@ export const businessControlMessageSchema = z.object({
   id: requestId,
   event: eventSchema,
   userId: userIdSchema,
-  errorCode: uint32Schema.default(0),
-  flags: uint32Schema.default(0),
-  param: uint32Schema.default(0),
-  userStr: userStrSchema.default(''),
+  errorCode: z._default(uint32Schema, 0),
+  flags: z._default(uint32Schema, 0),
+  param: z._default(uint32Schema, 0),
+  userStr: z._default(userStrSchema, ''),
 });
 
 export const userStateQuerySchema = z.object({
@@ -91,17 +91,17 @@ export const businessWelcomeMessageSchema = z.object({
   type: z.literal('welcome'),
   linkId: z.string(),
   /** How long Callgate waits for a REQUEST decision. */
-  decisionTimeoutMs: z.number().int().min(0),
-  heartbeat: z.object({ intervalMs: z.number().int().positive(), timeoutMs: z.number().int().positive() }),
+  decisionTimeoutMs: z.number().check(z.int(), z.minimum(0)),
+  heartbeat: z.object({ intervalMs: z.number().check(z.int(), z.positive()), timeoutMs: z.number().check(z.int(), z.positive()) }),
 });
 
-export const businessEventMessageSchema = businessEventSchema.extend({ type: z.literal('event') });
+export const businessEventMessageSchema = z.extend(businessEventSchema, { type: z.literal('event') });
 
 /** The answer to a `control`: 0, or why it was not applied (NOTINCALL, INVALID_EVENT…). */
 export const businessResultMessageSchema = z.object({
   type: z.literal('result'),
   id: z.string(),
-  errorCode: z.number().int(),
+  errorCode: z.number().check(z.int()),
 });
 
 export const userStateSchema = z.object({
@@ -109,13 +109,13 @@ export const userStateSchema = z.object({
   /** offline: not connected; calling: its REQUEST is being decided or rings; ringing: being called. */
   state: userStateNameSchema,
   /** The other party of the user's call. */
-  peer: z.string().optional(),
-  callId: z.string().optional(),
+  peer: z.optional(z.string()),
+  callId: z.optional(z.string()),
   /** Once the call has started. */
-  roomId: uint32Schema.optional(),
+  roomId: z.optional(uint32Schema),
 });
 
-export const userStateMessageSchema = userStateSchema.extend({ type: z.literal('user-state'), id: z.string() });
+export const userStateMessageSchema = z.extend(userStateSchema, { type: z.literal('user-state'), id: z.string() });
 
 export const businessServerMessageSchema = z.discriminatedUnion('type', [
   businessWelcomeMessageSchema,

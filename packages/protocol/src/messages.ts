@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Limits } from './limits.js';
 import { eventSchema, uint32Schema, userIdSchema, userStrSchema } from './fields.js';
 import { contactCentreClientMessages, contactCentreServerMessages } from './queues.js';
@@ -11,28 +11,28 @@ export { eventSchema, uint32Schema, userIdSchema, userStrSchema };
 
 export const authMessageSchema = z.object({
   type: z.literal('auth'),
-  token: z.string().min(1).max(Limits.TOKEN_MAX),
+  token: z.string().check(z.minLength(1), z.maxLength(Limits.TOKEN_MAX)),
   /** Present when the client resumes the session named in an earlier `welcome`. */
-  resume: z
-    .object({
-      sessionId: z.string().min(1).max(128),
+  resume: z.optional(
+    z.object({
+      sessionId: z.string().check(z.minLength(1), z.maxLength(128)),
       /** The `seq` of the last event the client received in that session (0 for none). */
-      lastSeq: z.number().int().min(0),
-    })
-    .optional(),
+      lastSeq: z.number().check(z.int(), z.minimum(0)),
+    }),
+  ),
 });
 
 export const controlMessageSchema = z.object({
   type: z.literal('control'),
   /** Client-chosen id, echoed in the `ack` or `error` that answers this control. */
-  id: z.string().min(1).max(Limits.CONTROL_ID_MAX).optional(),
+  id: z.optional(z.string().check(z.minLength(1), z.maxLength(Limits.CONTROL_ID_MAX))),
   event: eventSchema,
   /** The other party. */
   userId: userIdSchema,
-  errorCode: uint32Schema.default(0),
-  flags: uint32Schema.default(0),
-  param: uint32Schema.default(0),
-  userStr: userStrSchema.default(''),
+  errorCode: z._default(uint32Schema, 0),
+  flags: z._default(uint32Schema, 0),
+  param: z._default(uint32Schema, 0),
+  userStr: z._default(userStrSchema, ''),
 });
 
 export const pingMessageSchema = z.object({ type: z.literal('ping') });
@@ -40,7 +40,7 @@ export const pingMessageSchema = z.object({ type: z.literal('ping') });
 /** A fresh access token for the same user, so the session outlives the first token. */
 export const refreshMessageSchema = z.object({
   type: z.literal('refresh'),
-  token: z.string().min(1).max(Limits.TOKEN_MAX),
+  token: z.string().check(z.minLength(1), z.maxLength(Limits.TOKEN_MAX)),
 });
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
@@ -64,8 +64,8 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 export const iceServerSchema = z.object({
   urls: z.union([z.string(), z.array(z.string())]),
-  username: z.string().optional(),
-  credential: z.string().optional(),
+  username: z.optional(z.string()),
+  credential: z.optional(z.string()),
 });
 
 export const welcomeMessageSchema = z.object({
@@ -76,52 +76,52 @@ export const welcomeMessageSchema = z.object({
   /** True when an earlier session was resumed: its call is kept and missed events follow. */
   resumed: z.boolean(),
   /** How long the server keeps a dropped session (and its call) for a resume. */
-  graceMs: z.number().int().min(0),
+  graceMs: z.number().check(z.int(), z.minimum(0)),
   heartbeat: z.object({
     /** The server pings this often; a client may also send `ping` at this interval. */
-    intervalMs: z.number().int().positive(),
+    intervalMs: z.number().check(z.int(), z.positive()),
     /** A peer silent for this long is considered gone. */
-    timeoutMs: z.number().int().positive(),
+    timeoutMs: z.number().check(z.int(), z.positive()),
   }),
-  iceServers: z.array(iceServerSchema).default([]),
+  iceServers: z._default(z.array(iceServerSchema), []),
   /** When the access token expires (ms since epoch); refresh before, or the socket is closed with 4004. */
-  tokenExpiresAt: z.number().int(),
+  tokenExpiresAt: z.number().check(z.int()),
 });
 
 export const eventMessageSchema = z.object({
   type: z.literal('event'),
   /** Position of this event in the session, from 1, without gaps. */
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   callId: z.string(),
   event: eventSchema,
   /** The other party. */
   userId: z.string(),
-  errorCode: z.number().int(),
+  errorCode: z.number().check(z.int()),
   flags: uint32Schema,
   param: uint32Schema,
   userStr: z.string(),
   /** For a queue offer at the agent: the queue the customer waited in. */
-  queue: z.string().optional(),
+  queue: z.optional(z.string()),
 });
 
 export const ackMessageSchema = z.object({
   type: z.literal('ack'),
   id: z.string(),
   /** For `queue.enter`: the customer's new entry. */
-  entryId: z.string().optional(),
+  entryId: z.optional(z.string()),
   /** For `agent.next`: the call with the customer it took. */
-  callId: z.string().optional(),
+  callId: z.optional(z.string()),
   /** For `agent.next`: nobody waits. */
-  empty: z.boolean().optional(),
+  empty: z.optional(z.boolean()),
 });
 
 export const errorMessageSchema = z.object({
   type: z.literal('error'),
-  code: z.number().int(),
+  code: z.number().check(z.int()),
   name: z.string(),
   message: z.string(),
   /** The `id` of the control this error answers, when it had one. */
-  ref: z.string().optional(),
+  ref: z.optional(z.string()),
 });
 
 export const pongMessageSchema = z.object({ type: z.literal('pong') });
@@ -129,7 +129,7 @@ export const pongMessageSchema = z.object({ type: z.literal('pong') });
 export const refreshedMessageSchema = z.object({
   type: z.literal('refreshed'),
   /** The new token's expiry (ms since epoch). */
-  tokenExpiresAt: z.number().int(),
+  tokenExpiresAt: z.number().check(z.int()),
 });
 
 export const serverMessageSchema = z.discriminatedUnion('type', [

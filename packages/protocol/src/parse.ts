@@ -1,10 +1,10 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ErrorCode } from './codes.js';
 import { clientMessageSchema, serverMessageSchema, type ClientMessage, type ServerMessage } from './messages.js';
 
 export type ParseResult<T> = { ok: true; message: T } | { ok: false; code: number; error: string };
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
@@ -12,7 +12,7 @@ function describe(error: z.ZodError): string {
 }
 
 /** Parses `text` as a JSON object and validates it against `schema`. */
-export function parseWith<T>(schema: z.ZodType<T>, text: string): ParseResult<T> {
+export function parseWith<T>(schema: z.ZodMiniType<T>, text: string): ParseResult<T> {
   let json: unknown;
   try {
     json = JSON.parse(text);

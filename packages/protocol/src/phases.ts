@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The phase of a call, one vocabulary for the server, both SDKs, the records and the metrics:

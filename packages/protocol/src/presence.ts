@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { USER_ID_PATTERN } from './limits.js';
 
 /** How many users one `presence.watch` may name. */
@@ -17,18 +17,19 @@ export const presenceStatusSchema = z.enum(['offline', 'idle', 'busy']);
  */
 export const presenceWatchMessageSchema = z.object({
   type: z.literal('presence.watch'),
-  role: z.string().regex(ROLE_PATTERN, 'roles are 1-32 characters of A-Z a-z 0-9 _ -').optional(),
-  users: z
-    .array(z.string().regex(USER_ID_PATTERN, 'user ids are 1-64 characters of A-Z a-z 0-9 _ . @ -'))
-    .max(PRESENCE_WATCH_MAX_USERS)
-    .optional(),
+  role: z.optional(z.string().check(z.regex(ROLE_PATTERN, 'roles are 1-32 characters of A-Z a-z 0-9 _ -'))),
+  users: z.optional(
+    z
+      .array(z.string().check(z.regex(USER_ID_PATTERN, 'user ids are 1-64 characters of A-Z a-z 0-9 _ . @ -')))
+      .check(z.maxLength(PRESENCE_WATCH_MAX_USERS)),
+  ),
 });
 
 export const presenceEntrySchema = z.object({
   userId: z.string(),
   status: presenceStatusSchema,
   /** The role from the user's access token, when it has one. */
-  role: z.string().optional(),
+  role: z.optional(z.string()),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Limits, USER_ID_PATTERN } from './limits.js';
 import { uint32Schema, userStrSchema } from './fields.js';
 
@@ -23,33 +23,31 @@ export const QueueLimits = {
   RATING_WINDOW_MS: 10 * 60_000,
 } as const;
 
-export const queueIdSchema = z.string().regex(QUEUE_ID_PATTERN, 'queue ids are 1-64 characters of A-Z a-z 0-9 _ . -');
-export const tagSchema = z.string().regex(TAG_PATTERN, '1-64 characters of A-Z a-z 0-9 _ . -');
+export const queueIdSchema = z.string().check(z.regex(QUEUE_ID_PATTERN, 'queue ids are 1-64 characters of A-Z a-z 0-9 _ . -'));
+export const tagSchema = z.string().check(z.regex(TAG_PATTERN, '1-64 characters of A-Z a-z 0-9 _ . -'));
 
 /** auto: the server offers the next customer to a free agent; manual: agents pull with "next customer". */
 export const queueModeSchema = z.enum(['auto', 'manual']);
 
 /** A queue's definition, as `--queues FILE` and `PUT /api/queues/:id` take it (times in seconds). */
-export const queueDefinitionSchema = z
-  .object({
-    name: z.string().min(1).max(QueueLimits.NAME_MAX),
-    /** Higher is served first. */
-    priority: z.number().int().min(-1000).max(1000).default(0),
-    mode: queueModeSchema.default('auto'),
-    /** Skills an agent needs, all of them, to be offered this queue's customers. */
-    skills: z.array(tagSchema).max(32).default([]),
-    /** How long an offer rings at an agent before it goes to the next one. */
-    offerTimeout: z.number().positive().max(3600).default(20),
-    /** Wrap-up after a call, in seconds; 0 = none. */
-    wrapUp: z.number().min(0).max(3600).default(10),
-    /** Longest wait; then the entry ends as `timeout`. */
-    maxWait: z.number().positive().max(86_400).default(600),
-    /** Most customers in the queue at once. */
-    maxLength: z.number().int().min(1).max(100_000).default(1000),
-    /** Service-level target: a customer answered within this many seconds counts as served in time. */
-    serviceLevel: z.number().positive().max(86_400).default(20),
-  })
-  .strict();
+export const queueDefinitionSchema = z.strictObject({
+  name: z.string().check(z.minLength(1), z.maxLength(QueueLimits.NAME_MAX)),
+  /** Higher is served first. */
+  priority: z._default(z.number().check(z.int(), z.minimum(-1000), z.maximum(1000)), 0),
+  mode: z._default(queueModeSchema, 'auto'),
+  /** Skills an agent needs, all of them, to be offered this queue's customers. */
+  skills: z._default(z.array(tagSchema).check(z.maxLength(32)), []),
+  /** How long an offer rings at an agent before it goes to the next one. */
+  offerTimeout: z._default(z.number().check(z.positive(), z.maximum(3600)), 20),
+  /** Wrap-up after a call, in seconds; 0 = none. */
+  wrapUp: z._default(z.number().check(z.minimum(0), z.maximum(3600)), 10),
+  /** Longest wait; then the entry ends as `timeout`. */
+  maxWait: z._default(z.number().check(z.positive(), z.maximum(86_400)), 600),
+  /** Most customers in the queue at once. */
+  maxLength: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(100_000)), 1000),
+  /** Service-level target: a customer answered within this many seconds counts as served in time. */
+  serviceLevel: z._default(z.number().check(z.positive(), z.maximum(86_400)), 20),
+});
 
 export type QueueDefinitionInput = z.input<typeof queueDefinitionSchema>;
 export type QueueDefinition = z.infer<typeof queueDefinitionSchema>;
@@ -67,64 +65,64 @@ export type AgentStatusName = z.infer<typeof agentStatusSchema>;
 
 // ---- client → server ----
 
-const controlId = z.string().min(1).max(Limits.CONTROL_ID_MAX);
+const controlId = z.string().check(z.minLength(1), z.maxLength(Limits.CONTROL_ID_MAX));
 
 /** A customer asks for a queue. Answered by `ack { entryId }` (and `entry` messages) or `error`. */
 export const enterQueueMessageSchema = z.object({
   type: z.literal('queue.enter'),
-  id: controlId.optional(),
+  id: z.optional(controlId),
   queue: queueIdSchema,
-  flags: uint32Schema.default(0),
-  param: uint32Schema.default(0),
-  userStr: userStrSchema.default(''),
+  flags: z._default(uint32Schema, 0),
+  param: z._default(uint32Schema, 0),
+  userStr: z._default(userStrSchema, ''),
 });
 
 /** The customer leaves its queue (before an agent took it). */
-export const leaveQueueMessageSchema = z.object({ type: z.literal('queue.leave'), id: controlId.optional() });
+export const leaveQueueMessageSchema = z.object({ type: z.literal('queue.leave'), id: z.optional(controlId) });
 
 /** An agent sets itself available or away; the server moves it through offered, talking and wrap-up. */
 export const agentStatusMessageSchema = z.object({
   type: z.literal('agent.status'),
-  id: controlId.optional(),
+  id: z.optional(controlId),
   status: z.enum(['available', 'away']),
-  reason: z.string().min(1).max(QueueLimits.REASON_MAX).optional(),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(QueueLimits.REASON_MAX))),
 });
 
 /** Manual mode: the agent takes the head of its queues at once. `ack { callId }`, or `ack { empty: true }`. */
-export const nextCustomerMessageSchema = z.object({ type: z.literal('agent.next'), id: controlId.optional() });
+export const nextCustomerMessageSchema = z.object({ type: z.literal('agent.next'), id: z.optional(controlId) });
 
 /** The agent ends its wrap-up, with a disposition and notes kept in the call's record. */
 export const endWrapUpMessageSchema = z.object({
   type: z.literal('agent.wrap-up.end'),
-  id: controlId.optional(),
-  disposition: tagSchema.optional(),
-  notes: z.string().max(QueueLimits.NOTES_MAX).optional(),
+  id: z.optional(controlId),
+  disposition: z.optional(tagSchema),
+  notes: z.optional(z.string().check(z.maxLength(QueueLimits.NOTES_MAX))),
 });
 
 /** During a queue call the agent hands the customer to another queue or a named agent. */
 export const transferMessageSchema = z
   .object({
     type: z.literal('call.transfer'),
-    id: controlId.optional(),
-    queue: queueIdSchema.optional(),
-    agent: z.string().regex(USER_ID_PATTERN).optional(),
+    id: z.optional(controlId),
+    queue: z.optional(queueIdSchema),
+    agent: z.optional(z.string().check(z.regex(USER_ID_PATTERN))),
   })
-  .refine((m) => (m.queue === undefined) !== (m.agent === undefined), 'give exactly one of queue or agent');
+  .check(z.refine((m) => (m.queue === undefined) !== (m.agent === undefined), 'give exactly one of queue or agent'));
 
 /** The customer rates a served call, once, within 10 minutes. */
 export const rateCallMessageSchema = z.object({
   type: z.literal('call.rate'),
-  id: controlId.optional(),
-  callId: z.string().min(1).max(128),
-  score: z.number().int().min(1).max(5),
-  comment: z.string().max(QueueLimits.NOTES_MAX).default(''),
+  id: z.optional(controlId),
+  callId: z.string().check(z.minLength(1), z.maxLength(128)),
+  score: z.number().check(z.int(), z.minimum(1), z.maximum(5)),
+  comment: z._default(z.string().check(z.maxLength(QueueLimits.NOTES_MAX)), ''),
 });
 
 /** The queues a customer may choose from (ids and names). Answered by `queues.list`. */
 export const listQueuesMessageSchema = z.object({ type: z.literal('queues.list'), id: controlId });
 
 /** A supervisor watches the queues and agents live; `stop` ends the watch. */
-export const watchQueuesMessageSchema = z.object({ type: z.literal('queues.watch'), stop: z.boolean().default(false) });
+export const watchQueuesMessageSchema = z.object({ type: z.literal('queues.watch'), stop: z._default(z.boolean(), false) });
 
 export const contactCentreClientMessages = [
   enterQueueMessageSchema,
@@ -156,61 +154,63 @@ export const entryViewSchema = z.object({
   queue: z.string(),
   state: entryStateSchema,
   /** Once ended. */
-  outcome: entryOutcomeSchema.optional(),
+  outcome: z.optional(entryOutcomeSchema),
   /** When the customer first entered (kept across transfers), ms since the epoch. */
-  enteredAt: z.number().int(),
+  enteredAt: z.number().check(z.int()),
   /** The call with the agent, once offered. */
-  callId: z.string().optional(),
+  callId: z.optional(z.string()),
   /** The agent offered or talking. */
-  agent: z.string().optional(),
+  agent: z.optional(z.string()),
   /** The last transfer: who handed the customer from which queue (or agent) to which. */
-  transfer: z.object({ by: z.string(), fromQueue: z.string(), toQueue: z.string(), toAgent: z.string().optional() }).optional(),
+  transfer: z.optional(z.object({ by: z.string(), fromQueue: z.string(), toQueue: z.string(), toAgent: z.optional(z.string()) })),
 });
 export type EntryView = z.infer<typeof entryViewSchema>;
 
-export const entryMessageSchema = z.object({ type: z.literal('entry'), seq: z.number().int().positive(), entry: entryViewSchema });
+export const entryMessageSchema = z.object({ type: z.literal('entry'), seq: z.number().check(z.int(), z.positive()), entry: entryViewSchema });
+
+const count = z.number().check(z.int(), z.minimum(0));
 
 /** Where a waiting customer stands; sent when it changes, at most once a second per customer. */
 export const entryPositionSchema = z.object({
   entryId: z.string(),
   /** 1 = next. */
-  position: z.number().int().min(1),
-  ahead: z.number().int().min(0),
-  waitedMs: z.number().int().min(0),
-  estimatedWaitMs: z.number().int().min(0),
-  agentsAvailable: z.number().int().min(0),
+  position: z.number().check(z.int(), z.minimum(1)),
+  ahead: count,
+  waitedMs: count,
+  estimatedWaitMs: count,
+  agentsAvailable: count,
 });
 export type EntryPosition = z.infer<typeof entryPositionSchema>;
-export const entryPositionMessageSchema = entryPositionSchema.extend({ type: z.literal('entry.position') });
+export const entryPositionMessageSchema = z.extend(entryPositionSchema, { type: z.literal('entry.position') });
 
 /** An agent's status, sent to the agent (numbered, like call events). */
 export const agentStateSchema = z.object({
   status: agentStatusSchema,
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** Since when (ms since the epoch). */
-  since: z.number().int(),
+  since: z.number().check(z.int()),
   queues: z.array(z.string()),
 });
 export type AgentState = z.infer<typeof agentStateSchema>;
-export const agentMessageSchema = agentStateSchema.extend({ type: z.literal('agent'), seq: z.number().int().positive() });
+export const agentMessageSchema = z.extend(agentStateSchema, { type: z.literal('agent'), seq: z.number().check(z.int(), z.positive()) });
 
 /** Live figures of one queue, for supervisors. */
 export const queueFiguresSchema = z.object({
   id: z.string(),
   name: z.string(),
   mode: queueModeSchema,
-  priority: z.number().int(),
+  priority: z.number().check(z.int()),
   serviceLevel: z.number(),
-  waiting: z.number().int().min(0),
+  waiting: count,
   /** Of the customers waiting now, the longest wait so far (0 when none waits). */
-  longestWaitMs: z.number().int().min(0),
+  longestWaitMs: count,
   /** Connected agents serving the queue, by status. */
-  agents: z.record(agentStatusSchema, z.number().int().min(0)),
+  agents: z.record(agentStatusSchema, count),
 });
 export type QueueFigures = z.infer<typeof queueFiguresSchema>;
 
 /** One agent, for supervisors. */
-export const agentFiguresSchema = agentStateSchema.extend({ userId: z.string(), connected: z.boolean() });
+export const agentFiguresSchema = z.extend(agentStateSchema, { userId: z.string(), connected: z.boolean() });
 export type AgentFigures = z.infer<typeof agentFiguresSchema>;
 
 /** The board: the whole picture (`snapshot: true`) or what changed. */
@@ -220,7 +220,7 @@ export const queuesMessageSchema = z.object({
   queues: z.array(queueFiguresSchema),
   agents: z.array(agentFiguresSchema),
   /** Agents that went offline for good (they leave the board). */
-  gone: z.array(z.string()).default([]),
+  gone: z._default(z.array(z.string()), []),
 });
 
 /** The answer to `queues.list`. */

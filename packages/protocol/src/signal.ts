@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Limits } from './limits.js';
 
 /** Bounds of WebRTC signaling payloads relayed between the two parties of a started call. */
@@ -11,15 +11,15 @@ export const SignalLimits = {
   TAG_MAX: 256,
 } as const;
 
-const roomIdSchema = z.number().int().min(1).max(Limits.UINT32_MAX);
-const sdpSchema = z.string().min(1).max(SignalLimits.SDP_MAX);
+const roomIdSchema = z.number().check(z.int(), z.minimum(1), z.maximum(Limits.UINT32_MAX));
+const sdpSchema = z.string().check(z.minLength(1), z.maxLength(SignalLimits.SDP_MAX));
 
 /** One ICE candidate as `RTCIceCandidate.toJSON()` gives it; `null` ends the candidates. */
 export const iceCandidateSchema = z.object({
-  candidate: z.string().max(SignalLimits.CANDIDATE_MAX),
-  sdpMid: z.string().max(SignalLimits.TAG_MAX).nullable().optional(),
-  sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
-  usernameFragment: z.string().max(SignalLimits.TAG_MAX).nullable().optional(),
+  candidate: z.string().check(z.maxLength(SignalLimits.CANDIDATE_MAX)),
+  sdpMid: z.optional(z.nullable(z.string().check(z.maxLength(SignalLimits.TAG_MAX)))),
+  sdpMLineIndex: z.optional(z.nullable(z.number().check(z.int(), z.minimum(0), z.maximum(1024)))),
+  usernameFragment: z.optional(z.nullable(z.string().check(z.maxLength(SignalLimits.TAG_MAX)))),
 });
 
 /**
@@ -29,7 +29,7 @@ export const iceCandidateSchema = z.object({
 export const signalDataSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('offer'), sdp: sdpSchema }),
   z.object({ kind: z.literal('answer'), sdp: sdpSchema }),
-  z.object({ kind: z.literal('candidate'), candidate: iceCandidateSchema.nullable() }),
+  z.object({ kind: z.literal('candidate'), candidate: z.nullable(iceCandidateSchema) }),
   z.object({ kind: z.literal('restart') }),
 ]);
 

@@ -23,6 +23,10 @@ export interface AccessTokenOptions {
   priority?: number;
   /** Extra claims to sign into the token, e.g. `{ role: 'customer', canCall: ['role:agent'] }`. */
   claims?: CallgateClaims & Record<string, unknown>;
+  /** The `iss` claim, for a server started with `--token-issuer`. */
+  issuer?: string;
+  /** The `aud` claim, for a server started with `--token-audience`. */
+  audience?: string;
 }
 
 /** The key of user access tokens (HS256) made from the server's `--secret`. */
@@ -41,12 +45,14 @@ export async function createAccessToken(options: AccessTokenOptions): Promise<st
     ...(options.skills !== undefined ? { skills: options.skills } : {}),
     ...(options.priority !== undefined ? { priority: options.priority } : {}),
   };
-  return new SignJWT({ ...options.claims, ...named })
+  const jwt = new SignJWT({ ...options.claims, ...named })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.userId)
     .setIssuedAt(now)
-    .setExpirationTime(now + (options.ttlSeconds ?? 3600))
-    .sign(accessTokenKey(options.secret));
+    .setExpirationTime(now + (options.ttlSeconds ?? 3600));
+  if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+  if (options.audience !== undefined) jwt.setAudience(options.audience);
+  return jwt.sign(accessTokenKey(options.secret));
 }
 
 // ---- webhooks ----

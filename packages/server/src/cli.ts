@@ -6,6 +6,8 @@ import { defaultDemoDir } from './http/demo-page.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { iceServersFor, type IceServerConfig } from './media/ice-servers.js';
 import { startServer } from './server.js';
+import { checkPublicUrl } from './gateway/origin-policy.js';
+import { MIN_SECRET_BYTES, shortSecret } from './auth/secrets.js';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -53,6 +55,8 @@ program
   .addOption(new Option('--port <port>', 'TCP port (0 = any free port)').env('CALLGATE_PORT').argParser(port).default(8080))
   .addOption(new Option('--host <host>', 'interface to listen on').env('CALLGATE_HOST').default('127.0.0.1'))
   .addOption(new Option('--secret <secret>', 'key that user access tokens are signed with').env('CALLGATE_SECRET'))
+  .addOption(new Option('--token-issuer <iss>', 'take only tokens whose iss claim is this').env('CALLGATE_TOKEN_ISSUER'))
+  .addOption(new Option('--token-audience <aud>', 'take only tokens whose aud claim is (or lists) this').env('CALLGATE_TOKEN_AUDIENCE'))
   .addOption(
     new Option('--ring-timeout <seconds>', 'how long a call rings before TIMEOUT')
       .env('CALLGATE_RING_TIMEOUT')
@@ -71,10 +75,26 @@ program
       .argParser(urlList),
   )
   .addOption(
+    new Option('--public-url <url>', 'the URL browsers reach the server at; its origin is the server\'s own (default: http://<host>:<port>)')
+      .env('CALLGATE_PUBLIC_URL'),
+  )
+  .addOption(
     new Option('--max-connections-per-ip <n>', 'open WebSockets per client address (0 = no limit)')
       .env('CALLGATE_MAX_CONNECTIONS_PER_IP')
       .argParser(nonNegativeNumber)
       .default(200),
+  )
+  .addOption(
+    new Option('--max-http-connections-per-ip <n>', 'open connections that are not WebSockets (yet) per client address (0 = no limit)')
+      .env('CALLGATE_MAX_HTTP_CONNECTIONS_PER_IP')
+      .argParser(nonNegativeNumber)
+      .default(32),
+  )
+  .addOption(
+    new Option('--max-http-connections <n>', 'open connections that are not WebSockets (yet), in all; at the cap the longest-waiting one makes room (0 = no limit)')
+      .env('CALLGATE_MAX_HTTP_CONNECTIONS')
+      .argParser(nonNegativeNumber)
+      .default(512),
   )
   .addOption(
     new Option('--message-rate <n>', 'messages per second per connection (burst: twice as many)')
@@ -150,6 +170,8 @@ program
     port: number;
     host: string;
     secret?: string;
+    tokenIssuer?: string;
+    tokenAudience?: string;
     ringTimeout: number;
     grace: number;
     logLevel: LogLevel;
@@ -160,7 +182,10 @@ program
     turnTtl: number;
     demo?: boolean;
     allowOrigin?: string[];
+    publicUrl?: string;
     maxConnectionsPerIp: number;
+    maxHttpConnectionsPerIp: number;
+    maxHttpConnections: number;
     messageRate: number;
     controlRate: number;
     db: string;
@@ -179,6 +204,15 @@ program
     queues?: string;
   }) => {
     const logger = createLogger(options.logLevel);
+    const short = options.dev
+      ? undefined
+      : shortSecret({
+          '--secret': options.secret,
+          '--business-secret': options.businessSecret,
+          '--admin-key': options.adminKey,
+          '--webhook-secret': options.webhookSecret,
+        });
+    if (short) program.error(`error: ${short} must be at least ${MIN_SECRET_BYTES} bytes outside --dev (e.g. openssl rand -base64 24)`);
     let secret = options.secret;
     if (!secret) {
       if (!options.dev) {
@@ -211,23 +245,35 @@ program
       program.error('error: --webhook-secret and --webhook-veto need --webhook-url (or CALLGATE_WEBHOOK_URL)');
     }
     if (options.webhookUrl && !/^https?:\/\/./.test(options.webhookUrl)) program.error('error: --webhook-url must be an http:// or https:// URL');
+    if (options.publicUrl) {
+      try {
+        checkPublicUrl(options.publicUrl);
+      } catch {
+        program.error('error: --public-url must be an http:// or https:// URL, e.g. https://calls.example.com');
+      }
+    }
     const server = await startServer({
       iceServers,
       ...(options.dev || options.demo ? { demoDir: defaultDemoDir } : {}),
       port: options.port,
       host: options.host,
       secret,
+      ...(options.tokenIssuer ? { tokenIssuer: options.tokenIssuer } : {}),
+      ...(options.tokenAudience ? { tokenAudience: options.tokenAudience } : {}),
       ringTimeoutMs: options.ringTimeout * 1000,
       graceMs: options.grace * 1000,
       dev: options.dev === true,
       logger,
       allowOrigins: options.allowOrigin ?? [],
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
       ...(options.redis
         ? { redis: options.redis, redisPrefix: options.redisPrefix, nodeTimeoutMs: options.nodeTimeout * 1000 }
         : {}),
       ...(options.node ? { node: options.node } : {}),
       limits: {
         maxConnectionsPerIp: options.maxConnectionsPerIp,
+        maxHttpConnectionsPerIp: options.maxHttpConnectionsPerIp,
+        maxHttpConnections: options.maxHttpConnections,
         messagesPerSecond: options.messageRate,
         messageBurst: options.messageRate * 2,
         controlsPerSecond: options.controlRate,
@@ -289,7 +335,20 @@ program
   .option('--queues <ids>', 'an agent\'s queues, comma-separated', (value: string) => list(value))
   .option('--skills <skills>', 'an agent\'s skills, comma-separated', (value: string) => list(value))
   .addOption(new Option('--priority <0-100>', 'a customer\'s priority in queues (higher is served first)').argParser(priority))
-  .action(async (options: { user: string; ttl: number; secret?: string; role?: string; queues?: string[]; skills?: string[]; priority?: number }) => {
+  .option('--issuer <iss>', 'the iss claim (for a server with --token-issuer)')
+  .option('--audience <aud>', 'the aud claim (for a server with --token-audience)')
+  .action(
+    async (options: {
+      user: string;
+      ttl: number;
+      secret?: string;
+      role?: string;
+      queues?: string[];
+      skills?: string[];
+      priority?: number;
+      issuer?: string;
+      audience?: string;
+    }) => {
     const secret = options.secret || program.error('error: --secret <secret> (or CALLGATE_SECRET) is required to sign the token');
     if (options.role !== undefined && !ROLE_PATTERN.test(options.role)) program.error('error: --role: 1-32 characters of A-Z a-z 0-9 _ -');
     try {
@@ -301,6 +360,8 @@ program
         ...(options.queues !== undefined ? { queues: options.queues } : {}),
         ...(options.skills !== undefined ? { skills: options.skills } : {}),
         ...(options.priority !== undefined ? { priority: options.priority } : {}),
+        ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
+        ...(options.audience !== undefined ? { audience: options.audience } : {}),
       });
       process.stdout.write(`${token}\n`);
     } catch (error) {

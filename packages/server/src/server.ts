@@ -29,6 +29,9 @@ import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 import { BUSINESS_PATH } from '@callgate/protocol';
 import { checkBusinessOptions, createBusinessSide } from './business/business-side.js';
 import type { WebhookOptions } from './business/webhook-sender.js';
+import { OriginPolicy, urlHost } from './gateway/origin-policy.js';
+import { MIN_SECRET_BYTES, shortSecret } from './auth/secrets.js';
+import { checkHttpTimeouts, defaultHttpTimeouts, type HttpTimeouts } from './http/connection-guard.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -37,6 +40,10 @@ export interface ServerOptions {
   host?: string;
   /** Key that user access tokens are signed with (HS256). */
   secret: string;
+  /** When set, a token's `iss` claim must be this (`--token-issuer`). */
+  tokenIssuer?: string;
+  /** When set, a token's `aud` claim must be (or list) this (`--token-audience`). */
+  tokenAudience?: string;
   /** How long a REQUEST rings before TIMEOUT. Default 60 000. */
   ringTimeoutMs?: number;
   /** How long a dropped user keeps its call for a resume. Default 15 000. */
@@ -49,8 +56,15 @@ export interface ServerOptions {
   maxPayload?: number;
   /** Rate and size bounds per connection, user and address; see docs/security.md. */
   limits?: Partial<ConnectionLimits>;
+  /** How long idle and slow HTTP clients are waited for (idle 10 s, headers 10 s, request 30 s, keep-alive 5 s); see docs/security.md. */
+  httpTimeouts?: Partial<HttpTimeouts>;
   /** Browser origins allowed to connect besides the server's own; ["*"] for any. */
   allowOrigins?: string[];
+  /**
+   * The URL browsers reach the server at, e.g. https://calls.example.com: its origin is the
+   * server's own. Default: http://<host>:<port> it listens on (on 127.0.0.1 also http://localhost:<port>).
+   */
+  publicUrl?: string;
   /** Dev mode: a demo login endpoint mints tokens for anyone. Never in production. */
   dev?: boolean;
   /** Cluster mode: a Redis URL (redis://host:port). Every node given the same URL and prefix acts as one. */
@@ -117,6 +131,10 @@ export interface RunningServer {
 /** Starts a Callgate server and resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   if (!options.secret) throw new TypeError('startServer: a secret is required to verify access tokens');
+  const short = options.dev
+    ? undefined
+    : shortSecret({ secret: options.secret, businessSecret: options.businessSecret, adminKey: options.adminKey, 'webhook.secret': options.webhook?.secret });
+  if (short) throw new TypeError(`startServer: ${short} must be at least ${MIN_SECRET_BYTES} bytes (outside dev mode)`);
   const businessOptions = {
     secret: options.businessSecret,
     tokenSecret: options.secret,
@@ -128,6 +146,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.queuesFile ? readQueueFile(options.queuesFile) : []),
     ...(options.queues ?? []).map(({ id, ...definition }) => queueOf(id, definition)),
   ];
+  const limits: ConnectionLimits = { ...defaultLimits, ...options.limits };
+  const httpTimeouts: HttpTimeouts = { ...defaultHttpTimeouts, ...options.httpTimeouts };
+  checkHttpTimeouts(httpTimeouts);
+  const origins = new OriginPolicy({ publicUrl: options.publicUrl, host: options.host ?? '127.0.0.1', allowOrigins: options.allowOrigins ?? [] });
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
   const state = await openState({
     logger,
@@ -188,10 +210,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     presence,
     switchboard,
     backend,
-    verifier: new TokenVerifier(options.secret),
+    verifier: new TokenVerifier(options.secret, { issuer: options.tokenIssuer, audience: options.tokenAudience }),
     logger,
     maxPayload,
-    allowOrigins: options.allowOrigins ?? [],
+    origins,
     observer: metrics.connections,
     contactCentre: {
       calls: switchboard,
@@ -205,7 +227,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       board.changed(changes);
     },
     config: {
-      limits: { ...defaultLimits, ...options.limits },
+      limits,
       graceMs,
       heartbeatIntervalMs,
       authTimeoutMs,
@@ -222,13 +244,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     heartbeatIntervalMs,
     authTimeoutMs,
     maxPayload,
+    maxConnectionsPerIp: limits.maxConnectionsPerIp,
   });
 
   const app = createHttpApp({
     logger,
     backend,
     records: callRecords.store,
-    ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600 } } : {}),
+    timeouts: httpTimeouts,
+    caps: limits,
+    ...(options.dev ? { devLogin: { secret: options.secret, ttlSeconds: 12 * 3600, origins, issuer: options.tokenIssuer, audience: options.tokenAudience } } : {}),
     ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });
   const access = new ApiAccess(gateway.verifier, options.adminKey);
@@ -255,7 +280,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
-  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  origins.listening(port);
+  const publicHost = urlHost(host);
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { ErrorCode, QUEUE_ID_PATTERN, ROLE_PATTERN, TAG_PATTERN, USER_ID_PATTERN, type CallgateClaims } from '@callgate/protocol';
+import { ErrorCode, QUEUE_ID_PATTERN, ROLE_PATTERN, TAG_PATTERN, userIdSchema, type CallgateClaims } from '@callgate/protocol';
 import { accessTokenKey } from '@callgate/protocol/signing';
 
 // Minting lives beside the webhook signatures, so that @callgate/business can mint without the server.
@@ -9,21 +9,36 @@ export type TokenCheck =
   | { ok: true; userId: string; expiresAt: number; grants: CallgateClaims; claims: JWTPayload }
   | { ok: false; code: typeof ErrorCode.UNAUTHORIZED | typeof ErrorCode.TOKEN_EXPIRED; reason: string };
 
-/** Checks user access tokens against the server's key. */
+export interface TokenExpectations {
+  /** When set, a token's `iss` must be exactly this. */
+  issuer?: string | undefined;
+  /** When set, a token's `aud` must be (or list) this. */
+  audience?: string | undefined;
+}
+
+/** Checks user access tokens against the server's key (and, when given, issuer and audience). */
 export class TokenVerifier {
   private readonly key: Uint8Array;
+  private readonly expected: TokenExpectations;
 
-  constructor(secret: string) {
+  constructor(secret: string, expected: TokenExpectations = {}) {
     this.key = accessTokenKey(secret);
+    this.expected = {
+      ...(expected.issuer !== undefined ? { issuer: expected.issuer } : {}),
+      ...(expected.audience !== undefined ? { audience: expected.audience } : {}),
+    };
   }
 
   async verify(token: string): Promise<TokenCheck> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
-      const userId = payload.sub ?? '';
-      if (!USER_ID_PATTERN.test(userId)) {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'], ...this.expected });
+      // The same rule as a control's userId: a user id string, or a non-negative safe integer that
+      // names the user of its decimal string. Identity is that one string everywhere after this.
+      const subject = userIdSchema.safeParse(payload.sub);
+      if (!subject.success) {
         return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: 'the token names an invalid user id' };
       }
+      const userId = subject.data;
       const grants = grantsOf(payload);
       if (typeof grants === 'string') return { ok: false, code: ErrorCode.UNAUTHORIZED, reason: grants };
       return { ok: true, userId, expiresAt: (payload.exp ?? 0) * 1000, grants, claims: payload };

@@ -6,6 +6,8 @@ import { CloseCode, ErrorCode, VideoCallEvent, type BusinessControlMessage, type
 import { StateUnavailableError, type StateBackend } from '../state/backend.js';
 import type { Switchboard } from '../switchboard.js';
 import { sameSecret } from '../auth/secrets.js';
+import { AddressCount, admitUpgrade, clientAddress } from '../gateway/address-count.js';
+import { SecretGuesses } from './secret-guesses.js';
 import { BusinessLink, type LinkHost } from './business-link.js';
 import { userStateOf } from './call-notices.js';
 import { LinkDispatch, type EventAck } from './link-dispatch.js';
@@ -19,6 +21,8 @@ export interface BusinessGatewayOptions {
   heartbeatIntervalMs: number;
   authTimeoutMs: number;
   maxPayload: number;
+  /** Open sockets per client address, as on `/ws`; 0 for no limit. */
+  maxConnectionsPerIp: number;
 }
 
 /** The business servers' WebSocket endpoint: their links, and what they may ask of the core. */
@@ -32,6 +36,8 @@ export class BusinessGateway implements LinkHost {
   private readonly all = new Set<BusinessLink>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly linkListeners: (() => void)[] = [];
+  private readonly sockets: AddressCount;
+  private readonly guesses = new SecretGuesses();
 
   constructor(private readonly options: BusinessGatewayOptions) {
     this.logger = options.logger;
@@ -39,13 +45,17 @@ export class BusinessGateway implements LinkHost {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs;
     this.decisionTimeoutMs = options.decisionTimeoutMs;
     this.dispatch = new LinkDispatch(this.logger);
+    this.sockets = new AddressCount(options.maxConnectionsPerIp);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
-    this.wss.on('connection', (socket) => {
-      const link = new BusinessLink(socket, this);
+    this.wss.on('connection', (socket, request: IncomingMessage) => {
+      const link = new BusinessLink(socket, this, clientAddress(request));
       this.all.add(link);
       socket.on('close', () => this.all.delete(link));
     });
-    this.heartbeat = setInterval(() => this.all.forEach((link) => link.heartbeat()), this.heartbeatIntervalMs);
+    this.heartbeat = setInterval(() => {
+      this.all.forEach((link) => link.heartbeat());
+      this.guesses.forgetFull();
+    }, this.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
 
@@ -54,12 +64,18 @@ export class BusinessGateway implements LinkHost {
     this.linkListeners.push(listener);
   }
 
+  /** Takes over upgrade requests for BUSINESS_PATH: the per-address limit first, as on `/ws`. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!admitUpgrade(this.sockets, request, socket)) return;
     this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
   }
 
-  secretMatches(secret: string): boolean {
-    return sameSecret(secret, this.options.secret);
+  checkSecret(secret: string, address: string): 'ok' | 'wrong' | 'rate-limited' {
+    if (!this.guesses.mayTry(address)) return 'rate-limited';
+    if (sameSecret(secret, this.options.secret)) return 'ok';
+    this.guesses.wrong(address);
+    this.logger.warn({ address }, 'wrong business secret');
+    return 'wrong';
   }
 
   attach(link: BusinessLink): void {

@@ -21,7 +21,8 @@ export interface LinkHost {
   readonly authTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly decisionTimeoutMs: number;
-  secretMatches(secret: string): boolean;
+  /** Checks a business secret sent from `address`: 'rate-limited' when the address guessed wrong too often. */
+  checkSecret(secret: string, address: string): 'ok' | 'wrong' | 'rate-limited';
   attach(link: BusinessLink): void;
   detach(link: BusinessLink): void;
   ack(eventId: string, ack: EventAck): void;
@@ -38,10 +39,12 @@ export class BusinessLink implements EventReceiver {
   constructor(
     private readonly socket: WebSocket,
     private readonly host: LinkHost,
+    /** The client address it connected from. */
+    private readonly address: string,
   ) {
     this.served = new ServedSocket(socket, host.authTimeoutMs, () => {
       this.sendError(ErrorCode.NOT_AUTHENTICATED, 'no valid auth message in time');
-      this.close(CloseCode.AUTH_TIMEOUT, 'authentication timeout');
+      this.served.refuse(CloseCode.AUTH_TIMEOUT, 'authentication timeout');
     });
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', () => this.closed());
@@ -109,13 +112,19 @@ export class BusinessLink implements EventReceiver {
   private authenticate(parsed: ParseResult<BusinessClientMessage>): void {
     if (!parsed.ok || parsed.message.type !== 'auth') {
       this.sendError(ErrorCode.NOT_AUTHENTICATED, parsed.ok ? undefined : `the first message must be auth (${parsed.error})`);
-      this.close(CloseCode.AUTH_TIMEOUT, 'not authenticated');
+      this.served.refuse(CloseCode.AUTH_TIMEOUT, 'not authenticated');
       return;
     }
     this.served.settled();
-    if (!this.host.secretMatches(parsed.message.secret)) {
+    const secret = this.host.checkSecret(parsed.message.secret, this.address);
+    if (secret === 'rate-limited') {
+      this.sendError(ErrorCode.RATE_LIMITED, 'too many wrong business secrets from this address; try again later');
+      this.served.refuse(CloseCode.POLICY, 'too many wrong secrets');
+      return;
+    }
+    if (secret === 'wrong') {
       this.sendError(ErrorCode.UNAUTHORIZED, 'wrong business secret');
-      this.close(CloseCode.UNAUTHORIZED, 'wrong business secret');
+      this.served.refuse(CloseCode.UNAUTHORIZED, 'wrong business secret');
       return;
     }
     this.phase = 'open';

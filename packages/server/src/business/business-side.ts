@@ -24,6 +24,8 @@ export interface BusinessSideOptions {
   heartbeatIntervalMs: number;
   authTimeoutMs: number;
   maxPayload: number;
+  /** Open sockets per client address on `/business`, as on `/ws`; 0 for no limit. */
+  maxConnectionsPerIp: number;
 }
 
 export interface BusinessSide {
@@ -69,6 +71,7 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
         heartbeatIntervalMs: options.heartbeatIntervalMs,
         authTimeoutMs: options.authTimeoutMs,
         maxPayload: options.maxPayload,
+        maxConnectionsPerIp: options.maxConnectionsPerIp,
       })
     : null;
   let route: BusinessRoute | null = null;
@@ -76,7 +79,8 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
     // One node hands events straight to its own links; nodes of a cluster go through one stream.
     route = options.cluster.shared ? new ClusterBusinessRoute(gateway, options.cluster, logger) : new LocalBusinessRoute(gateway);
   }
-  const webhookLogger = logger.child({ component: 'webhook' });
+  // From the root logger: a child of the business logger would write "component" twice.
+  const webhookLogger = options.logger.child({ component: 'webhook' });
   const sender = options.webhook ? new WebhookSender(options.webhook, webhookLogger) : null;
   const webhooks = sender && options.cluster.shared ? new ClusterWebhooks(sender, options.cluster, webhookLogger) : sender;
   // Without a business link or a webhook nobody hears call events: no hook, no work per call.

@@ -5,6 +5,7 @@ import {
   CloseCode,
   ErrorCode,
   VideoCallEvent,
+  errorMessage,
   parseClientMessage,
   type AuthMessage,
   type ControlMessage,
@@ -94,7 +95,7 @@ export class ClientConnection {
   ) {
     this.served = new ServedSocket(socket, host.config.authTimeoutMs, () => {
       this.sendError(ErrorCode.NOT_AUTHENTICATED, 'no valid auth message in time');
-      this.close(CloseCode.AUTH_TIMEOUT, 'authentication timeout');
+      this.served.refuse(CloseCode.AUTH_TIMEOUT, 'authentication timeout');
     });
     this.messageBudget = new TokenBucket(host.config.limits.messagesPerSecond, host.config.limits.messageBurst);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
@@ -115,6 +116,12 @@ export class ClientConnection {
 
   close(code: number, reason: string): void {
     this.served.close(code, reason);
+  }
+
+  /** Tells the client why in an `error` message (e.g. REPLACED), then closes with `closeCode`. */
+  closeWithError(closeCode: number, errorCode: number): void {
+    this.sendError(errorCode);
+    this.close(closeCode, errorMessage(errorCode));
   }
 
   /** Sends every event of the session not sent yet, in order. */
@@ -167,7 +174,7 @@ export class ClientConnection {
     if (this.phase === 'closed') return;
     if (this.phase === 'authenticating' && (!parsed.ok || parsed.message.type !== 'auth')) {
       this.sendError(ErrorCode.NOT_AUTHENTICATED, parsed.ok ? undefined : `the first message must be auth (${parsed.error})`);
-      this.close(CloseCode.AUTH_TIMEOUT, 'not authenticated');
+      this.served.refuse(CloseCode.AUTH_TIMEOUT, 'not authenticated');
       return;
     }
     if (!parsed.ok) {
@@ -218,7 +225,7 @@ export class ClientConnection {
     if (!check.ok) {
       this.sendError(check.code, check.reason);
       const closeCode = check.code === ErrorCode.TOKEN_EXPIRED ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED;
-      this.close(closeCode, check.reason);
+      this.served.refuse(closeCode, check.reason);
       return;
     }
     this.served.settled();

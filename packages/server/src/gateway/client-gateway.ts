@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { CloseCode, errorMessage, ErrorCode, type ServerMessage, type SignalDeliveryMessage } from '@callgate/protocol';
+import { CloseCode, ErrorCode, type ServerMessage, type SignalDeliveryMessage } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { Kick } from '../calls/types.js';
 import type { StateBackend } from '../state/backend.js';
@@ -11,8 +11,9 @@ import type { Switchboard } from '../switchboard.js';
 import { ClientConnection, type ConnectionHost, type ConnectionRegistry, type GatewayConfig } from './client-connection.js';
 import { SignalRelay } from './signal-relay.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
-import { OriginPolicy } from './origin-policy.js';
+import type { OriginPolicy } from './origin-policy.js';
 import { TokenBucket } from './token-bucket.js';
+import { AddressCount, admitUpgrade, refuseUpgrade } from './address-count.js';
 import type { ConnectionObserver } from './connection-observer.js';
 import type { ContactCentreHost } from './contact-centre-messages.js';
 import type { QueueChanges } from '../state/queue-indexes.js';
@@ -28,8 +29,8 @@ export interface ClientGatewayOptions {
   /** Largest message accepted, in bytes. */
   maxPayload: number;
   presence: PresenceBoard;
-  /** Browser origins allowed besides the server's own; "*" for any. */
-  allowOrigins: readonly string[];
+  /** Which browser origins may connect. */
+  origins: OriginPolicy;
   /** Told about every message in and out (metrics). */
   observer?: ConnectionObserver;
   /** Queues, ratings, positions and the supervisors' board. */
@@ -52,7 +53,7 @@ export class ClientGateway implements ConnectionRegistry {
   private readonly all = new Set<ClientConnection>();
   private readonly heartbeats: HeartbeatWheel;
   private readonly originPolicy: OriginPolicy;
-  private readonly connectionsByIp = new Map<string, number>();
+  private readonly sockets: AddressCount;
   private readonly controlBudgets = new Map<string, TokenBucket>();
   private readonly pending = new Set<Promise<void>>();
 
@@ -74,7 +75,8 @@ export class ClientGateway implements ConnectionRegistry {
       logger: options.logger,
       ...(options.observer ? { observer: options.observer } : {}),
     };
-    this.originPolicy = new OriginPolicy(options.allowOrigins);
+    this.originPolicy = options.origins;
+    this.sockets = new AddressCount(this.config.limits.maxConnectionsPerIp);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
     this.wss.on('connection', (socket) => {
       const connection = new ClientConnection(socket, this.host);
@@ -103,19 +105,7 @@ export class ClientGateway implements ConnectionRegistry {
       refuseUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
       return;
     }
-    const address = request.socket.remoteAddress ?? 'unknown';
-    const open = this.connectionsByIp.get(address) ?? 0;
-    const max = this.config.limits.maxConnectionsPerIp;
-    if (max > 0 && open >= max) {
-      refuseUpgrade(socket, 429, 'Too Many Requests', 'too many connections from this address');
-      return;
-    }
-    this.connectionsByIp.set(address, open + 1);
-    socket.once('close', () => {
-      const left = (this.connectionsByIp.get(address) ?? 1) - 1;
-      if (left > 0) this.connectionsByIp.set(address, left);
-      else this.connectionsByIp.delete(address);
-    });
+    if (!admitUpgrade(this.sockets, request, socket)) return;
     this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
   }
 
@@ -141,7 +131,7 @@ export class ClientGateway implements ConnectionRegistry {
 
   attach(connection: ClientConnection): void {
     const previous = this.byUser.get(connection.userId);
-    if (previous && previous !== connection) previous.close(CloseCode.REPLACED, errorMessage(ErrorCode.REPLACED));
+    if (previous && previous !== connection) previous.closeWithError(CloseCode.REPLACED, ErrorCode.REPLACED);
     this.byUser.set(connection.userId, connection);
   }
 
@@ -171,7 +161,7 @@ export class ClientGateway implements ConnectionRegistry {
   kick(kick: Kick): void {
     const connection = this.byUser.get(kick.userId);
     if (connection?.connectionId === kick.connectionId) {
-      connection.close(CloseCode.REPLACED, errorMessage(kick.code));
+      connection.closeWithError(CloseCode.REPLACED, kick.code);
     }
   }
 
@@ -205,7 +195,3 @@ export class ClientGateway implements ConnectionRegistry {
   }
 }
 
-
-function refuseUpgrade(socket: Duplex, status: number, statusText: string, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
-}

@@ -11,6 +11,10 @@ export interface ConnectionLimits {
   maxConnectionsPerIp: number;
   /** Bytes queued for a client that does not read before it is disconnected. */
   maxBufferedBytes: number;
+  /** Open connections that are not WebSockets (plain HTTP, or not upgraded yet), in all; 0 for no limit. */
+  maxHttpConnections: number;
+  /** The same per client address; 0 for no limit. */
+  maxHttpConnectionsPerIp: number;
 }
 
 export const defaultLimits: ConnectionLimits = {
@@ -20,4 +24,6 @@ export const defaultLimits: ConnectionLimits = {
   controlBurst: 20,
   maxConnectionsPerIp: 200,
   maxBufferedBytes: 1024 * 1024,
+  maxHttpConnections: 512,
+  maxHttpConnectionsPerIp: 32,
 };

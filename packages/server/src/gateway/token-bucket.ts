@@ -25,8 +25,17 @@ export class TokenBucket {
     return true;
   }
 
+  /** Whether a token is there to take, without taking it. */
+  hasToken(): boolean {
+    return this.level() >= 1;
+  }
+
   /** Whether the bucket is full again, so that it can be forgotten. */
   isFull(): boolean {
-    return this.tokens + ((this.now() - this.refilledAt) / 1000) * this.ratePerSecond >= this.burst;
+    return this.level() >= this.burst;
+  }
+
+  private level(): number {
+    return Math.min(this.burst, this.tokens + ((this.now() - this.refilledAt) / 1000) * this.ratePerSecond);
   }
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -8,10 +9,17 @@ export interface DemoPageOptions {
   root: string;
   /** Whether POST /api/dev/login exists, so the page can sign people in by name. */
   devLogin: boolean;
+  /** Whether the page's source maps (*.map) are served: in dev mode only, they show the sources. */
+  sourceMaps: boolean;
 }
 
-/** Where `npm run build` puts the demo page, seen from this package. */
-export const defaultDemoDir = fileURLToPath(new URL('../../../../apps/demo/dist', import.meta.url));
+/** Where `npm run build` puts the demo page in the repository, seen from this package. */
+const repositoryDemoDir = fileURLToPath(new URL('../../../../apps/demo/dist', import.meta.url));
+/** The copy of the page that the packed (installed) package carries; see scripts/copy-demo.mjs. */
+const packagedDemoDir = fileURLToPath(new URL('../../demo', import.meta.url));
+
+/** The repository's freshly built page when there is one, else the package's own copy. */
+export const defaultDemoDir = existsSync(repositoryDemoDir) ? repositoryDemoDir : packagedDemoDir;
 
 /**
  * The customer-service page at `/`, and `GET /api/demo/config`, which tells the page whether it
@@ -28,5 +36,14 @@ export function serveDemoPage(app: FastifyInstance, options: DemoPageOptions): v
     );
     return;
   }
-  void app.register(fastifyStatic, { root: options.root, index: 'index.html', cacheControl: false });
+  void app.register(fastifyStatic, {
+    root: options.root,
+    index: 'index.html',
+    cacheControl: false,
+    ...(options.sourceMaps ? {} : { allowedPath: (path: string) => !path.endsWith('.map') }),
+  });
+  // Browsers ask every origin for /favicon.ico (the page itself links favicon.svg).
+  if (existsSync(join(options.root, 'favicon.svg'))) {
+    app.get('/favicon.ico', (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
+  }
 }

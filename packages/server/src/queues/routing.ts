@@ -30,20 +30,39 @@ function customerReady(draft: DecisionDraft, entry: EntryRecord): boolean {
   return customer !== undefined && customer.connected && customer.callId === null && customer.entryId === entry.entryId;
 }
 
-/** Offers `entry` to the longest-idle agent who can take it; false when nobody can. */
+/**
+ * Offers `entry` to the longest-idle agent who can take it; false when nobody can. The agents come
+ * from the queue's available list as read, and from the agents this decision made available.
+ */
 export function routeEntry(draft: DecisionDraft, entry: EntryRecord): boolean {
   const queue = draft.ctx.queue(entry.queue);
   if (!queue || queue.mode !== 'auto' || entry.state !== 'waiting' || !customerReady(draft, entry)) return false;
+  const fresh = freshlyAvailable(draft, queue.id);
   for (let from = 0; from < SCAN; from += STEP) {
-    const agents = draft.queues.available(queue.id, from, STEP);
-    const agentId = agents.find((id) => canTake(draft, id, entry, queue));
+    const listed = draft.queues.available(queue.id, from, STEP);
+    const candidates = from === 0 ? longestIdleFirst(draft, [...new Set([...fresh, ...listed])]) : listed;
+    const agentId = candidates.find((id) => canTake(draft, id, entry, queue));
     if (agentId !== undefined) {
       offer(draft, entry, agentId, queue);
       return true;
     }
-    if (agents.length < STEP) break;
+    if (listed.length < STEP) break;
   }
   return false;
+}
+
+/** The agents of `queue` this decision wrote as available (the list read does not hold them yet). */
+function freshlyAvailable(draft: DecisionDraft, queue: string): string[] {
+  const ids: string[] = [];
+  for (const [userId, user] of draft.decision.users) {
+    if (user?.agent?.status === 'available' && user.agent.queues.includes(queue)) ids.push(userId);
+  }
+  return ids;
+}
+
+function longestIdleFirst(draft: DecisionDraft, ids: string[]): string[] {
+  const idle = (id: string): number => draft.user(id)?.agent?.idleSince ?? Infinity;
+  return ids.sort((a, b) => idle(a) - idle(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The first waiting entry of `queue`'s line that `accept`s, looking at most SCAN entries down. */

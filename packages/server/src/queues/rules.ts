@@ -224,7 +224,8 @@ export function transfer(draft: DecisionDraft, input: TransferInput): void {
     queue: target.id,
     state: 'waiting',
     queuedAt: input.queue !== undefined ? now : entry.queuedAt,
-    tried: [],
+    // The agent who hands the customer on is not offered it back.
+    tried: [user.userId],
     callId: undefined,
     agent: undefined,
     answeredAt: undefined,

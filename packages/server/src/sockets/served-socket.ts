@@ -2,6 +2,12 @@ import type { RawData, WebSocket } from 'ws';
 import { ErrorCode, errorCodeName, errorMessage, type ErrorMessage, type ParseResult } from '@callgate/protocol';
 
 /**
+ * How long a socket refused before it authenticated may take to answer the close frame before it
+ * is cut off (ws alone would wait 30 s for the answer, with the socket and its descriptor held).
+ */
+export const REFUSAL_LINGER_MS = 1000;
+
+/**
  * What every WebSocket the server accepts (a user's, a business server's) does alike: a deadline
  * for its first message, liveness for the heartbeat (any frame or pong counts), and closing.
  */
@@ -35,6 +41,18 @@ export class ServedSocket {
     }
     this.alive = false;
     this.socket.ping();
+  }
+
+  /**
+   * Closes a socket that did not (or could not) authenticate: the close frame, so that a client
+   * that answers it reads `code`, then terminate() if it has not answered within REFUSAL_LINGER_MS.
+   */
+  refuse(code: number, reason: string): void {
+    this.settled();
+    this.close(code, reason);
+    const cutOff = setTimeout(() => this.socket.terminate(), REFUSAL_LINGER_MS);
+    cutOff.unref();
+    this.socket.once('close', () => clearTimeout(cutOff));
   }
 
   close(code: number, reason: string): void {
