@@ -21,6 +21,9 @@ const clusterSuite = [
   'test/integration/webhooks-delivery.test.ts',
   'test/contact-centre/smoke.test.ts',
   'test/contact-centre/scenarios.test.ts',
+  'test/contact-centre/records-entries.test.ts',
+  'test/contact-centre/rest-queues.test.ts',
+  'test/contact-centre/metrics-queues.test.ts',
 ];
 
 export default defineConfig({

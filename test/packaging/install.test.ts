@@ -276,7 +276,7 @@ export { browserClient, business, parsed, sent, ReconnectingConnection, verifyWe
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
 
-    const server = await serveInstalled(['--secret', 'page-secret', '--allow-origin', origin]);
+    const server = await serveInstalled(['--secret', 'page-secret-at-least-16', '--allow-origin', origin]);
     expect(pageHtml).toContain("'ws://127.0.0.1:8080'");
     currentPage = pageHtml.replace("'ws://127.0.0.1:8080'", `'${server.url}'`);
 
@@ -298,14 +298,14 @@ await agent.connect();
 console.log('agent-7 is online');
 `,
     );
-    const agent = startNode(['agent.mjs', server.url, await tokenFor('agent-7', 'page-secret')], { cwd: app });
+    const agent = startNode(['agent.mjs', server.url, await tokenFor('agent-7', 'page-secret-at-least-16')], { cwd: app });
     await agent.waitFor(/agent-7 is online/, 'agent-7 to connect');
 
     const chromium = await launchChromium();
     try {
       const page = await chromium.context.newPage();
       pages.push(page);
-      await page.goto(`${origin}/#token=${await tokenFor('customer-1', 'page-secret')}`);
+      await page.goto(`${origin}/#token=${await tokenFor('customer-1', 'page-secret-at-least-16')}`);
       // A string, so that vitest leaves this import() alone: the page's own dynamic import of the file.
       const exported = await page.evaluate(
         "import('./callgate-client.min.js').then((m) => ({ CallClient: typeof m.CallClient, VideoCallEvent: m.VideoCallEvent }))",
@@ -326,7 +326,7 @@ console.log('agent-7 is online');
   it('stop the server when the PID of `npx callgate serve … &` is killed, and free its port', async () => {
     // A marker in the command line, so that a server left running by a failure can be found and stopped.
     const marker = join(app, 'data', `npx-${process.pid}.db`);
-    const npx = spawn('npx', ['callgate', 'serve', '--port', '0', '--secret', 'npx-secret', '--db', marker], { cwd: app, env: outsideEnv() });
+    const npx = spawn('npx', ['callgate', 'serve', '--port', '0', '--secret', 'npx-secret-at-least-16', '--db', marker], { cwd: app, env: outsideEnv() });
     let output = '';
     const seen = new Promise<string>((resolve) => {
       npx.stdout.on('data', (chunk: Buffer) => {

@@ -14,7 +14,7 @@ export class RawSocket {
   }
 
   static async open(
-    server: RunningServer,
+    server: Pick<RunningServer, 'url'>,
     query = '',
     options: { autoPong?: boolean; path?: string; localAddress?: string } = {},
   ): Promise<RawSocket> {

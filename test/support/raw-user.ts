@@ -4,7 +4,7 @@ import { TEST_SECRET, type TestServer } from './servers.js';
 
 /** A raw socket, authenticated as `userId`, welcome consumed: for tests that speak the wire protocol. */
 export async function rawUser(
-  server: RunningServer | TestServer,
+  server: Pick<RunningServer, 'url'> | TestServer,
   userId: string,
   claims?: Record<string, unknown>,
 ): Promise<RawSocket> {

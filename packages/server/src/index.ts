@@ -1,6 +1,9 @@
 export { startServer, type ServerOptions, type RunningServer } from './server.js';
 export type { CloseOptions } from './server.js';
 export { MISSED_OUTCOMES, type CallRecordView } from './records/record-view.js';
+export type { QueueEntryView } from './records/entry-view.js';
+export type { QueueRecordFigures } from './records/queue-stats.js';
+export type { QueueView, QueueStatsView, QueueLive } from './http/queue-routes.js';
 export { createAccessToken, TokenVerifier, type AccessTokenOptions, type TokenCheck, type TokenExpectations } from './auth/tokens.js';
 export { Switchboard, type Authorizer, type Control } from './switchboard.js';
 export type { StateBackend, DeliveryListeners, InputListener } from './state/backend.js';

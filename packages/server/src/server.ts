@@ -19,6 +19,10 @@ import { logTransition } from './observability/call-log.js';
 import { ApiAccess } from './http/api-access.js';
 import { registerHistoryRoutes } from './http/history-routes.js';
 import { registerMetricsRoute } from './http/metrics-route.js';
+import { registerQueueRoutes } from './http/queue-routes.js';
+import { registerQueueEntryRoutes } from './http/queue-entry-routes.js';
+import { QueueMetrics } from './observability/queue-metrics.js';
+import { HandleTimes } from './records/handle-times.js';
 import { drainCalls } from './drain.js';
 import type { IceServer } from '@callgate/protocol';
 import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
@@ -188,8 +192,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics.transition(transition);
     logTransition(logger, transition);
   });
+  const queueMetrics = new QueueMetrics(metrics.registry, { queues: () => directory.list(), backend });
+  switchboard.onQueueTransition((transition) => {
+    callRecords.recordQueue(transition);
+    queueMetrics.transition(transition);
+  });
+  const handleTimes = new HandleTimes(callRecords.store.database, logger.child({ component: 'records' }));
+  await handleTimes.start();
   const presence = new PresenceBoard(backend, logger);
-  const positions = new EntryPositions(backend, (userId, message) => gateway.sendTo(userId, message), () => undefined, logger);
+  const positions = new EntryPositions(backend, (userId, message) => gateway.sendTo(userId, message), handleTimes.of, logger);
   const board = new QueueBoard(backend, directory, logger);
   directory.onChange((before, after) => {
     const queues = [...new Set([...before.keys(), ...after.keys()])];
@@ -247,6 +258,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const access = new ApiAccess(gateway.verifier, options.adminKey);
   registerHistoryRoutes(app, { store: callRecords.store, writer: callRecords.writer, access });
+  registerQueueRoutes(app, { directory, backend, switchboard, db: callRecords.store.database, writer: callRecords.writer, access });
+  registerQueueEntryRoutes(app, { entries: callRecords.entries, writer: callRecords.writer, access });
   registerMetricsRoute(app, metrics);
   let draining = false;
   app.server.on('upgrade', (request, socket, head) => {
@@ -261,6 +274,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 8080, host }).catch(async (error: unknown) => {
+    await handleTimes.close();
     await callRecords.close();
     throw error;
   });
@@ -291,6 +305,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await business.close();
         positions.close();
         board.close();
+        await handleTimes.close();
         await gateway.close();
         await app.close();
         await state.close();

@@ -33,6 +33,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     ...timeoutOptions(options.timeouts),
+    // A schema's `additionalProperties: false` refuses unknown parameters instead of dropping them.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   capHttpConnections(app.server, options.caps, logger);
 

@@ -106,6 +106,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('queues').execute();
     },
   },
+  '0003_queue_records': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Recovery's guess at an entry's end is marked, so that another node's real end may replace it.
+      await db.schema.alterTable('queue_entries').addColumn('ended_by', 'text').execute();
+      // The stats of one queue since a time, and the handle times of its last calls.
+      await db.schema.createIndex('queue_entries_queue_ended').on('queue_entries').columns(['queue', 'ended_at']).execute();
+      await db.schema.createIndex('queue_entries_first_queue').on('queue_entries').columns(['first_queue', 'entered_at']).execute();
+      await db.schema.createIndex('call_records_queue_ended').on('call_records').columns(['queue', 'ended_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('call_records_queue_ended').execute();
+      await db.schema.dropIndex('queue_entries_first_queue').execute();
+      await db.schema.dropIndex('queue_entries_queue_ended').execute();
+      await db.schema.alterTable('queue_entries').dropColumn('ended_by').execute();
+    },
+  },
 };
 
 export const recordMigrations: MigrationProvider = {

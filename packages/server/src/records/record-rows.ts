@@ -2,7 +2,7 @@ import type { CallTransition } from '../calls/types.js';
 import type { CallRecordRow } from './schema.js';
 
 /** PostgreSQL text cannot hold NUL; it is the one character a record does not keep as sent. */
-const storableText = (text: string): string => (text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text);
+export const storableText = (text: string): string => (text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text);
 
 /**
  * The row a transition writes. Each transition carries the whole call, so the row is complete

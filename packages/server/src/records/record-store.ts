@@ -4,8 +4,10 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Expression, type SqlBool } from 'kysely';
 import pg from 'pg';
 import { recordMigrations } from './migrations.js';
-import { CALL_RECORD_COLUMNS, RECOVERY, type CallRecordRow, type RecordsSchema } from './schema.js';
-import { preparedUpsert, tuneSqlite, type CompiledUpsert } from './sqlite-upsert.js';
+import { batchSize, type RecordBatch } from './record-batch.js';
+import { compileStatements, patchWrapUp, upsertCalls, upsertEntries } from './record-statements.js';
+import type { CallRecordRow, CallRecordsTable, RecordsSchema } from './schema.js';
+import { preparedBatchWriter, tuneSqlite } from './sqlite-upsert.js';
 import { SqliteWriteWorker } from './sqlite-write-worker.js';
 
 
@@ -48,63 +50,10 @@ export function describeDb(db: string): string {
   }
 }
 
-/**
- * The upsert of call records, one statement for both databases: a known column never turns back
- * into null, and a record that ended stays as it ended (unless recovery only guessed its end).
- */
-function upsert(db: Kysely<RecordsSchema>, rows: readonly CallRecordRow[]) {
-  return db
-    .insertInto('call_records')
-    .values([...rows])
-    .onConflict((conflict) =>
-      conflict
-        .column('call_id')
-        .doUpdateSet((eb) => {
-          const known = <C extends KeepColumn>(column: C) =>
-            eb.fn.coalesce(eb.ref(`excluded.${column}`), eb.ref(`call_records.${column}`));
-          return {
-            phase: eb.ref('excluded.phase'),
-            updated_at: eb.ref('excluded.updated_at'),
-            room_id: known('room_id'),
-            ringing_at: known('ringing_at'),
-            answered_at: known('answered_at'),
-            started_at: known('started_at'),
-            ended_at: known('ended_at'),
-            duration_ms: known('duration_ms'),
-            outcome: known('outcome'),
-            error_code: known('error_code'),
-            ended_by: known('ended_by'),
-            ended_in: known('ended_in'),
-          };
-        })
-        .where((eb) =>
-          eb.or([
-            eb('call_records.ended_at', 'is', null),
-            eb.and([eb('call_records.ended_by', '=', RECOVERY), eb('excluded.ended_at', 'is not', null)]),
-          ]),
-        ),
-    );
-}
-
-/** The upsert of one row, compiled once for SQLite's prepared statement. */
-function compileSqliteUpsert(db: Kysely<RecordsSchema>): CompiledUpsert {
-  const marker = '\u0000column:';
-  const sample = Object.fromEntries(CALL_RECORD_COLUMNS.map((column) => [column, `${marker}${column}`])) as unknown as CallRecordRow;
-  const compiled = upsert(db, [sample]).compile();
-  return {
-    sql: compiled.sql,
-    slots: compiled.parameters.map((value) =>
-      typeof value === 'string' && value.startsWith(marker)
-        ? { column: value.slice(marker.length) as keyof CallRecordRow }
-        : { value },
-    ),
-  };
-}
-
 /** Call records in SQLite (a file path or ":memory:") or PostgreSQL (a postgres:// URL): one code path. */
 export class CallRecordStore {
   /** SQLite only: how batches are written (in a worker thread for a file, inline in memory). */
-  private sqliteWrite: ((rows: readonly CallRecordRow[]) => Promise<void>) | undefined;
+  private sqliteWrite: ((batch: RecordBatch) => Promise<void>) | undefined;
   private writeWorker: SqliteWriteWorker | undefined;
 
   private constructor(
@@ -178,18 +127,29 @@ export class CallRecordStore {
   }
 
   /**
-   * Upserts rows by call id, in one transaction. A row's null columns never overwrite known
+   * Upserts call rows by call id, in one transaction. A row's null columns never overwrite known
    * values, and a record that has ended is not changed again, except that a real end replaces
    * the guess of recovery (another node may still have had that end in its queue).
    */
   async write(rows: readonly CallRecordRow[]): Promise<void> {
-    if (rows.length === 0) return;
+    await this.writeBatch({ calls: rows, entries: [], wrapUps: [] });
+  }
+
+  /**
+   * Writes a batch in one transaction: call rows (as `write`), then queue entry rows (the newest
+   * version of an open entry wins; an ended one stays, unless recovery closed it), then wrap-ups
+   * into their calls' records.
+   */
+  async writeBatch(batch: RecordBatch): Promise<void> {
+    if (batchSize(batch) === 0) return;
     if (this.sqliteWrite) {
-      await this.sqliteWrite(rows);
+      await this.sqliteWrite(batch);
       return;
     }
     await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await upsert(trx, rows.slice(i, i + ROWS_PER_STATEMENT)).execute();
+      for (let i = 0; i < batch.calls.length; i += ROWS_PER_STATEMENT) await upsertCalls(trx, batch.calls.slice(i, i + ROWS_PER_STATEMENT)).execute();
+      for (let i = 0; i < batch.entries.length; i += ROWS_PER_STATEMENT) await upsertEntries(trx, batch.entries.slice(i, i + ROWS_PER_STATEMENT)).execute();
+      for (const patch of batch.wrapUps) await patchWrapUp(trx, patch).execute();
     });
   }
 
@@ -231,7 +191,7 @@ export class CallRecordStore {
   }
 
   /** Records matching `query`, newest first (by request time, then call id). */
-  async list(query: RecordQuery): Promise<CallRecordRow[]> {
+  async list(query: RecordQuery): Promise<CallRecordsTable[]> {
     let select = this.db.selectFrom('call_records').selectAll();
     const { user, role = 'any', outcomes, after } = query;
     if (user !== undefined) {
@@ -251,7 +211,7 @@ export class CallRecordStore {
     return select.orderBy('requested_at', 'desc').orderBy('call_id', 'desc').limit(query.limit).execute();
   }
 
-  async get(callId: string): Promise<CallRecordRow | undefined> {
+  async get(callId: string): Promise<CallRecordsTable | undefined> {
     return this.db.selectFrom('call_records').selectAll().where('call_id', '=', callId).executeTakeFirst();
   }
 
@@ -267,17 +227,17 @@ export class CallRecordStore {
 
   private prepareSqliteWrites(): void {
     if (!this.sqliteDatabase || !this.sqlitePath) return;
-    const compiled = compileSqliteUpsert(this.db);
+    const statements = compileStatements(this.db);
     // A database in memory cannot be shared with a thread; neither can the TypeScript sources
     // (tests import them): both write on this thread.
     if (this.sqlitePath === ':memory:' || !SqliteWriteWorker.available) {
-      const write = preparedUpsert(this.sqliteDatabase, compiled);
-      this.sqliteWrite = async (rows) => write(rows);
+      const write = preparedBatchWriter(this.sqliteDatabase, statements);
+      this.sqliteWrite = async (batch) => write(batch);
       return;
     }
-    const worker = new SqliteWriteWorker(resolve(this.sqlitePath), compiled);
+    const worker = new SqliteWriteWorker(resolve(this.sqlitePath), statements);
     this.writeWorker = worker;
-    this.sqliteWrite = (rows) => worker.write(rows);
+    this.sqliteWrite = (batch) => worker.write(batch);
   }
 
   async close(): Promise<void> {
@@ -285,15 +245,3 @@ export class CallRecordStore {
     await this.db.destroy();
   }
 }
-
-type KeepColumn =
-  | 'room_id'
-  | 'ringing_at'
-  | 'answered_at'
-  | 'started_at'
-  | 'ended_at'
-  | 'duration_ms'
-  | 'outcome'
-  | 'error_code'
-  | 'ended_by'
-  | 'ended_in';

@@ -1,6 +1,6 @@
 import type { CallOutcome } from '../calls/types.js';
 import type { RecordPosition } from './record-store.js';
-import type { CallRecordRow } from './schema.js';
+import type { CallRecordsTable } from './schema.js';
 
 /** A call record as the history API returns it. Times are ISO 8601 strings, null until reached. */
 export interface CallRecordView {
@@ -25,6 +25,14 @@ export interface CallRecordView {
   startedAt: string | null;
   endedAt: string | null;
   durationMs: number | null;
+  /** A queue call (an offer to an agent): its queue and entry; null for a direct call. */
+  queue: string | null;
+  entryId: string | null;
+  /** From the agent's wrap-up; null until given. */
+  disposition: string | null;
+  notes: string | null;
+  /** The customer's rating of a served queue call; null until rated. */
+  rating: { score: number; comment: string; ratedAt: string } | null;
 }
 
 const outcomeSet: Record<CallOutcome, true> = {
@@ -53,7 +61,7 @@ export const MISSED_OUTCOMES: readonly CallOutcome[] = ['timeout', 'cancelled', 
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function toCallRecordView(row: CallRecordRow): CallRecordView {
+export function toCallRecordView(row: CallRecordsTable): CallRecordView {
   return {
     callId: row.call_id,
     caller: row.caller,
@@ -73,11 +81,19 @@ export function toCallRecordView(row: CallRecordRow): CallRecordView {
     startedAt: iso(row.started_at),
     endedAt: iso(row.ended_at),
     durationMs: row.duration_ms,
+    queue: row.queue,
+    entryId: row.entry_id,
+    disposition: row.disposition,
+    notes: row.notes,
+    rating:
+      row.rating_score === null || row.rated_at === null
+        ? null
+        : { score: row.rating_score, comment: row.rating_comment ?? '', ratedAt: new Date(row.rated_at).toISOString() },
   };
 }
 
 /** The opaque cursor of the page after `row`. */
-export function cursorAfter(row: CallRecordRow): string {
+export function cursorAfter(row: Pick<CallRecordsTable, 'requested_at' | 'call_id'>): string {
   return Buffer.from(JSON.stringify([row.requested_at, row.call_id])).toString('base64url');
 }
 

@@ -1,16 +1,19 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CallTransition } from '../calls/types.js';
-import { mergeRows, recordRowOf } from './record-rows.js';
-import type { CallRecordRow } from './schema.js';
+import type { QueueTransition } from '../queues/types.js';
+import { entryRowOf, wrapUpPatchOf } from './entry-rows.js';
+import { batchOf, type RecordBatch, type RecordOp } from './record-batch.js';
+import { recordRowOf } from './record-rows.js';
 
-/** Where rows go; CallRecordStore in the server. */
+/** Where batches go; CallRecordStore in the server. */
 export interface RecordSink {
-  write(rows: readonly CallRecordRow[]): Promise<void>;
+  writeBatch(batch: RecordBatch): Promise<void>;
 }
 
 /** Told about every batch, for metrics. */
 export interface RecordWriterObserver {
+  /** Operations committed (a call row, an entry row or a wrap-up each). */
   written(rows: number): void;
   failed(error: unknown): void;
 }
@@ -21,7 +24,7 @@ export interface RecordWriterOptions {
   /** The node name stored with each record. */
   node: string;
   observer?: RecordWriterObserver;
-  /** Transitions per transaction, at most. Default 1000. */
+  /** Operations (transitions) per transaction, at most. Default 1000. */
   maxBatch?: number;
   /**
    * How long the first queued transition waits for others to share its transaction. Default 10 ms:
@@ -35,12 +38,14 @@ export interface RecordWriterOptions {
 }
 
 /**
- * Writes a call record at every transition without holding up the call path: `record()` only
- * queues. Whatever queued while a transaction was running goes into the next one. A batch that
- * fails is retried, with backoff, until it is written: a record is never dropped.
+ * Writes a call record at every call transition, and a queue entry record (or a wrap-up into a
+ * call's record) at every queue transition, without holding up the call path: `record()` and
+ * `recordQueue()` only queue. Whatever queued while a transaction was running goes into the next
+ * one, in order. A batch that fails is retried, with backoff, until it is written: a record is
+ * never dropped.
  */
 export class RecordWriter {
-  private readonly queue: CallRecordRow[] = [];
+  private readonly queue: RecordOp[] = [];
   private running: Promise<void> | null = null;
   private queued = 0;
   private written = 0;
@@ -64,12 +69,23 @@ export class RecordWriter {
   }
 
   record(transition: CallTransition): void {
-    const row = recordRowOf(transition, this.options.node);
+    this.push({ kind: 'call', row: recordRowOf(transition, this.options.node) });
+  }
+
+  /** A queue transition: the entry's row, or the wrap-up of a call; agent statuses write nothing. */
+  recordQueue(transition: QueueTransition): void {
+    const row = entryRowOf(transition, this.options.node);
+    if (row) return this.push({ kind: 'entry', row });
+    const patch = wrapUpPatchOf(transition);
+    if (patch) this.push({ kind: 'wrap-up', patch });
+  }
+
+  private push(op: RecordOp): void {
     if (this.closed) {
-      this.options.logger.error({ record: row }, 'call record after the record writer closed; not written');
+      this.options.logger.error({ record: op }, 'record after the record writer closed; not written');
       return;
     }
-    this.queue.push(row);
+    this.queue.push(op);
     this.queued += 1;
     this.running ??= this.run();
   }
@@ -114,18 +130,18 @@ export class RecordWriter {
     }
   }
 
-  private async writeUntilDone(batch: CallRecordRow[]): Promise<void> {
-    const rows = mergeRows(batch);
+  private async writeUntilDone(ops: RecordOp[]): Promise<void> {
+    const batch = batchOf(ops);
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.options.sink.write(rows);
-        if (attempt > 0) this.options.logger.info({ rows: batch.length, attempts: attempt + 1 }, 'call records written after retrying');
+        await this.options.sink.writeBatch(batch);
+        if (attempt > 0) this.options.logger.info({ rows: ops.length, attempts: attempt + 1 }, 'call records written after retrying');
         return;
       } catch (error) {
         this.options.observer?.failed(error);
         const delay = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** attempt);
         this.options.logger.warn(
-          { err: error, rows: batch.length, queued: this.queue.length, retryInMs: delay },
+          { err: error, rows: ops.length, queued: this.queue.length, retryInMs: delay },
           'writing call records failed; retrying',
         );
         await sleep(delay);

@@ -77,6 +77,8 @@ export interface QueueEntriesTable {
   node: string;
   version: number;
   updated_at: number;
+  /** "recovery" when recovery closed it (migration 0003); null otherwise. */
+  ended_by: string | null;
 }
 
 export interface RecordsSchema {
@@ -92,6 +94,15 @@ export type CallRecordRow = Omit<
 >;
 
 export type QueueEntryRow = QueueEntriesTable;
+
+/** What an agent's wrap-up writes into the record of the call it wraps up. */
+export interface WrapUpPatch {
+  call_id: string;
+  /** Null leaves a disposition (or notes) already written as it is. */
+  disposition: string | null;
+  notes: string | null;
+  wrapped_up_at: number;
+}
 
 const columns: Record<keyof CallRecordRow, true> = {
   call_id: true,
@@ -120,6 +131,39 @@ const columns: Record<keyof CallRecordRow, true> = {
 
 /** Every column of a call record (the compiler checks that none is missing). */
 export const CALL_RECORD_COLUMNS = Object.keys(columns) as (keyof CallRecordRow)[];
+
+const entryColumns: Record<keyof QueueEntryRow, true> = {
+  entry_id: true,
+  queue: true,
+  first_queue: true,
+  customer: true,
+  priority: true,
+  flags: true,
+  user_str: true,
+  state: true,
+  entered_at: true,
+  queued_at: true,
+  answered_at: true,
+  ended_at: true,
+  waited_ms: true,
+  outcome: true,
+  agent: true,
+  call_id: true,
+  offers: true,
+  transfers: true,
+  node: true,
+  version: true,
+  updated_at: true,
+  ended_by: true,
+};
+
+/** Every column of a queue entry record. */
+export const QUEUE_ENTRY_COLUMNS = Object.keys(entryColumns) as (keyof QueueEntryRow)[];
+
+const wrapUpColumns: Record<keyof WrapUpPatch, true> = { call_id: true, disposition: true, notes: true, wrapped_up_at: true };
+
+/** Every field of a wrap-up patch. */
+export const WRAP_UP_COLUMNS = Object.keys(wrapUpColumns) as (keyof WrapUpPatch)[];
 
 /** `ended_by` of a record that recovery closed: not a party, not the business server. */
 export const RECOVERY = 'recovery';

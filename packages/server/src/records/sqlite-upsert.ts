@@ -1,18 +1,24 @@
 import type Database from 'better-sqlite3';
-import type { CallRecordRow } from './schema.js';
+import type { RecordBatch } from './record-batch.js';
+import type { CompiledStatement, CompiledStatements } from './record-statements.js';
 
-/** The record upsert as SQLite runs it: its SQL, and where each row's values go among its parameters. */
-export interface CompiledUpsert {
-  sql: string;
-  /** Per parameter: a column of the row, or a fixed value of the statement. */
-  slots: ({ column: keyof CallRecordRow } | { value: unknown })[];
+/** One prepared statement, bound row by row. */
+function prepared<Row>(database: Database.Database, statement: CompiledStatement<Row>): (row: Row) => void {
+  const prepared = database.prepare(statement.sql);
+  return (row) => {
+    prepared.run(statement.slots.map((slot) => ('column' in slot ? row[slot.column] : slot.value)));
+  };
 }
 
-/** A writer of row batches: one prepared statement, one transaction per batch. */
-export function preparedUpsert(database: Database.Database, upsert: CompiledUpsert): (rows: readonly CallRecordRow[]) => void {
-  const statement = database.prepare(upsert.sql);
-  return database.transaction((rows: readonly CallRecordRow[]) => {
-    for (const row of rows) statement.run(upsert.slots.map((slot) => ('column' in slot ? row[slot.column] : slot.value)));
+/** A writer of record batches: one prepared statement per kind, one transaction per batch. */
+export function preparedBatchWriter(database: Database.Database, statements: CompiledStatements): (batch: RecordBatch) => void {
+  const call = prepared(database, statements.call);
+  const entry = prepared(database, statements.entry);
+  const wrapUp = prepared(database, statements.wrapUp);
+  return database.transaction((batch: RecordBatch) => {
+    for (const row of batch.calls) call(row);
+    for (const row of batch.entries) entry(row);
+    for (const patch of batch.wrapUps) wrapUp(patch);
   });
 }
 

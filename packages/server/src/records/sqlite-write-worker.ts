@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CallRecordRow } from './schema.js';
-import type { CompiledUpsert } from './sqlite-upsert.js';
+import type { RecordBatch } from './record-batch.js';
+import type { CompiledStatements } from './record-statements.js';
 
 const threadModule = new URL('./sqlite-writer-thread.js', import.meta.url);
 
@@ -20,15 +20,16 @@ export class SqliteWriteWorker {
 
   constructor(
     private readonly path: string,
-    private readonly upsert: CompiledUpsert,
+    private readonly statements: CompiledStatements,
   ) {}
 
-  write(rows: readonly CallRecordRow[]): Promise<void> {
+  /** Writes one batch (call rows, entry rows, wrap-ups) in one transaction of the thread. */
+  write(batch: RecordBatch): Promise<void> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, rows });
+      worker.postMessage({ id, batch });
     });
   }
 
@@ -43,7 +44,7 @@ export class SqliteWriteWorker {
 
   private start(): Worker {
     const worker = new Worker(threadModule, {
-      workerData: { path: this.path, upsert: this.upsert },
+      workerData: { path: this.path, statements: this.statements },
     });
     worker.on('message', (message: { id: number; error?: string }) => {
       const waiting = this.pending.get(message.id);
