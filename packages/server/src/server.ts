@@ -169,6 +169,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const presence = new PresenceBoard(backend, logger);
   const positions = new EntryPositions(backend, (userId, message) => gateway.sendTo(userId, message), () => undefined, logger);
   const board = new QueueBoard(backend, directory, logger);
+  const ratings = new CallRatingStore(callRecords.store.database, callRecords.writer);
   directory.onChange((before, after) => {
     const queues = [...new Set([...before.keys(), ...after.keys()])];
     board.changed({ queues, agents: [] });
@@ -185,7 +186,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     contactCentre: {
       calls: switchboard,
       queues: directory,
-      ratings: new CallRatingStore(callRecords.store.database, callRecords.writer),
+      ratings,
       board,
       positions,
     },
@@ -205,6 +206,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...businessOptions,
     failOpen: options.businessFailOpen === true,
     switchboard,
+    ratings,
     backend,
     cluster,
     logger,
