@@ -19,6 +19,10 @@ const clusterSuite = [
   'test/integration/business-control.test.ts',
   'test/integration/business-notifications.test.ts',
   'test/integration/webhooks-delivery.test.ts',
+  'test/contact-centre/sdk-customer.test.ts',
+  'test/contact-centre/sdk-agent.test.ts',
+  'test/contact-centre/business-queues.test.ts',
+  'test/contact-centre/business-webhooks.test.ts',
 ];
 
 export default defineConfig({

@@ -138,6 +138,8 @@ export const contactCentreClientMessages = [
   watchQueuesMessageSchema,
 ] as const;
 
+/** The contact-centre messages a client sends. */
+export type ContactCentreClientMessage = z.infer<(typeof contactCentreClientMessages)[number]>;
 export type EnterQueueMessage = z.infer<typeof enterQueueMessageSchema>;
 export type LeaveQueueMessage = z.infer<typeof leaveQueueMessageSchema>;
 export type AgentStatusMessage = z.infer<typeof agentStatusMessageSchema>;
@@ -238,6 +240,8 @@ export const contactCentreServerMessages = [
   queueListMessageSchema,
 ] as const;
 
+/** The contact-centre messages a client receives. */
+export type ContactCentreServerMessage = z.infer<(typeof contactCentreServerMessages)[number]>;
 export type EntryMessage = z.infer<typeof entryMessageSchema>;
 export type EntryPositionMessage = z.infer<typeof entryPositionMessageSchema>;
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
