@@ -24,6 +24,10 @@ const clusterSuite = [
   'test/contact-centre/records-entries.test.ts',
   'test/contact-centre/rest-queues.test.ts',
   'test/contact-centre/metrics-queues.test.ts',
+  'test/contact-centre/sdk-customer.test.ts',
+  'test/contact-centre/sdk-agent.test.ts',
+  'test/contact-centre/business-queues.test.ts',
+  'test/contact-centre/business-webhooks.test.ts',
 ];
 
 export default defineConfig({

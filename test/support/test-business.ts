@@ -1,4 +1,12 @@
-import { BusinessClient, BusinessError, type BusinessEventDetails, type LinkState } from '@callgate/business';
+import {
+  BusinessClient,
+  BusinessError,
+  type BusinessEventDetails,
+  type LinkState,
+  type QueueEntryCallback,
+  type QueueEntryRequest,
+  type QueueEvent,
+} from '@callgate/business';
 import type { RunningServer } from '@callgate/server';
 import { EventQueue } from './event-queue.js';
 import { TEST_BUSINESS_SECRET, waitUntil, type TestServer } from './servers.js';
@@ -27,6 +35,13 @@ export class TestBusiness {
   /** Every event ever heard, in order (the queue above is consumed by tests). */
   readonly heard: HeardEvent[] = [];
   decide: Decider = () => 0;
+  /** Every queue entry step heard, in order. */
+  readonly queueEvents = new EventQueue<QueueEvent>();
+  readonly queueHeard: QueueEvent[] = [];
+  /** The entry decisions asked for, in order. */
+  readonly entriesAsked: QueueEntryRequest[] = [];
+  /** Decides on a customer entering a queue (0 by default: allowed). */
+  decideEntry: QueueEntryCallback = () => 0;
   /** The server this client counts as connected to (see everyNodeSees). */
   server: RunningServer | undefined;
   readonly client: BusinessClient;
@@ -42,6 +57,14 @@ export class TestBusiness {
       this.heard.push(heard);
       this.events.push(heard);
       return details.decide ? this.decide(heard) : 0;
+    });
+    this.client.setOnQueueEventCallback((event) => {
+      this.queueHeard.push(event);
+      this.queueEvents.push(event);
+    });
+    this.client.setOnQueueEntryCallback((entry) => {
+      this.entriesAsked.push(entry);
+      return this.decideEntry(entry);
     });
     this.client.on('error', (error) => this.errors.push(error));
     this.client.on('connection-state', (state) => this.states.push(state));

@@ -1,5 +1,5 @@
 import { CallClient, CallgateError, type ConnectionState } from '@callgate/client';
-import { createAccessToken, type RunningServer } from '@callgate/server';
+import { createAccessToken, type AccessTokenOptions, type RunningServer } from '@callgate/server';
 import { EventQueue } from './event-queue.js';
 import { TEST_SECRET, type TestServer } from './servers.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -38,11 +38,18 @@ export class TestUser {
     this.client.on('connection-state', (state) => this.states.push(state));
   }
 
-  /** Connects `userId` to its node of `server` (see TestServer.nodeFor) through a fresh proxy. */
-  static async connect(server: RunningServer | TestServer, userId: string): Promise<TestUser> {
+  /**
+   * Connects `userId` to its node of `server` (see TestServer.nodeFor) through a fresh proxy;
+   * `claims` go into its token (role, queues, skills, priority…).
+   */
+  static async connect(
+    server: RunningServer | TestServer,
+    userId: string,
+    claims: Omit<AccessTokenOptions, 'secret' | 'userId'> = {},
+  ): Promise<TestUser> {
     const node = 'nodeFor' in server ? server.nodeFor(userId) : server;
     const proxy = await new TcpProxy(node.port).start();
-    const token = await createAccessToken({ secret: TEST_SECRET, userId, ttlSeconds: 600 });
+    const token = await createAccessToken({ secret: TEST_SECRET, userId, ttlSeconds: 600, ...claims });
     const user = new TestUser(userId, proxy, token);
     await user.client.connect();
     return user;

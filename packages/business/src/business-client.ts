@@ -3,9 +3,13 @@ import {
   ErrorCode,
   VideoCallEvent,
   businessControlMessageSchema,
+  customerPrioritySchema,
   uint32Schema,
   userIdSchema,
   type BusinessEventMessage,
+  type BusinessLinkEvent,
+  type BusinessQueueEntryMessage,
+  type BusinessQueueEventMessage,
   type UserState,
   type VideoCallEventType,
 } from '@callgate/protocol';
@@ -41,6 +45,31 @@ export type BusinessEventCallback = (
   details: BusinessEventDetails,
 ) => number | Promise<number>;
 
+/** A customer asks to enter a queue (see `setOnQueueEntryCallback`). */
+export interface QueueEntryRequest {
+  customer: string;
+  queue: string;
+  /** What the customer's `enterQueue` carried. */
+  flags: number;
+  param: number;
+  userStr: string;
+  /** When it asked, in ms since the epoch. */
+  at: number;
+  /** The same if Callgate asks again (after a failover). */
+  eventId: string;
+}
+
+/** 0 lets the customer in, another code refuses it (the customer's `enterQueue` rejects with it), `{ priority }` lets it in at that priority (0–100). */
+export type QueueEntryDecision = number | { priority: number };
+
+export type QueueEntryCallback = (entry: QueueEntryRequest) => QueueEntryDecision | Promise<QueueEntryDecision>;
+
+/** One step of a queue entry (docs/business.md, "Queue entries"): `id` is the de-duplication key. */
+export type QueueEvent = Omit<BusinessQueueEventMessage, 'type'>;
+
+/** Hears every step of every queue entry, in order per entry; what it returns is ignored. */
+export type QueueEventCallback = (event: QueueEvent) => void | Promise<void>;
+
 export interface BusinessClientOptions {
   /** Callgate's base URL, the same the client SDK takes, e.g. ws://127.0.0.1:8080. */
   url: string;
@@ -66,6 +95,8 @@ interface Pending {
 export class BusinessClient extends EventEmitter<BusinessClientEvents> {
   private readonly connection: BusinessConnection;
   private callback: BusinessEventCallback | null = null;
+  private entryCallback: QueueEntryCallback | null = null;
+  private queueCallback: QueueEventCallback | null = null;
   private readonly ledger = new EventLedger();
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
@@ -98,6 +129,21 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
 
   setOnVideoCallEventCallback(callback: BusinessEventCallback | null): void {
     this.callback = callback;
+  }
+
+  /**
+   * Decides on each customer entering a queue, before anything changes: return (or resolve to) 0
+   * to let it in, an error code to refuse it, or `{ priority }` to let it in at that priority.
+   * Without a callback every entry is allowed. A throw, or anything else returned, is a failure
+   * (the entry is refused with BUSINESS_UNAVAILABLE unless the server runs fail-open).
+   */
+  setOnQueueEntryCallback(callback: QueueEntryCallback | null): void {
+    this.entryCallback = callback;
+  }
+
+  /** Hears every step of every queue entry (entered, offered, answered, transferred, served, …, rated), in order per entry. */
+  setOnQueueEventCallback(callback: QueueEventCallback | null): void {
+    this.queueCallback = callback;
   }
 
   /**
@@ -158,6 +204,8 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
   private received(message: LinkMessage): void {
     switch (message.type) {
       case 'event':
+      case 'queue-event':
+      case 'queue-entry':
         this.handle(message);
         return;
       case 'result':
@@ -178,14 +226,56 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
     request.settle(message);
   }
 
-  private handle(event: BusinessEventMessage): void {
-    const answer = this.ledger.answer(event, () => this.invoke(event));
+  private handle(event: BusinessLinkEvent): void {
+    const run = (): Promise<Answer> => {
+      switch (event.type) {
+        case 'event':
+          return this.invoke(event);
+        case 'queue-event':
+          return this.tell(event);
+        case 'queue-entry':
+          return this.decideEntry(event);
+      }
+    };
+    const answer = this.ledger.answer(event, run);
     answer.then(
       (ack) => this.connection.send({ type: 'ack', id: event.id, ...ack }),
       (error: unknown) => queueMicrotask(() => {
         throw error; // an 'error' listener of the application threw; the event stays unacknowledged
       }),
     );
+  }
+
+  private async tell(message: BusinessQueueEventMessage): Promise<Answer> {
+    const { type: _type, ...event } = message;
+    try {
+      await this.queueCallback?.(event);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.emit('error', new BusinessError(ErrorCode.BUSINESS_UNAVAILABLE, `the queue event callback threw: ${reason}`));
+    }
+    return {};
+  }
+
+  private async decideEntry(message: BusinessQueueEntryMessage): Promise<Answer> {
+    const callback = this.entryCallback;
+    if (!callback) return { errorCode: 0 };
+    let value: unknown;
+    try {
+      const { customer, queue, flags, param, userStr, at, id } = message;
+      value = await callback({ customer, queue, flags, param, userStr, at, eventId: id });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.emit('error', new BusinessError(ErrorCode.BUSINESS_UNAVAILABLE, `the queue entry callback threw: ${reason}`));
+      return { error: reason.slice(0, 1000) };
+    }
+    const errorCode = uint32Schema.safeParse(value);
+    if (errorCode.success) return { errorCode: errorCode.data };
+    const priority = typeof value === 'object' && value !== null ? customerPrioritySchema.safeParse((value as { priority?: unknown }).priority) : null;
+    if (priority?.success) return { errorCode: 0, priority: priority.data };
+    const reason = `the queue entry callback returned ${JSON.stringify(value) ?? String(value)}; return 0 to allow, an error code to refuse, or { priority } (0-100)`;
+    this.emit('error', new BusinessError(ErrorCode.BUSINESS_UNAVAILABLE, reason));
+    return { error: reason.slice(0, 1000) };
   }
 
   /** Runs the callback and turns what it returns into the ack's answer. */

@@ -4,6 +4,11 @@ export {
   type BusinessClientEvents,
   type BusinessEventCallback,
   type BusinessEventDetails,
+  type QueueEntryRequest,
+  type QueueEntryDecision,
+  type QueueEntryCallback,
+  type QueueEvent,
+  type QueueEventCallback,
 } from './business-client.js';
 export type { LinkState } from './business-connection.js';
 export { BusinessError } from './errors.js';
@@ -24,7 +29,12 @@ export {
   errorCodeName,
   errorMessage,
   businessEventSchema,
+  businessQueueEventSchema,
+  businessQueueEntrySchema,
   type BusinessEvent,
+  type BusinessQueueEvent,
+  type BusinessQueueEntry,
+  type QueueEventStep,
   type UserState,
   type UserStateName,
   type VideoCallEventType,

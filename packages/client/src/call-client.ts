@@ -3,6 +3,7 @@ import {
   ErrorCode,
   VideoCallEvent,
   controlMessageSchema,
+  type AgentState,
   type ErrorMessage,
   type EventMessage,
   type PresenceEntry,
@@ -18,6 +19,18 @@ import { CallMedia } from './media/call-media.js';
 import type { MediaOptions } from './media/platform.js';
 import type { MediaSession } from './media/media-session.js';
 import { PresenceWatch, type PresenceFilter } from './presence-watch.js';
+import { ContactCentre, type CallRating, type QueueChoice } from './contact-centre.js';
+import type { AgentStatusSetting, WrapUpOptions } from './agent-desk.js';
+import type { EnterQueueOptions, EntrySnapshot, QueueEntry } from './queue-entry.js';
+import type { QueueBoard } from './queue-board.js';
+
+/** A session to continue, e.g. after a page reload: what `client.session` gave before. */
+export interface SavedSession {
+  sessionId: string;
+  lastSeq: number;
+  /** The customer's queue entry at that moment, followed again once resumed. */
+  entry?: EntrySnapshot;
+}
 
 /** The seed SDK's callback: `userId` is always the other party. */
 export type VideoCallEventCallback = (
@@ -42,6 +55,11 @@ export interface CallClientOptions {
    * bots); in Node, pass `{ platform }` with a WebRTC implementation to turn it on.
    */
   media?: false | MediaOptions;
+  /**
+   * Continue this session (saved from `client.session`, e.g. in sessionStorage before a page
+   * reload) within the grace period: the entry in a queue is kept, and what was missed arrives.
+   */
+  resume?: SavedSession;
 }
 
 export interface CallClientEvents {
@@ -56,6 +74,8 @@ export interface CallClientEvents {
   presence: (users: ReadonlyMap<string, PresenceEntry>) => void;
   /** A started call's media began (before the call's `started`); it emits `media-state`. */
   media: (session: MediaSession) => void;
+  /** An agent's status changed (available, offered, talking, wrap-up, away, offline). */
+  'agent-status': (state: AgentState) => void;
 }
 
 interface PendingControl {
@@ -79,6 +99,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   private hadSession = false;
   private readonly media: CallMedia | null;
   private readonly presenceWatch: PresenceWatch;
+  private readonly centre: ContactCentre;
 
   constructor(options: CallClientOptions & { createSocket: SocketFactory }) {
     super();
@@ -96,6 +117,25 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     this.connection.on('closed', (error) => this.connectionClosed(error));
     this.media = CallMedia.over(this.connection, options.media, (session) => this.invoke(() => this.emit('media', session)));
     this.presenceWatch = new PresenceWatch(this.connection, (users) => this.invoke(() => this.emit('presence', users)));
+    this.centre = new ContactCentre(this.connection, {
+      sendControl: this.sendControl,
+      invoke: (fn) => this.invoke(fn),
+      agentStatus: (state) => this.invoke(() => this.emit('agent-status', state)),
+    });
+    if (options.resume) {
+      this.connection.sessionId = options.resume.sessionId;
+      this.connection.lastSeq = options.resume.lastSeq;
+      this.hadSession = true;
+      this.centre.restore(options.resume.entry);
+    }
+  }
+
+  /** This session, to continue it with the `resume` option (e.g. after a page reload); null before the first connect. */
+  get session(): SavedSession | null {
+    const { sessionId, lastSeq } = this.connection;
+    if (sessionId === null) return null;
+    const entry = this.centre.currentEntry;
+    return { sessionId, lastSeq, ...(entry ? { entry: entry.snapshot } : {}) };
   }
 
   /** The media of the started call, if any (null when media is off). */
@@ -176,6 +216,53 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     return sent.code;
   }
 
+  // ---- the contact centre (docs/contact-centre.md) ----
+
+  /** A customer enters a queue; rejects with a CallgateError (QUEUE_NOT_FOUND, QUEUE_FULL, ALREADY_QUEUED, INCHAT…). */
+  enterQueue(queue: string, options?: EnterQueueOptions): Promise<QueueEntry> {
+    return this.centre.enterQueue(queue, options);
+  }
+
+  /** The customer's queue entry while it lasts (waiting, offered or in its call). */
+  get currentEntry(): QueueEntry | null {
+    return this.centre.currentEntry;
+  }
+
+  /** The customer rates a served queue call, once, within 10 minutes (RATING_NOT_ALLOWED, ALREADY_RATED, RATING_CLOSED). */
+  rateCall(callId: string, rating: CallRating): Promise<void> {
+    return this.centre.rateCall(callId, rating);
+  }
+
+  /** The queues a customer may choose from. */
+  listQueues(): Promise<QueueChoice[]> {
+    return this.centre.listQueues();
+  }
+
+  /** An agent sets itself available, or away with a reason (FORBIDDEN for other roles). */
+  setAgentStatus(status: AgentStatusSetting, options?: { reason?: string }): Promise<void> {
+    return this.centre.setAgentStatus(status, options);
+  }
+
+  /** The agent's status as the server last said (null for users who are not agents). */
+  get agentStatus(): AgentState | null {
+    return this.centre.desk.status;
+  }
+
+  /** Manual mode: the agent takes the next customer of its queues at once; null when nobody waits. */
+  nextCustomer(): Promise<Call | null> {
+    return this.centre.nextCustomer(() => this.currentCall);
+  }
+
+  /** The agent ends its wrap-up, with a disposition code and notes kept in the call's record. */
+  endWrapUp(options?: WrapUpOptions): Promise<void> {
+    return this.centre.endWrapUp(options);
+  }
+
+  /** A supervisor watches the queues and agents live (the board's `ready` rejects with FORBIDDEN for other roles). */
+  watchQueues(): QueueBoard {
+    return this.centre.watchQueues();
+  }
+
   // ---- the idiomatic API ----
 
   /** Calls `userId`. The Call emits `ringing`, `started` and `ended`. */
@@ -249,10 +336,11 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     let incoming: Call | undefined;
     if (!calls) {
       if (event.event === VideoCallEvent.REQUEST) {
-        incoming = new Call(this.sendControl, event.userId, 'incoming', event);
+        incoming = new Call(this.sendControl, event.userId, 'incoming', event, this.centre.transfers);
         calls = [incoming];
       } else {
         calls = this.bindUnbound(event);
+        if (calls.length === 0) calls = this.centre.callsFor(event);
       }
       if (calls.some((call) => call.isLive)) this.track(event.callId, calls);
     }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
-import { ErrorCode, VideoCallEvent, type CallPhase, type EventMessage } from '@callgate/protocol';
+import { CallgateError, ErrorCode, VideoCallEvent, type CallPhase, type EventMessage } from '@callgate/protocol';
 import type { MediaKind, MediaSession, MediaState } from './media/media-session.js';
+import type { TransferTarget } from './agent-desk.js';
 
 export type CallDirection = 'outgoing' | 'incoming';
 
@@ -50,18 +51,22 @@ export class Call extends EventEmitter<CallEvents> {
   readonly flags: number;
   readonly param: number;
   readonly userStr: string;
+  /** At an agent, for a queue offer: the queue the customer waited in. */
+  readonly queue: string | undefined;
 
   constructor(
     private readonly sendControl: ControlSender,
     readonly peer: string,
     readonly direction: CallDirection,
-    request: { callId: string | null; flags: number; param: number; userStr: string },
+    request: { callId: string | null; flags: number; param: number; userStr: string; queue?: string | undefined },
+    private readonly desk?: { transfer(target: TransferTarget): Promise<void> },
   ) {
     super();
     this.callId = request.callId;
     this.flags = request.flags;
     this.param = request.param;
     this.userStr = request.userStr;
+    this.queue = request.queue;
     this.state = direction === 'incoming' ? 'ringing' : 'dialing';
   }
 
@@ -111,6 +116,16 @@ export class Call extends EventEmitter<CallEvents> {
   /** Hang up (FINISH); before the answer, the caller's hang-up cancels the call. */
   hangup(code: number = ErrorCode.SUCCESS, options: CallOptions = {}): Promise<void> {
     return this.sendControl(VideoCallEvent.FINISH, this.peer, code, options);
+  }
+
+  /**
+   * At an agent, during a started queue call: hands the customer to another queue (it waits there
+   * keeping its time of entry) or to a named agent. The call ends for both with FINISH
+   * TRANSFERRED (200024). Rejects with TRANSFER_REFUSED, QUEUE_NOT_FOUND, QUEUE_FULL…
+   */
+  transfer(target: TransferTarget): Promise<void> {
+    if (!this.desk) return Promise.reject(new CallgateError(ErrorCode.TRANSFER_REFUSED, 'only the agent of a queue call may transfer it'));
+    return this.desk.transfer(target);
   }
 
   /** Applies a server event about this call. Returns true when it ended the call. */

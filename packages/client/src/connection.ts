@@ -2,6 +2,8 @@ import {
   CloseCode,
   ErrorCode,
   parseServerMessage,
+  type AckMessage,
+  type ContactCentreServerMessage,
   type ErrorMessage,
   type EventMessage,
   type PresenceMessage,
@@ -25,7 +27,9 @@ export interface ConnectionEvents {
   welcome: (welcome: WelcomeMessage) => void;
   /** A call event, exactly once and in order within a session. */
   event: (event: EventMessage) => void;
-  ack: (id: string) => void;
+  ack: (id: string, ack: AckMessage) => void;
+  /** A contact-centre message; the numbered ones (entry, agent) exactly once and in order, like events. */
+  'contact-centre': (message: ContactCentreServerMessage) => void;
   /** The server took a refreshed token that expires at `tokenExpiresAt`. */
   refreshed: (tokenExpiresAt: number) => void;
   error: (error: ErrorMessage) => void;
@@ -172,12 +176,20 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
         this.welcomed(message);
         return;
       case 'event':
+      case 'entry':
+      case 'agent':
         if (message.seq <= this.lastSeq) return;
         this.lastSeq = message.seq;
-        this.emit('event', message);
+        if (message.type === 'event') this.emit('event', message);
+        else this.emit('contact-centre', message);
+        return;
+      case 'entry.position':
+      case 'queues':
+      case 'queues.list':
+        this.emit('contact-centre', message);
         return;
       case 'ack':
-        this.emit('ack', message.id);
+        this.emit('ack', message.id, message);
         return;
       case 'error':
         // Kept as the reason of the close that may follow it.

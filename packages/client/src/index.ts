@@ -1,4 +1,8 @@
-export { CallClient, type CallClientOptions, type CallClientEvents, type VideoCallEventCallback } from './call-client.js';
+export { CallClient, type CallClientOptions, type CallClientEvents, type VideoCallEventCallback, type SavedSession } from './call-client.js';
+export { QueueEntry, type QueueEntryEvents, type EnterQueueOptions, type EntryTransfer, type EntrySnapshot } from './queue-entry.js';
+export { QueueBoard, type QueueBoardEvents } from './queue-board.js';
+export type { TransferTarget, AgentStatusSetting, WrapUpOptions } from './agent-desk.js';
+export type { CallRating, QueueChoice } from './contact-centre.js';
 export { Call, type CallDirection, type CallEvents, type CallOptions, type CallState } from './call.js';
 export { CallgateError } from './errors.js';
 export { MediaSession, type MediaState, type MediaConnectionState, type MediaKind } from './media/media-session.js';
@@ -16,4 +20,11 @@ export {
   type VideoCallEventType,
   type PresenceEntry,
   type PresenceStatus,
+  type AgentState,
+  type AgentStatusName,
+  type AgentFigures,
+  type QueueFigures,
+  type EntryState,
+  type EntryOutcome,
+  type EntryView,
 } from '@callgate/protocol';

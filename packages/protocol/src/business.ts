@@ -36,7 +36,91 @@ export const businessEventSchema = z.object({
 export type BusinessEvent = z.infer<typeof businessEventSchema>;
 
 /** What a webhook answers to a REQUEST with `decide` (an empty 2xx body allows too). */
-export const webhookVetoAnswerSchema = z.object({ errorCode: z.optional(uint32Schema) });
+/** A customer's priority in queues, as a business server may set it on entry: 0–100, higher first. */
+export const customerPrioritySchema = z.number().check(z.int(), z.minimum(0), z.maximum(100));
+
+/**
+ * What a webhook answers to a REQUEST with `decide`, or to a `queue-entry` (an empty 2xx body
+ * allows too). `priority` only counts for a queue entry.
+ */
+export const webhookVetoAnswerSchema = z.object({ errorCode: z.optional(uint32Schema), priority: z.optional(customerPrioritySchema) });
+
+// ---- the contact centre ----
+
+/**
+ * The steps of a customer's queue entry a business server hears, in order per entry:
+ * `entered`, then any number of `offered` (an agent's device rings) and `transferred`,
+ * `answered` (the call started), one end (`served`, `abandoned`, `timeout` or `closed`), and after
+ * a served call `wrapped-up` (the agent's wrap-up ended) and `rated` (the customer's rating).
+ */
+export const queueEventStepSchema = z.enum([
+  'entered',
+  'offered',
+  'answered',
+  'transferred',
+  'served',
+  'abandoned',
+  'timeout',
+  'closed',
+  'wrapped-up',
+  'rated',
+]);
+export type QueueEventStep = z.infer<typeof queueEventStepSchema>;
+
+const optionalInt = z.optional(z.number().check(z.int()));
+
+/** One step of a queue entry, on the business link (`queue-event`) and in webhooks (the same body). */
+export const businessQueueEventSchema = z.object({
+  /** Unique per notification; the same when it is delivered again. */
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  step: queueEventStepSchema,
+  entryId: z.string(),
+  /** The queue the entry is in (for `transferred`: the target queue). */
+  queue: z.string(),
+  /** The customer. */
+  customer: z.optional(z.string()),
+  /** When it happened, in ms since the epoch. */
+  at: z.number().check(z.int()),
+  /** `offered`, `answered`, `served`, `wrapped-up`, `rated`: the agent; `transferred` to an agent: that agent. */
+  agent: z.optional(z.string()),
+  /** The call with the agent (`offered`, `answered`, `served`, `wrapped-up`, `rated`). */
+  callId: z.optional(z.string()),
+  /** `entered`: the customer's priority in the queue. */
+  priority: optionalInt,
+  /** When the customer first entered (kept across transfers). */
+  enteredAt: optionalInt,
+  /** `answered` and every end: how long the customer waited, from first entering. */
+  waitedMs: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /** `entered`: what the customer's `enterQueue` carried. */
+  flags: z.optional(uint32Schema),
+  param: z.optional(uint32Schema),
+  userStr: z.optional(z.string()),
+  /** `transferred`: who moved the customer, from which queue, to which queue (and agent). */
+  transfer: z.optional(z.object({ by: z.string(), fromQueue: z.string(), toQueue: z.string(), toAgent: z.optional(z.string()) })),
+  /** `wrapped-up`: the agent's disposition code and notes, when it gave them. */
+  disposition: z.optional(z.string()),
+  notes: z.optional(z.string()),
+  /** `rated`: the customer's score (1–5) and comment. */
+  score: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(5))),
+  comment: z.optional(z.string()),
+});
+export type BusinessQueueEvent = z.infer<typeof businessQueueEventSchema>;
+
+/**
+ * A customer asks to enter a queue; the business server decides (acked with `errorCode` 0 to allow,
+ * another code to refuse, and `priority` to set the customer's priority). Only sent while a
+ * business server can decide; the entry does not exist yet.
+ */
+export const businessQueueEntrySchema = z.object({
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  customer: z.string(),
+  queue: z.string(),
+  flags: uint32Schema,
+  param: uint32Schema,
+  userStr: z.string(),
+  at: z.number().check(z.int()),
+});
+export type BusinessQueueEntry = z.infer<typeof businessQueueEntrySchema>;
 
 // ---- business server → Callgate ----
 
@@ -52,6 +136,8 @@ export const businessAckMessageSchema = z.object({
   errorCode: z.optional(uint32Schema),
   /** The business callback failed: the REQUEST is refused with BUSINESS_UNAVAILABLE (unless fail-open). */
   error: z.optional(z.string().check(z.maxLength(1024))),
+  /** For a `queue-entry` allowed: the customer's priority in the queue. */
+  priority: z.optional(customerPrioritySchema),
 });
 
 /** The seed `videoCallControl` of a business server; FINISH ends the call `userId` is in. */
@@ -96,6 +182,8 @@ export const businessWelcomeMessageSchema = z.object({
 });
 
 export const businessEventMessageSchema = z.extend(businessEventSchema, { type: z.literal('event') });
+export const businessQueueEventMessageSchema = z.extend(businessQueueEventSchema, { type: z.literal('queue-event') });
+export const businessQueueEntryMessageSchema = z.extend(businessQueueEntrySchema, { type: z.literal('queue-entry') });
 
 /** The answer to a `control`: 0, or why it was not applied (NOTINCALL, INVALID_EVENT…). */
 export const businessResultMessageSchema = z.object({
@@ -120,6 +208,8 @@ export const userStateMessageSchema = z.extend(userStateSchema, { type: z.litera
 export const businessServerMessageSchema = z.discriminatedUnion('type', [
   businessWelcomeMessageSchema,
   businessEventMessageSchema,
+  businessQueueEventMessageSchema,
+  businessQueueEntryMessageSchema,
   businessResultMessageSchema,
   userStateMessageSchema,
   errorMessageSchema,
@@ -127,10 +217,32 @@ export const businessServerMessageSchema = z.discriminatedUnion('type', [
 
 export type BusinessWelcomeMessage = z.infer<typeof businessWelcomeMessageSchema>;
 export type BusinessEventMessage = z.infer<typeof businessEventMessageSchema>;
+export type BusinessQueueEventMessage = z.infer<typeof businessQueueEventMessageSchema>;
+export type BusinessQueueEntryMessage = z.infer<typeof businessQueueEntryMessageSchema>;
+/** What Callgate sends a business link and waits to be acked for: call events, entry steps and entry decisions. */
+export type BusinessLinkEvent = BusinessEventMessage | BusinessQueueEventMessage | BusinessQueueEntryMessage;
 export type BusinessResultMessage = z.infer<typeof businessResultMessageSchema>;
 export type UserState = z.infer<typeof userStateSchema>;
 export type UserStateMessage = z.infer<typeof userStateMessageSchema>;
 export type BusinessServerMessage = z.infer<typeof businessServerMessageSchema>;
+
+/**
+ * Link events with the same key are delivered, and handled, one after another in order: the
+ * events of a call, the steps of a queue entry; each entry decision stands alone.
+ */
+export function orderKeyOf(event: BusinessLinkEvent): string {
+  switch (event.type) {
+    case 'event':
+      return `call:${event.callId}`;
+    case 'queue-event':
+      return `entry:${event.entryId}`;
+    case 'queue-entry':
+      return `entering:${event.id}`;
+  }
+}
+
+/** Whether a link event waits for a decision (a REQUEST with `decide`, or an entry decision). */
+export const asksDecision = (event: BusinessLinkEvent): boolean => event.type === 'queue-entry' || (event.type === 'event' && event.decide);
 
 /** Parse and validate a message received by Callgate on the business link. */
 export function parseBusinessClientMessage(text: string): ParseResult<BusinessClientMessage> {

@@ -122,7 +122,7 @@ export const rateCallMessageSchema = z.object({
 export const listQueuesMessageSchema = z.object({ type: z.literal('queues.list'), id: controlId });
 
 /** A supervisor watches the queues and agents live; `stop` ends the watch. */
-export const watchQueuesMessageSchema = z.object({ type: z.literal('queues.watch'), stop: z._default(z.boolean(), false) });
+export const watchQueuesMessageSchema = z.object({ type: z.literal('queues.watch'), id: z.optional(controlId), stop: z._default(z.boolean(), false) });
 
 export const contactCentreClientMessages = [
   enterQueueMessageSchema,
@@ -136,6 +136,8 @@ export const contactCentreClientMessages = [
   watchQueuesMessageSchema,
 ] as const;
 
+/** The contact-centre messages a client sends. */
+export type ContactCentreClientMessage = z.infer<(typeof contactCentreClientMessages)[number]>;
 export type EnterQueueMessage = z.infer<typeof enterQueueMessageSchema>;
 export type LeaveQueueMessage = z.infer<typeof leaveQueueMessageSchema>;
 export type AgentStatusMessage = z.infer<typeof agentStatusMessageSchema>;
@@ -238,6 +240,8 @@ export const contactCentreServerMessages = [
   queueListMessageSchema,
 ] as const;
 
+/** The contact-centre messages a client receives. */
+export type ContactCentreServerMessage = z.infer<(typeof contactCentreServerMessages)[number]>;
 export type EntryMessage = z.infer<typeof entryMessageSchema>;
 export type EntryPositionMessage = z.infer<typeof entryPositionMessageSchema>;
 export type AgentMessage = z.infer<typeof agentMessageSchema>;

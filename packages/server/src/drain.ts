@@ -13,6 +13,26 @@ export interface DrainOptions {
 }
 
 /**
+ * The customers still waiting in a queue when a server that keeps its state in its own process
+ * shuts down: their entries end as `closed`, a chunk at a time. Resolves with how many ended.
+ */
+export async function closeQueues(options: Pick<DrainOptions, 'switchboard' | 'backend' | 'logger'>): Promise<number> {
+  const { switchboard, backend, logger } = options;
+  const queues = new Set((await backend.liveEntries()).filter((entry) => entry.state !== 'connected').map((entry) => entry.queue));
+  let closed = 0;
+  for (const queue of queues) {
+    for (;;) {
+      const decision = await switchboard.handle({ kind: 'queue-closed', queue });
+      const ended = decision.queueTransitions.filter((t) => t.type === 'ended').length;
+      closed += ended;
+      if (ended === 0) break;
+    }
+  }
+  if (closed > 0) logger.warn({ closed }, `shutting down: ${closed} waiting customer(s) left their queues (closed)`);
+  return closed;
+}
+
+/**
  * Shutdown of a server that keeps its state in its own process (a cluster node hands its users
  * over instead), step two (the switchboard already refuses new REQUESTs): waits up to `timeoutMs`
  * for live calls to end by themselves, then ends the rest as the server, with FINISH

@@ -23,7 +23,7 @@ import { registerQueueRoutes } from './http/queue-routes.js';
 import { registerQueueEntryRoutes } from './http/queue-entry-routes.js';
 import { QueueMetrics } from './observability/queue-metrics.js';
 import { HandleTimes } from './records/handle-times.js';
-import { drainCalls } from './drain.js';
+import { closeQueues, drainCalls } from './drain.js';
 import type { IceServer } from '@callgate/protocol';
 import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 import { BUSINESS_PATH } from '@callgate/protocol';
@@ -202,6 +202,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const presence = new PresenceBoard(backend, logger);
   const positions = new EntryPositions(backend, (userId, message) => gateway.sendTo(userId, message), handleTimes.of, logger);
   const board = new QueueBoard(backend, directory, logger);
+  const ratings = new CallRatingStore(callRecords.store.database, callRecords.writer);
   directory.onChange((before, after) => {
     const queues = [...new Set([...before.keys(), ...after.keys()])];
     board.changed({ queues, agents: [] });
@@ -218,7 +219,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     contactCentre: {
       calls: switchboard,
       queues: directory,
-      ratings: new CallRatingStore(callRecords.store.database, callRecords.writer),
+      ratings,
       board,
       positions,
     },
@@ -238,6 +239,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...businessOptions,
     failOpen: options.businessFailOpen === true,
     switchboard,
+    ratings,
     backend,
     cluster,
     logger,
@@ -300,6 +302,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           // nodes and resume within the grace period, calls kept.
           logger.info('draining: handing this node\'s users over to the other nodes');
         } else {
+          await closeQueues({ switchboard, backend, logger });
           await drainCalls({ switchboard, backend, logger, timeoutMs: closeOptions.drainTimeoutMs ?? 0 });
         }
         await business.close();

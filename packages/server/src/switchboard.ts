@@ -118,7 +118,8 @@ export class Switchboard {
     try {
       let input: QueueControl = control;
       if (control.kind === 'enter-queue') {
-        const decided = await this.decideEntry(control);
+        // A business server is asked only about a queue that exists (the rules refuse the rest).
+        const decided = this.queues(control.queue) ? await this.decideEntry(control) : { code: 0 };
         if (decided.code !== 0) return { result: { ok: false, code: decided.code } };
         input = { ...control, draining: this.draining, ...(decided.priority !== undefined ? { priority: decided.priority } : {}) };
       }

@@ -86,7 +86,7 @@ describe('entryRowOf', () => {
 
   it('agent statuses write no entry row; a wrap-up is a patch of its call', () => {
     expect(entryRowOf({ type: 'agent-status', at: 1, agent: 'anna', status: 'available' }, 'n')).toBeUndefined();
-    const wrapUp: QueueTransition = { type: 'wrapped-up', at: 50, agent: 'anna', callId: 'c1', entryId: 'e1', queue: 'billing', disposition: 'resolved', notes: 'ok' };
+    const wrapUp = { type: 'wrapped-up' as const, at: 50, agent: 'anna', customer: 'cust', callId: 'c1', entryId: 'e1', queue: 'billing', disposition: 'resolved', notes: 'ok' } satisfies QueueTransition;
     expect(entryRowOf(wrapUp, 'n')).toBeUndefined();
     expect(wrapUpPatchOf(wrapUp)).toEqual({ call_id: 'c1', disposition: 'resolved', notes: 'ok', wrapped_up_at: 50 });
     expect(wrapUpPatchOf({ ...wrapUp, disposition: undefined, notes: undefined })).toEqual({ call_id: 'c1', disposition: null, notes: null, wrapped_up_at: 50 });

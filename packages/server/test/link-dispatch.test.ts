@@ -4,21 +4,21 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { BusinessEvent } from '@callgate/protocol';
+import type { BusinessEventMessage, BusinessLinkEvent, BusinessQueueEventMessage } from '@callgate/protocol';
 import { LinkDispatch, type EventReceiver } from '../src/business/link-dispatch.js';
 
 class RecordingLink implements EventReceiver {
   readonly sent: string[] = [];
   constructor(readonly linkId: string) {}
-  sendEvent(event: BusinessEvent): void {
+  sendEvent(event: BusinessLinkEvent): void {
     this.sent.push(event.id);
   }
 }
 
 const quiet = pino({ level: 'silent' });
 
-function event(id: string, callId: string): BusinessEvent {
-  return { id, callId, event: 4, srcUserId: 'a', tarUserId: 'b', errorCode: 0, flags: 0, param: 0, userStr: '', at: 0, decide: false };
+function event(id: string, callId: string): BusinessEventMessage {
+  return { type: 'event', id, callId, event: 4, srcUserId: 'a', tarUserId: 'b', errorCode: 0, flags: 0, param: 0, userStr: '', at: 0, decide: false };
 }
 
 describe('LinkDispatch', () => {
@@ -80,5 +80,43 @@ describe('LinkDispatch', () => {
     const next = new RecordingLink('l2');
     dispatch.attach(next);
     expect(next.sent).toEqual(['e2', 'e3']);
+  });
+});
+
+function step(id: string, entryId: string): BusinessQueueEventMessage {
+  return { type: 'queue-event', id, step: 'offered', entryId, queue: 'q', customer: 'c', at: 0 };
+}
+
+describe('LinkDispatch: queue entry steps', () => {
+  it('keeps an entry on the link that holds its unacknowledged steps; once all are acked the entry takes its turn', () => {
+    const dispatch = new LinkDispatch(quiet);
+    const [l1, l2] = [new RecordingLink('l1'), new RecordingLink('l2')];
+    dispatch.attach(l1);
+    dispatch.attach(l2);
+    dispatch.notify(step('s1', 'e'), false);
+    dispatch.notify(step('s2', 'e'), false);
+    expect(l1.sent).toEqual(['s1', 's2']);
+    dispatch.ack('s1', {});
+    dispatch.notify(step('s3', 'e'), false);
+    expect(l1.sent).toEqual(['s1', 's2', 's3']);
+    dispatch.ack('s2', {});
+    dispatch.ack('s3', {});
+    dispatch.notify(step('s4', 'e'), false);
+    expect(l2.sent).toEqual(['s4']);
+  });
+
+  it('drops an entry decision answered without the links instead of asking again', async () => {
+    const dispatch = new LinkDispatch(quiet);
+    const l1 = new RecordingLink('l1');
+    dispatch.attach(l1);
+    const asked = dispatch.decide({ type: 'queue-entry', id: 'q1', customer: 'c', queue: 'q', flags: 0, param: 0, userStr: '', at: 0 });
+    dispatch.decided('q1');
+    const l2 = new RecordingLink('l2');
+    dispatch.attach(l2);
+    dispatch.detach(l1);
+    expect(l2.sent).toEqual([]);
+    dispatch.ack('q1', { errorCode: 0 });
+    const settled = await Promise.race([asked.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 20))]);
+    expect(settled).toBe('waiting');
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ErrorCode, endsCall, type BusinessEvent } from '@callgate/protocol';
+import { ErrorCode, endsCall, type BusinessEventMessage } from '@callgate/protocol';
 import type { CallRecord, CallTransition } from '../calls/types.js';
 import { requestStepOf } from '../calls/draft.js';
 import type { Switchboard } from '../switchboard.js';
@@ -64,7 +64,7 @@ export class BusinessHook {
   }
 
   private publish(notice: CallNotice): void {
-    const event: BusinessEvent = { ...notice, id: randomUUID(), decide: false };
+    const event: BusinessEventMessage = { type: 'event', ...notice, id: randomUUID(), decide: false };
     this.options.route?.notify(event, endsCall(notice));
     this.options.webhooks?.notify(event);
   }
@@ -72,7 +72,7 @@ export class BusinessHook {
   private async authorize(call: CallRecord): Promise<number> {
     const notice = this.requests.get(call.callId) ?? noticeOf({ type: 'requested', call, at: call.requestedAt, step: requestStepOf(call) });
     this.requests.delete(call.callId);
-    const event: BusinessEvent = { ...notice, id: randomUUID(), decide: true };
+    const event: BusinessEventMessage = { type: 'event', ...notice, id: randomUUID(), decide: true };
     const { route, webhooks, decisionTimeoutMs } = this.options;
     const decisions: Promise<number>[] = [];
     if (route && route.linkCount > 0) {
@@ -86,7 +86,7 @@ export class BusinessHook {
     } else {
       route?.notify({ ...event, decide: false }, false);
     }
-    if (webhooks?.veto) decisions.push(webhooks.decide(event, decisionTimeoutMs));
+    if (webhooks?.veto) decisions.push(webhooks.decide(event, decisionTimeoutMs).then((answer) => answer.errorCode));
     else webhooks?.notify(event);
 
     const outcome = await firstRefusal(decisions, decisionTimeoutMs);
@@ -105,7 +105,7 @@ export class BusinessHook {
  * The first non-zero code among `decisions`, or 0 once all allowed; a failure or the timeout
  * before that ends the wait.
  */
-function firstRefusal(decisions: Promise<number>[], timeoutMs: number): Promise<number | { failed: string }> {
+export function firstRefusal(decisions: Promise<number>[], timeoutMs: number): Promise<number | { failed: string }> {
   if (decisions.length === 0) return Promise.resolve(0);
   return new Promise((resolve) => {
     let waiting = decisions.length;

@@ -7,7 +7,7 @@ import {
   parseBusinessClientMessage,
   type BusinessClientMessage,
   type BusinessControlMessage,
-  type BusinessEvent,
+  type BusinessLinkEvent,
   type BusinessServerMessage,
   type ParseResult,
   type UserState,
@@ -55,8 +55,8 @@ export class BusinessLink implements EventReceiver {
     this.served.heartbeat();
   }
 
-  sendEvent(event: BusinessEvent): void {
-    this.send({ type: 'event', ...event });
+  sendEvent(event: BusinessLinkEvent): void {
+    this.send(event);
   }
 
   close(code: number, reason: string): void {

@@ -1,4 +1,4 @@
-import type { BusinessEvent } from '@callgate/protocol';
+import type { BusinessLinkEvent } from '@callgate/protocol';
 import type { BusinessGateway } from './business-gateway.js';
 import type { EventAck } from './link-dispatch.js';
 
@@ -11,10 +11,10 @@ export interface BusinessRoute {
   readonly linkCount: number;
   /** Called whenever `linkCount` may have changed. */
   onLinksChanged(listener: () => void): void;
-  /** Tells a call event; `last` marks the final event of its call. */
-  notify(event: BusinessEvent, last: boolean): void;
-  /** Asks for a decision on a REQUEST. */
-  decide(event: BusinessEvent): Promise<EventAck>;
+  /** Tells a call event or an entry step; `last` marks the final event of its call. */
+  notify(event: BusinessLinkEvent, last: boolean): void;
+  /** Asks for a decision on a REQUEST or an entry. */
+  decide(event: BusinessLinkEvent): Promise<EventAck>;
   /** The decision on `eventId` was made without the links (timeout, webhook): no answer is awaited. */
   decided(eventId: string): void;
   close(): Promise<void>;
@@ -32,11 +32,11 @@ export class LocalBusinessRoute implements BusinessRoute {
     this.gateway.onLinksChanged(listener);
   }
 
-  notify(event: BusinessEvent, last: boolean): void {
+  notify(event: BusinessLinkEvent, last: boolean): void {
     this.gateway.dispatch.notify(event, last);
   }
 
-  decide(event: BusinessEvent): Promise<EventAck> {
+  decide(event: BusinessLinkEvent): Promise<EventAck> {
     return this.gateway.dispatch.decide(event);
   }
 

@@ -7,6 +7,7 @@ import { BusinessHook } from './business-hook.js';
 import { LocalBusinessRoute, type BusinessRoute } from './business-route.js';
 import { ClusterBusinessRoute } from './cluster-business-route.js';
 import { ClusterWebhooks } from './cluster-webhooks.js';
+import { QueueBusinessHook, type RatingSource } from './queue-business-hook.js';
 import { WebhookSender, type WebhookOptions } from './webhook-sender.js';
 
 export interface BusinessSideOptions {
@@ -18,6 +19,8 @@ export interface BusinessSideOptions {
   decisionTimeoutMs: number;
   failOpen: boolean;
   switchboard: Switchboard;
+  /** Where customers' ratings are taken: each is told as the entry's `rated` step. */
+  ratings?: RatingSource;
   backend: StateBackend;
   cluster: Cluster;
   logger: Logger;
@@ -84,23 +87,16 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
   const sender = options.webhook ? new WebhookSender(options.webhook, webhookLogger) : null;
   const webhooks = sender && options.cluster.shared ? new ClusterWebhooks(sender, options.cluster, webhookLogger) : sender;
   // Without a business link or a webhook nobody hears call events: no hook, no work per call.
-  const hook =
-    route || webhooks
-      ? new BusinessHook({
-          switchboard: options.switchboard,
-          logger,
-          route,
-          webhooks,
-          decisionTimeoutMs: options.decisionTimeoutMs,
-          failOpen: options.failOpen,
-        })
-      : null;
+  const hookOptions = { switchboard: options.switchboard, logger, route, webhooks, decisionTimeoutMs: options.decisionTimeoutMs, failOpen: options.failOpen };
+  const hook = route || webhooks ? new BusinessHook(hookOptions) : null;
+  const queueHook = route || webhooks ? new QueueBusinessHook({ ...hookOptions, ratings: options.ratings }) : null;
   return {
     gateway,
     get linkCount() {
       return route?.linkCount ?? 0;
     },
     async close() {
+      queueHook?.close();
       hook?.close();
       await route?.close();
       await gateway?.close();

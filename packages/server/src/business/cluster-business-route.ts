@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BusinessEvent } from '@callgate/protocol';
+import { asksDecision, type BusinessLinkEvent } from '@callgate/protocol';
 import type { Cluster, ClusterMessage, WorkStream } from '../state/cluster.js';
 import type { BusinessGateway } from './business-gateway.js';
 import type { BusinessRoute } from './business-route.js';
@@ -9,7 +9,7 @@ import type { EventAck } from './link-dispatch.js';
 const LINKS_FIGURE = 'business-links';
 
 interface BusinessEntry {
-  event: BusinessEvent;
+  event: BusinessLinkEvent;
   last: boolean;
   /** The node that waits for a REQUEST's decision. */
   origin: string;
@@ -56,16 +56,17 @@ export class ClusterBusinessRoute implements BusinessRoute {
     this.listeners.push(listener);
   }
 
-  notify(event: BusinessEvent, last: boolean): void {
+  notify(event: BusinessLinkEvent, last: boolean): void {
     this.hub.append({ event, last, origin: this.cluster.node }).catch((error: unknown) =>
       this.logger.warn({ err: error, eventId: event.id }, 'business event not queued: state store unavailable'),
     );
   }
 
-  decide(event: BusinessEvent): Promise<EventAck> {
+  decide(event: BusinessLinkEvent): Promise<EventAck> {
     return new Promise((resolve) => {
       this.waiting.set(event.id, resolve);
-      this.hub.append({ event: { ...event, decide: true }, last: false, origin: this.cluster.node }).catch(() => {
+      const asked = event.type === 'event' ? { ...event, decide: true } : event;
+      this.hub.append({ event: asked, last: false, origin: this.cluster.node }).catch(() => {
         this.waiting.delete(event.id);
         resolve({ error: 'state store unavailable' });
       });
@@ -84,7 +85,7 @@ export class ClusterBusinessRoute implements BusinessRoute {
   }
 
   private handle(entry: BusinessEntry, done: () => void): void {
-    if (!entry.event.decide) {
+    if (!asksDecision(entry.event)) {
       this.gateway.dispatch.notify(entry.event, entry.last, done);
       return;
     }

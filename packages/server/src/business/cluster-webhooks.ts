@@ -1,35 +1,35 @@
 import type { Logger } from 'pino';
-import type { BusinessEvent } from '@callgate/protocol';
+import type { BusinessLinkEvent } from '@callgate/protocol';
 import type { Cluster, WorkStream } from '../state/cluster.js';
-import type { Webhooks, WebhookSender } from './webhook-sender.js';
+import type { WebhookDecision, Webhooks, WebhookSender } from './webhook-sender.js';
 
 /**
  * Webhooks in a cluster: notifications go through one stream that a single node posts from, so
- * that the events of a call reach the receiver in order even when different nodes decided them.
+ * that the events of a call (and the steps of an entry) reach the receiver in order even when different nodes decided them.
  * A veto REQUEST is asked by the node that decides it, directly.
  */
 export class ClusterWebhooks implements Webhooks {
-  private readonly hub: WorkStream<BusinessEvent>;
+  private readonly hub: WorkStream<BusinessLinkEvent>;
 
   constructor(
     private readonly sender: WebhookSender,
     cluster: Cluster,
     private readonly logger: Logger,
   ) {
-    this.hub = cluster.stream<BusinessEvent>({ name: 'webhooks', canLead: () => true, handle: (event, done) => sender.notify(event, done) });
+    this.hub = cluster.stream<BusinessLinkEvent>({ name: 'webhooks', canLead: () => true, handle: (event, done) => sender.notify(event, done) });
   }
 
   get veto(): boolean {
     return this.sender.veto;
   }
 
-  notify(event: BusinessEvent): void {
+  notify(event: BusinessLinkEvent): void {
     this.hub.append(event).catch((error: unknown) =>
       this.logger.warn({ err: error, eventId: event.id }, 'webhook event not queued: state store unavailable'),
     );
   }
 
-  decide(event: BusinessEvent, timeoutMs: number): Promise<number> {
+  decide(event: BusinessLinkEvent, timeoutMs: number): Promise<WebhookDecision> {
     return this.sender.decide(event, timeoutMs);
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { webhookVetoAnswerSchema, type BusinessEvent } from '@callgate/protocol';
+import { orderKeyOf, webhookVetoAnswerSchema, type BusinessLinkEvent } from '@callgate/protocol';
 import { signWebhook, WebhookHeader } from '@callgate/protocol/signing';
 
 export interface WebhookOptions {
@@ -19,10 +19,16 @@ const MAX_RETRY_DELAY_MS = 30_000;
 const ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_QUEUED = 10_000;
 
+/** A webhook's decision: the code (0 allows) and, for a queue entry, the customer's priority. */
+export interface WebhookDecision {
+  errorCode: number;
+  priority?: number;
+}
+
 interface Queued {
-  event: BusinessEvent;
-  /** For a veto REQUEST: receives the decision, or the reason there is none. */
-  decision?: { timeoutMs: number; resolve(code: number): void; reject(error: Error): void };
+  event: BusinessLinkEvent;
+  /** For a veto REQUEST or an entry decision: receives the decision, or the reason there is none. */
+  decision?: { timeoutMs: number; resolve(answer: WebhookDecision): void; reject(error: Error): void };
   /** Runs once the event was delivered, or given up on. */
   done?: () => void;
 }
@@ -31,7 +37,18 @@ interface Queued {
 export type Webhooks = Pick<WebhookSender, 'veto' | 'notify' | 'decide' | 'close'>;
 
 /**
- * POSTs call events to a webhook, signed. Events of one call go one at a time, in order; a
+ * The body of a webhook: a call event as it always was (no `type`), an entry step or an entry
+ * decision with their `type` (`queue-event`, `queue-entry`), so that a receiver tells them apart.
+ */
+export function webhookBodyOf(event: BusinessLinkEvent): string {
+  if (event.type !== 'event') return JSON.stringify(event);
+  const { type: _type, ...callEvent } = event;
+  return JSON.stringify(callEvent);
+}
+
+/**
+ * POSTs call events and queue entry steps to a webhook, signed. Events of one call (or one
+ * entry) go one at a time, in order; a
  * notification is retried with exponential backoff until it gets a 2xx or `retryForMs` runs out.
  * A veto REQUEST is sent once and its answer is the decision.
  */
@@ -55,14 +72,16 @@ export class WebhookSender {
   }
 
   /** Queues a notification; `done` runs once it was delivered or given up on. */
-  notify(event: BusinessEvent, done?: () => void): void {
-    if (!this.enqueue({ event: { ...event, decide: false }, ...(done ? { done } : {}) })) done?.();
+  notify(event: BusinessLinkEvent, done?: () => void): void {
+    const told = event.type === 'event' ? { ...event, decide: false } : event;
+    if (!this.enqueue({ event: told, ...(done ? { done } : {}) })) done?.();
   }
 
-  /** Asks the webhook about a REQUEST: resolves to its code, rejects when it gives none in time. */
-  decide(event: BusinessEvent, timeoutMs: number): Promise<number> {
+  /** Asks the webhook about a REQUEST or an entry: resolves to its answer, rejects when it gives none in time. */
+  decide(event: BusinessLinkEvent, timeoutMs: number): Promise<WebhookDecision> {
+    const asked = event.type === 'event' ? { ...event, decide: true } : event;
     return new Promise((resolve, reject) => {
-      if (!this.enqueue({ event: { ...event, decide: true }, decision: { timeoutMs, resolve, reject } })) {
+      if (!this.enqueue({ event: asked, decision: { timeoutMs, resolve, reject } })) {
         reject(new Error('webhook queue full'));
       }
     });
@@ -78,22 +97,23 @@ export class WebhookSender {
   private enqueue(item: Queued): boolean {
     if (this.stop.signal.aborted) return false;
     if (this.queued >= MAX_QUEUED) {
-      this.logger.error({ eventId: item.event.id, callId: item.event.callId }, 'webhook queue full; event dropped');
+      this.logger.error({ eventId: item.event.id, key: orderKeyOf(item.event) }, 'webhook queue full; event dropped');
       return false;
     }
     this.queued++;
-    const queue = this.queues.get(item.event.callId);
+    const key = orderKeyOf(item.event);
+    const queue = this.queues.get(key);
     if (queue) {
       queue.push(item);
       return true;
     }
     const fresh = [item];
-    this.queues.set(item.event.callId, fresh);
-    void this.drain(item.event.callId, fresh);
+    this.queues.set(key, fresh);
+    void this.drain(key, fresh);
     return true;
   }
 
-  private async drain(callId: string, queue: Queued[]): Promise<void> {
+  private async drain(key: string, queue: Queued[]): Promise<void> {
     for (let item = queue[0]; item && !this.stop.signal.aborted; item = queue[0]) {
       if (item.decision) await this.ask(item.event, item.decision);
       else await this.deliver(item.event);
@@ -101,21 +121,21 @@ export class WebhookSender {
       this.queued--;
       if (!this.stop.signal.aborted) item.done?.();
     }
-    this.queues.delete(callId);
+    this.queues.delete(key);
   }
 
-  private async ask(event: BusinessEvent, decision: NonNullable<Queued['decision']>): Promise<void> {
+  private async ask(event: BusinessLinkEvent, decision: NonNullable<Queued['decision']>): Promise<void> {
     try {
       const { status, body } = await this.post(event, decision.timeoutMs);
       if (status < 200 || status > 299) throw new Error(`webhook answered HTTP ${status}`);
       const answer = body.trim() === '' ? {} : webhookVetoAnswerSchema.parse(JSON.parse(body));
-      decision.resolve(answer.errorCode ?? 0);
+      decision.resolve({ errorCode: answer.errorCode ?? 0, ...(answer.priority !== undefined ? { priority: answer.priority } : {}) });
     } catch (error) {
       decision.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  private async deliver(event: BusinessEvent): Promise<void> {
+  private async deliver(event: BusinessLinkEvent): Promise<void> {
     const firstAttempt = Date.now();
     for (let attempt = 0, delay = this.retryDelayMs; ; attempt++, delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
       let failure: string;
@@ -127,7 +147,7 @@ export class WebhookSender {
         failure = error instanceof Error ? error.message : String(error);
       }
       if (this.stop.signal.aborted) return;
-      const log = { eventId: event.id, callId: event.callId, attempt: attempt + 1, failure };
+      const log = { eventId: event.id, key: orderKeyOf(event), attempt: attempt + 1, failure };
       if (Date.now() + delay - firstAttempt > this.retryForMs) {
         this.logger.error(log, 'webhook delivery failed; giving up on this event');
         return;
@@ -137,8 +157,8 @@ export class WebhookSender {
     }
   }
 
-  private async post(event: BusinessEvent, timeoutMs: number): Promise<{ status: number; body: string }> {
-    const body = JSON.stringify(event);
+  private async post(event: BusinessLinkEvent, timeoutMs: number): Promise<{ status: number; body: string }> {
+    const body = webhookBodyOf(event);
     const timestamp = Math.floor(Date.now() / 1000);
     const response = await fetch(this.options.url, {
       method: 'POST',

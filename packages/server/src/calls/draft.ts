@@ -153,7 +153,8 @@ export class DecisionDraft {
     if (call.entryId !== undefined && to === call.caller && (event === VideoCallEvent.REQUEST || event === VideoCallEvent.REPLY)) return;
     const peer = to === call.caller ? call.callee : call.caller;
     const message: CallEvent = { callId: call.callId, event, userId: peer, errorCode, ...payload };
-    if (call.queue !== undefined && event === VideoCallEvent.REQUEST) message.queue = call.queue;
+    // The agent of a queue call learns the queue from the call's first event (REQUEST, or START when it took the customer itself).
+    if (call.queue !== undefined && to === call.callee && (event === VideoCallEvent.REQUEST || event === VideoCallEvent.START)) message.queue = call.queue;
     this.decision.deliveries.push({ to, event: message });
   }
 

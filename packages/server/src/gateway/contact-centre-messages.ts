@@ -65,7 +65,7 @@ export async function handleContactCentre(host: ContactCentreHost, socket: Sessi
       } else if (socket.role === 'supervisor') {
         await host.board.watch(socket);
       } else {
-        socket.sendError(ErrorCode.FORBIDDEN, 'only a supervisor (a token with role "supervisor") may watch the queues');
+        socket.sendError(ErrorCode.FORBIDDEN, 'only a supervisor (a token with role "supervisor") may watch the queues', message.id);
       }
       return;
     case 'call.rate': {

@@ -50,6 +50,7 @@ export function closeWrapUp(draft: DecisionDraft, user: UserRecord, closing: { d
     type: 'wrapped-up',
     at: draft.ctx.now,
     agent: user.userId,
+    customer: wrapUp.customer,
     callId: wrapUp.callId,
     entryId: wrapUp.entryId,
     queue: wrapUp.queue,

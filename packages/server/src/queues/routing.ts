@@ -211,7 +211,8 @@ export function takeEntry(draft: DecisionDraft, user: UserRecord, entry: EntryRe
   draft.deliverEntry(taken);
   const payload = { flags: call.flags, param: call.roomId, userStr: '' };
   draft.deliver(call, call.caller, VideoCallEvent.START, 0, payload);
-  draft.deliver(call, call.callee, VideoCallEvent.START, 0, payload);
+  // The agent never rang: its START carries what the customer asked with.
+  draft.deliver(call, call.callee, VideoCallEvent.START, 0, { ...payload, userStr: entry.userStr });
   draft.decision.transitions.push({ type: 'requested', call: { ...call, phase: 'dialing', roomId: 0 }, at: now, step: requestStepOf(call) });
   draft.decision.transitions.push({ type: 'started', call, at: now, step: stepOf(VideoCallEvent.START, call.caller, call.callee, 0, payload) });
   draft.decision.queueTransitions.push({ type: 'offered', entry: taken, at: now, agent: user.userId, callId: call.callId });

@@ -290,7 +290,7 @@ function afterQueueCall(draft: DecisionDraft, agentId: string, call: CallRecord,
     return;
   }
   const until = draft.ctx.now + wrapUpMs;
-  changeAgent(draft, user, { status: 'wrap-up', reason: undefined, wrapUp: { callId: call.callId, entryId, queue: call.queue ?? '', until } });
+  changeAgent(draft, user, { status: 'wrap-up', reason: undefined, wrapUp: { callId: call.callId, entryId, queue: call.queue ?? '', customer: call.caller, until } });
   draft.setTimer(wrapUpTimerKey(agentId), until, { kind: 'wrap-up-expired', userId: agentId, callId: call.callId });
 }
 
@@ -350,7 +350,7 @@ export function userLeft(draft: DecisionDraft, user: UserRecord): void {
   const wrapUp = user.agent.wrapUp;
   if (wrapUp) {
     draft.clearTimer(wrapUpTimerKey(user.userId));
-    draft.decision.queueTransitions.push({ type: 'wrapped-up', at, agent: user.userId, callId: wrapUp.callId, entryId: wrapUp.entryId, queue: wrapUp.queue });
+    draft.decision.queueTransitions.push({ type: 'wrapped-up', at, agent: user.userId, customer: wrapUp.customer, callId: wrapUp.callId, entryId: wrapUp.entryId, queue: wrapUp.queue });
   }
   draft.decision.queueTransitions.push({ type: 'agent-status', at, agent: user.userId, status: 'offline' });
 }

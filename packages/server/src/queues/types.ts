@@ -16,7 +16,7 @@ export interface AgentRecord {
   queues: string[];
   skills: string[];
   /** While in wrap-up: the call it wraps up, and when wrap-up ends by itself. */
-  wrapUp?: { callId: string; entryId: string; queue: string; until: number };
+  wrapUp?: { callId: string; entryId: string; queue: string; customer: string; until: number };
   /** The status it asked for while busy, taken once the call and its wrap-up are over. */
   next?: { status: 'available' | 'away'; reason?: string };
 }
@@ -69,7 +69,7 @@ export type QueueTransition =
   | { type: 'answered'; entry: EntryRecord; at: number; agent: string; callId: string }
   | { type: 'transferred'; entry: EntryRecord; at: number; by: string; fromQueue: string; toQueue: string; toAgent?: string }
   | { type: 'ended'; entry: EntryRecord; at: number; outcome: EntryOutcome }
-  | { type: 'wrapped-up'; at: number; agent: string; callId: string; entryId: string; queue: string; disposition?: string; notes?: string }
+  | { type: 'wrapped-up'; at: number; agent: string; customer: string; callId: string; entryId: string; queue: string; disposition?: string; notes?: string }
   | { type: 'agent-status'; at: number; agent: string; status: AgentStatus | 'offline'; reason?: string };
 
 /** How decisions look queues up: the queue directory, injected into the DecisionContext. */

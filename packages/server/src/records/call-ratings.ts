@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ErrorCode, QueueLimits } from '@callgate/protocol';
 import type { CallRatings } from '../gateway/contact-centre-messages.js';
+import type { TakenRating } from '../business/queue-notices.js';
 import type { RecordWriter } from './record-writer.js';
 import type { RecordsSchema } from './schema.js';
 
@@ -13,6 +14,8 @@ const POLL_MS = 50;
  * customer (the caller of a queue call), within 10 minutes of its end.
  */
 export class CallRatingStore implements CallRatings {
+  private readonly listeners: ((rating: TakenRating) => void)[] = [];
+
   constructor(
     private readonly db: Kysely<RecordsSchema>,
     private readonly writer: Pick<RecordWriter, 'settled'>,
@@ -47,7 +50,10 @@ export class CallRatingStore implements CallRatings {
       .where('ended_at', '>=', at - QueueLimits.RATING_WINDOW_MS)
       .where('rating_score', 'is', null)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) > 0) return 0;
+    if (Number(result.numUpdatedRows) > 0) {
+      await this.told({ ...rating, at });
+      return 0;
+    }
     const row = await this.db
       .selectFrom('call_records')
       .select(['caller', 'queue', 'started_at', 'ended_at', 'rating_score'])
@@ -58,5 +64,28 @@ export class CallRatingStore implements CallRatings {
     }
     if (row.rating_score !== null) return ErrorCode.ALREADY_RATED;
     return ErrorCode.RATING_CLOSED;
+  }
+
+  /** Hears every rating taken (for the business server's `rated` step). */
+  onRated(listener: (rating: TakenRating) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private async told(rating: Omit<TakenRating, 'queue' | 'entryId' | 'agent'>): Promise<void> {
+    if (this.listeners.length === 0) return;
+    const row = await this.db
+      .selectFrom('call_records')
+      .select(['queue', 'entry_id', 'callee'])
+      .where('call_id', '=', rating.callId)
+      .executeTakeFirst()
+      .catch(() => undefined);
+    const taken = { ...rating, queue: row?.queue ?? '', entryId: row?.entry_id ?? '', agent: row?.callee ?? '' };
+    for (const listener of this.listeners) {
+      try {
+        listener(taken);
+      } catch {
+        // A listener's failure is its own; the rating was taken.
+      }
+    }
   }
 }
