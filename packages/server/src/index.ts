@@ -1,5 +1,7 @@
 export { startServer, type ServerOptions, type RunningServer } from './server.js';
 export type { CloseOptions } from './server.js';
+export { checkServerOptions } from './options/server-options.js';
+export { ServerOptionsError, OPTION_FLAGS, type OptionPath } from './options/option-error.js';
 export { MISSED_OUTCOMES, type CallRecordView } from './records/record-view.js';
 export { createAccessToken, TokenVerifier, type AccessTokenOptions, type TokenCheck, type TokenExpectations } from './auth/tokens.js';
 export { Switchboard, type Authorizer, type Control } from './switchboard.js';
