@@ -33,11 +33,17 @@ const relativeTo = (file: string, value: string): string =>
   /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value === ':memory:' ? value : resolve(dirname(file), value);
 
 function read(file: string): Record<string, unknown> {
+  let text: string;
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigFileError(`--config ${file}: ${(error as Error).message}`);
+  }
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigFileError(`--config ${file}: not JSON: ${(error as Error).message}`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new ConfigFileError(`--config ${file}: expected an object of options, e.g. {"port": 8080}`);

@@ -1,22 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { createLogger } from '../logger.js';
 import { ServerOptionsError } from '../options/option-error.js';
 import { startServer, type RunningServer } from '../server.js';
+import { applyConfigFile, ConfigFileError, type ConfigFile } from './config-file.js';
 import { describeForCli } from './option-sources.js';
-import { serveOptions, type ServeFlags } from './serve-options.js';
+import { serveOptions, type JsonKind, type ServeFlags } from './serve-options.js';
 import { toServerOptions, type DevDefaults } from './to-server-options.js';
 
 const generated = (): string => randomBytes(24).toString('base64url');
 
-/** `callgate serve`: the options, and the server until SIGTERM/SIGINT. */
+/** `callgate serve`: the options, a --config file under them, and the server until SIGTERM/SIGINT. */
 export function addServeCommand(program: Command): void {
   const serve = program.command('serve').description('run the Callgate server');
-  for (const { option } of serveOptions()) serve.addOption(option);
+  const kinds = new Map<Option, JsonKind>();
+  for (const { option, kind } of serveOptions()) {
+    serve.addOption(option);
+    kinds.set(option, kind);
+  }
   serve.action(async (_options: ServeFlags, command: Command) => {
+    let config: ConfigFile | undefined;
+    try {
+      const file = command.getOptionValue('config') as string | undefined;
+      if (file) config = applyConfigFile(command, file, kinds);
+    } catch (error) {
+      if (error instanceof ConfigFileError) program.error(`error: ${error.message}`);
+      throw error;
+    }
     const flags = command.opts<ServeFlags>();
     const logger = createLogger(flags.logLevel);
+    if (config) logger.info({ config: config.file }, `options from ${config.file}`);
     const dev: DevDefaults = {};
     if (flags.dev && !flags.secret) {
       dev.secret = generated();
@@ -29,7 +43,7 @@ export function addServeCommand(program: Command): void {
     }
     const options = toServerOptions(flags, dev, logger);
     const server = await startServer(options).catch((error: unknown): never => {
-      if (error instanceof ServerOptionsError) program.error(`error: ${describeForCli(error, command)}`);
+      if (error instanceof ServerOptionsError) program.error(`error: ${describeForCli(error, command, config)}`);
       logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
       process.exit(1);
     });

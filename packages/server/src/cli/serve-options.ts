@@ -22,6 +22,10 @@ interface Spec {
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const specs: Spec[] = [
+  {
+    flags: '--config <file>',
+    description: 'a JSON file of these options by their long names, e.g. {"ring-timeout": 30, "stun": ["stun:…"]}; flags and CALLGATE_* variables win over it',
+  },
   { flags: '--port <port>', description: 'TCP port (0 = any free port)', kind: 'number', default: 8080 },
   { flags: '--host <host>', description: 'interface to listen on', default: '127.0.0.1' },
   { flags: '--secret <secret>', description: 'key that user access tokens are signed with' },
@@ -91,6 +95,7 @@ export function serveOptions(): { option: Option; kind: JsonKind }[] {
 
 /** `callgate serve`'s options as commander parses them (and a --config file sets them). */
 export interface ServeFlags {
+  config?: string;
   port: number;
   host: string;
   secret?: string;
