@@ -1,5 +1,7 @@
 export { startServer, type ServerOptions, type RunningServer } from './server.js';
 export type { CloseOptions } from './server.js';
+export { checkServerOptions } from './options/server-options.js';
+export { ServerOptionsError, OPTION_FLAGS, type OptionPath } from './options/option-error.js';
 export { MISSED_OUTCOMES, type CallRecordView } from './records/record-view.js';
 export type { QueueEntryView } from './records/entry-view.js';
 export type { QueueRecordFigures } from './records/queue-stats.js';

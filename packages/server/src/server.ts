@@ -27,11 +27,12 @@ import { closeQueues, drainCalls } from './drain.js';
 import type { IceServer } from '@callgate/protocol';
 import { defaultLimits, type ConnectionLimits } from './gateway/limits.js';
 import { BUSINESS_PATH } from '@callgate/protocol';
-import { checkBusinessOptions, createBusinessSide } from './business/business-side.js';
+import { createBusinessSide } from './business/business-side.js';
 import type { WebhookOptions } from './business/webhook-sender.js';
 import { OriginPolicy, urlHost } from './gateway/origin-policy.js';
-import { MIN_SECRET_BYTES, shortSecret } from './auth/secrets.js';
-import { checkHttpTimeouts, defaultHttpTimeouts, type HttpTimeouts } from './http/connection-guard.js';
+import { defaultHttpTimeouts, type HttpTimeouts } from './http/connection-guard.js';
+import { iceServersFor, type IceServerConfig } from './media/ice-servers.js';
+import { checkServerOptions } from './options/server-options.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -78,7 +79,9 @@ export interface ServerOptions {
   /** A pino logger; default: JSON lines at `logLevel`. */
   logger?: Logger;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** STUN/TURN servers handed to each user in its welcome message. */
+  /** STUN/TURN servers handed to each user in its welcome message (TURN with a fresh credential). */
+  ice?: IceServerConfig;
+  /** Or a function of your own that gives each user its STUN/TURN servers (not with `ice`). */
   iceServers?: (userId: string) => IceServer[];
   /** Serves the demo page (apps/demo/dist) from this folder at `/`. */
   demoDir?: string;
@@ -128,27 +131,23 @@ export interface RunningServer {
   close(options?: CloseOptions): Promise<void>;
 }
 
-/** Starts a Callgate server and resolves once it listens. */
+/**
+ * Starts a Callgate server and resolves once it listens. Rejects with a ServerOptionsError,
+ * before it opens anything, when an option cannot work (see checkServerOptions).
+ */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  if (!options.secret) throw new TypeError('startServer: a secret is required to verify access tokens');
-  const short = options.dev
-    ? undefined
-    : shortSecret({ secret: options.secret, businessSecret: options.businessSecret, adminKey: options.adminKey, 'webhook.secret': options.webhook?.secret });
-  if (short) throw new TypeError(`startServer: ${short} must be at least ${MIN_SECRET_BYTES} bytes (outside dev mode)`);
+  checkServerOptions(options);
   const businessOptions = {
     secret: options.businessSecret,
-    tokenSecret: options.secret,
     webhook: options.webhook,
     decisionTimeoutMs: options.businessTimeoutMs ?? 3_000,
   };
-  checkBusinessOptions(businessOptions);
   const startQueues = [
     ...(options.queuesFile ? readQueueFile(options.queuesFile) : []),
     ...(options.queues ?? []).map(({ id, ...definition }) => queueOf(id, definition)),
   ];
   const limits: ConnectionLimits = { ...defaultLimits, ...options.limits };
   const httpTimeouts: HttpTimeouts = { ...defaultHttpTimeouts, ...options.httpTimeouts };
-  checkHttpTimeouts(httpTimeouts);
   const origins = new OriginPolicy({ publicUrl: options.publicUrl, host: options.host ?? '127.0.0.1', allowOrigins: options.allowOrigins ?? [] });
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info', false);
   const state = await openState({
@@ -232,7 +231,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       graceMs,
       heartbeatIntervalMs,
       authTimeoutMs,
-      iceServersFor: options.iceServers ?? (() => []),
+      iceServersFor: options.iceServers ?? (options.ice ? iceServersFor(options.ice) : () => []),
     },
   });
   const business = createBusinessSide({

@@ -13,8 +13,6 @@ import { WebhookSender, type WebhookOptions } from './webhook-sender.js';
 export interface BusinessSideOptions {
   /** Business servers authenticate with it on `/business`; without it there is no business link. */
   secret: string | undefined;
-  /** The users' token key, which the business secret must not be. */
-  tokenSecret: string;
   webhook: WebhookOptions | undefined;
   decisionTimeoutMs: number;
   failOpen: boolean;
@@ -39,29 +37,7 @@ export interface BusinessSide {
   close(): Promise<void>;
 }
 
-function checkWebhook(webhook: WebhookOptions): void {
-  let url: URL;
-  try {
-    url = new URL(webhook.url);
-  } catch {
-    throw new TypeError(`webhook url ${JSON.stringify(webhook.url)} is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('the webhook url must be http: or https:');
-  if (!webhook.secret) throw new TypeError('a webhook secret is required to sign webhooks');
-}
-
-/** Throws a TypeError naming the first business option that cannot work; call it before opening anything. */
-export function checkBusinessOptions(options: Pick<BusinessSideOptions, 'secret' | 'tokenSecret' | 'webhook' | 'decisionTimeoutMs'>): void {
-  if (options.secret !== undefined && options.secret === options.tokenSecret) {
-    throw new TypeError('the business secret must differ from the token secret');
-  }
-  if (!Number.isFinite(options.decisionTimeoutMs) || options.decisionTimeoutMs < 0) {
-    throw new TypeError('businessTimeoutMs must be a number >= 0');
-  }
-  if (options.webhook) checkWebhook(options.webhook);
-}
-
-/** The business link, the webhooks and the hook that feeds them, as the options ask (checked by checkBusinessOptions). */
+/** The business link, the webhooks and the hook that feeds them, as the options ask (checked by checkServerOptions). */
 export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
   const logger = options.logger.child({ component: 'business' });
   const gateway = options.secret

@@ -25,11 +25,6 @@ function originOf(text: string): string | null {
 export const urlHost = (host: string): string =>
   host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
-/** Throws a TypeError unless `publicUrl` is an http:// or https:// URL. */
-export function checkPublicUrl(publicUrl: string): void {
-  if (originOf(publicUrl) === null) throw new TypeError(`the public URL ${JSON.stringify(publicUrl)} must be an http:// or https:// URL`);
-}
-
 /**
  * Which browser pages may open a WebSocket or use the dev login: the server's own origin (from the
  * public URL, or by default what it listens on) and the allow-list ("*" allows any), compared by
@@ -41,8 +36,8 @@ export class OriginPolicy {
   private readonly allowed: Set<string>;
   private own: URL[] = [];
 
+  /** `publicUrl`, when given, is an http(s) URL (checkServerOptions). */
   constructor(private readonly options: OriginPolicyOptions) {
-    if (options.publicUrl !== undefined) checkPublicUrl(options.publicUrl);
     this.allowAll = options.allowOrigins.includes('*');
     this.allowed = new Set(options.allowOrigins.map((origin) => originOf(origin) ?? origin.replace(/\/+$/, '').toLowerCase()));
   }

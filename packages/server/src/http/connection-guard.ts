@@ -27,16 +27,6 @@ export interface HttpConnectionCaps {
   maxHttpConnectionsPerIp: number;
 }
 
-/** Throws a TypeError naming the first timeout that cannot work. */
-export function checkHttpTimeouts(timeouts: HttpTimeouts): void {
-  for (const [name, value] of Object.entries(timeouts)) {
-    if (!Number.isFinite(value) || value < 0) throw new TypeError(`httpTimeouts.${name} must be a number >= 0`);
-  }
-  if (timeouts.requestMs > 0 && timeouts.headersMs > timeouts.requestMs) {
-    throw new TypeError('httpTimeouts.headersMs must not be longer than httpTimeouts.requestMs');
-  }
-}
-
 /** The fastify (and Node) server options that apply `timeouts`. */
 export function timeoutOptions(timeouts: HttpTimeouts): {
   connectionTimeout: number;

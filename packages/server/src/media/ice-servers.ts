@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { IceServer } from '@callgate/protocol';
+import { checkIceServerConfig } from '../options/server-options.js';
+
+export { checkIceServerConfig };
 
 export interface TurnConfig {
   /** turn: or turns: URLs of one TURN service, e.g. turn:turn.example.com:3478?transport=udp. */
@@ -18,9 +21,6 @@ export interface IceServerConfig {
   now?: () => number;
 }
 
-const STUN_URL = /^stuns?:[^\s]+$/;
-const TURN_URL = /^turns?:[^\s]+$/;
-
 /**
  * A time-limited TURN credential, as coturn's `use-auth-secret` checks it: the username is
  * `expiry:userId` (expiry in seconds since epoch) and the password base64(HMAC-SHA1(secret, username)).
@@ -28,23 +28,6 @@ const TURN_URL = /^turns?:[^\s]+$/;
 export function turnCredential(secret: string, userId: string, expiresAt: number): { username: string; credential: string } {
   const username = `${expiresAt}:${userId}`;
   return { username, credential: createHmac('sha1', secret).update(username).digest('base64') };
-}
-
-/** Throws a TypeError naming the first bad setting. */
-export function checkIceServerConfig(config: IceServerConfig): void {
-  for (const url of config.stun ?? []) {
-    if (!STUN_URL.test(url)) throw new TypeError(`not a STUN URL: ${JSON.stringify(url)} (expected stun:host[:port])`);
-  }
-  const turn = config.turn;
-  if (!turn) return;
-  if (turn.urls.length === 0) throw new TypeError('a TURN service needs at least one turn: URL');
-  for (const url of turn.urls) {
-    if (!TURN_URL.test(url)) throw new TypeError(`not a TURN URL: ${JSON.stringify(url)} (expected turn:host[:port][?transport=udp|tcp])`);
-  }
-  if (!turn.secret) throw new TypeError('a TURN service needs its shared secret (--turn-secret)');
-  if (turn.ttlSeconds !== undefined && !(Number.isInteger(turn.ttlSeconds) && turn.ttlSeconds > 0)) {
-    throw new TypeError('the TURN credential lifetime is a whole number of seconds > 0');
-  }
 }
 
 /** The ICE servers each user gets in its welcome message: STUN as given, TURN with a fresh credential. */
