@@ -122,12 +122,38 @@ export const businessQueueEntrySchema = z.object({
 });
 export type BusinessQueueEntry = z.infer<typeof businessQueueEntrySchema>;
 
+/**
+ * The push hook (docs/business.md, "Waking a callee"): a REQUEST found no device of the callee
+ * connected and waits up to `until` for one; wake the callee's app (`step: "wake"`, e.g. an APNs
+ * VoIP or FCM message), or withdraw that notification (`step: "cancelled"`: the caller gave up or
+ * the wait ended). On the business link (`push`, for links that turned it on) and in webhooks.
+ */
+export const businessPushSchema = z.object({
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  step: z.enum(['wake', 'cancelled']),
+  callId: z.string(),
+  caller: z.string(),
+  callee: z.string(),
+  flags: uint32Schema,
+  param: uint32Schema,
+  userStr: z.string(),
+  /** When the REQUEST stops waiting for a device of the callee (ms since the epoch). */
+  until: z.number().check(z.int()),
+  at: z.number().check(z.int()),
+});
+export type BusinessPush = z.infer<typeof businessPushSchema>;
+
 // ---- business server → Callgate ----
 
 export const businessAuthMessageSchema = z.object({
   type: z.literal('auth'),
   secret: z.string().check(z.minLength(1), z.maxLength(Limits.TOKEN_MAX)),
+  /** This business server sends pushes: it hears `push` events, and a REQUEST to a user with no device waits for the user. */
+  push: z.optional(z.boolean()),
 });
+
+/** Turns this link's push hook on or off after authentication (the business SDK's `setOnPushCallback`). */
+export const businessPushHookMessageSchema = z.object({ type: z.literal('push-hook'), enabled: z.boolean() });
 
 /** The event `id` was handled; for a REQUEST with `decide`, `errorCode` is the decision (0 lets it ring). */
 export const businessAckMessageSchema = z.object({
@@ -163,6 +189,7 @@ export const businessClientMessageSchema = z.discriminatedUnion('type', [
   businessAckMessageSchema,
   businessControlMessageSchema,
   userStateQuerySchema,
+  businessPushHookMessageSchema,
 ]);
 
 export type BusinessAuthMessage = z.infer<typeof businessAuthMessageSchema>;
@@ -184,6 +211,7 @@ export const businessWelcomeMessageSchema = z.object({
 export const businessEventMessageSchema = z.extend(businessEventSchema, { type: z.literal('event') });
 export const businessQueueEventMessageSchema = z.extend(businessQueueEventSchema, { type: z.literal('queue-event') });
 export const businessQueueEntryMessageSchema = z.extend(businessQueueEntrySchema, { type: z.literal('queue-entry') });
+export const businessPushMessageSchema = z.extend(businessPushSchema, { type: z.literal('push') });
 
 /** The answer to a `control`: 0, or why it was not applied (NOTINCALL, INVALID_EVENT…). */
 export const businessResultMessageSchema = z.object({
@@ -210,6 +238,7 @@ export const businessServerMessageSchema = z.discriminatedUnion('type', [
   businessEventMessageSchema,
   businessQueueEventMessageSchema,
   businessQueueEntryMessageSchema,
+  businessPushMessageSchema,
   businessResultMessageSchema,
   userStateMessageSchema,
   errorMessageSchema,
@@ -219,8 +248,10 @@ export type BusinessWelcomeMessage = z.infer<typeof businessWelcomeMessageSchema
 export type BusinessEventMessage = z.infer<typeof businessEventMessageSchema>;
 export type BusinessQueueEventMessage = z.infer<typeof businessQueueEventMessageSchema>;
 export type BusinessQueueEntryMessage = z.infer<typeof businessQueueEntryMessageSchema>;
-/** What Callgate sends a business link and waits to be acked for: call events, entry steps and entry decisions. */
-export type BusinessLinkEvent = BusinessEventMessage | BusinessQueueEventMessage | BusinessQueueEntryMessage;
+export type BusinessPushMessage = z.infer<typeof businessPushMessageSchema>;
+export type BusinessPushHookMessage = z.infer<typeof businessPushHookMessageSchema>;
+/** What Callgate sends a business link and waits to be acked for: call events, entry steps, entry decisions and pushes. */
+export type BusinessLinkEvent = BusinessEventMessage | BusinessQueueEventMessage | BusinessQueueEntryMessage | BusinessPushMessage;
 export type BusinessResultMessage = z.infer<typeof businessResultMessageSchema>;
 export type UserState = z.infer<typeof userStateSchema>;
 export type UserStateMessage = z.infer<typeof userStateMessageSchema>;
@@ -238,6 +269,8 @@ export function orderKeyOf(event: BusinessLinkEvent): string {
       return `entry:${event.entryId}`;
     case 'queue-entry':
       return `entering:${event.id}`;
+    case 'push':
+      return `push:${event.callId}`;
   }
 }
 

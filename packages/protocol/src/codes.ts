@@ -76,6 +76,12 @@ export const ErrorCode = {
   NOT_IN_WRAP_UP: 200026,
   /** The queue was deleted, or the server shut down, while the customer waited. */
   QUEUE_CLOSED: 200027,
+  /** FINISH at a device of the callee whose call another of its devices answered. */
+  ANSWERED_ELSEWHERE: 200028,
+  /** FINISH at the device a call moved away from (`call.moveHere()` on another device of the same user). */
+  MOVED: 200029,
+  /** The user has as many devices connected as the server allows (`--max-devices`). */
+  TOO_MANY_DEVICES: 200030,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
@@ -118,6 +124,9 @@ const messages: Record<ErrorCodeName, string> = {
   TRANSFER_REFUSED: 'The transfer could not be made.',
   NOT_IN_WRAP_UP: 'You are not in wrap-up.',
   QUEUE_CLOSED: 'The queue was closed.',
+  ANSWERED_ELSEWHERE: 'The call was answered on another device.',
+  MOVED: 'The call moved to another device.',
+  TOO_MANY_DEVICES: 'Too many devices are connected for this user.',
 };
 
 const nameByCode = new Map<number, ErrorCodeName>(

@@ -31,6 +31,8 @@ export const signalDataSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('answer'), sdp: sdpSchema }),
   z.object({ kind: z.literal('candidate'), candidate: z.nullable(iceCandidateSchema) }),
   z.object({ kind: z.literal('restart') }),
+  /** From the server: the other party moved the call to another of its devices; start the media afresh. */
+  z.object({ kind: z.literal('moved') }),
 ]);
 
 /** Client → server: relay `data` to the other party of the started call in room `roomId`. */
