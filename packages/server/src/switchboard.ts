@@ -21,6 +21,16 @@ export type Authorizer = (call: CallRecord) => Promise<number>;
 /** What a business server decided about a customer entering a queue. */
 export type EntryDecision = { code: number; priority?: number };
 
+/** What a push hook hears: wake the callee's app for this call, or the call it was woken for ended. */
+export interface Wake {
+  type: 'push' | 'cancelled';
+  call: CallRecord;
+  at: number;
+}
+
+/** Sends a push to a callee with no device (resolves once it was handed on; a failure is logged). */
+export type Pusher = (wake: Wake) => Promise<void>;
+
 /** Decides whether a customer may enter a queue (and at which priority), before anything changes. */
 export type EntryAuthorizer = (entry: { customer: string; queue: string; flags: number; param: number; userStr: string }) => Promise<EntryDecision>;
 
@@ -29,6 +39,10 @@ export interface SwitchboardOptions {
   logger: Logger;
   ringTimeoutMs: number;
   graceMs: number;
+  /** How long a REQUEST waits for a callee with no device while a push hook can wake it. */
+  offlineWaitMs?: number;
+  /** Devices one user may be connected from at once; 1 = a second login replaces the first. Default 5. */
+  maxDevices?: number;
   now?: () => number;
   newCallId?: () => string;
   newRoomId?: () => number;
@@ -38,7 +52,7 @@ export interface SwitchboardOptions {
 }
 
 /** A user's control, as the gateway read it. */
-export type Control = Omit<ControlInput, 'kind' | 'authorize' | 'draining'>;
+export type Control = Omit<ControlInput, 'kind' | 'authorize' | 'draining' | 'push'>;
 
 /** A contact-centre message of a user's session, as the gateway read it. */
 export type QueueControl = Exclude<QueueInput, QueueTimerInput | QueueClosedInput | RouteQueueInput>;
@@ -60,6 +74,7 @@ export class Switchboard {
   private readonly queueListeners: ((transition: QueueTransition) => void)[] = [];
   private authorizer: Authorizer | null = null;
   private entryAuthorizer: EntryAuthorizer | null = null;
+  private pusher: Pusher | null = null;
   private draining = false;
   private readonly now: () => number;
   private readonly newCallId: () => string;
@@ -98,6 +113,14 @@ export class Switchboard {
     this.authorizer = authorizer;
   }
 
+  /**
+   * While a pusher is set, a REQUEST to a user with no device waits (offlineWaitMs) for the user
+   * to connect instead of failing OFFLINE at once, and the pusher is asked to wake the user.
+   */
+  setPusher(pusher: Pusher | null): void {
+    this.pusher = pusher;
+  }
+
   /** While draining, every new REQUEST is refused at once with SHUTTING_DOWN; live calls go on. */
   setDraining(draining: boolean): void {
     this.draining = draining;
@@ -105,7 +128,13 @@ export class Switchboard {
 
   async control(control: Control): Promise<ControlResult> {
     try {
-      const decision = await this.handle({ kind: 'control', ...control, authorize: this.authorizer !== null, draining: this.draining });
+      const decision = await this.handle({
+        kind: 'control',
+        ...control,
+        authorize: this.authorizer !== null,
+        draining: this.draining,
+        push: this.pusher !== null,
+      });
       return decision.result;
     } catch (error) {
       if (error instanceof StateUnavailableError) return { ok: false, code: ErrorCode.UNAVAILABLE };
@@ -138,13 +167,16 @@ export class Switchboard {
       newRoomId: this.newRoomId,
       ringTimeoutMs: this.options.ringTimeoutMs,
       graceMs: this.options.graceMs,
+      offlineWaitMs: this.options.offlineWaitMs ?? 30_000,
+      maxDevices: this.options.maxDevices ?? 5,
       newEntryId: this.newEntryId,
       queue: this.queues,
     };
     const decision = await this.options.backend.transact(input, (snapshot) => decide(snapshot, input, ctx));
     for (const transition of decision.transitions) this.tell(this.transitionListeners, transition);
     for (const transition of decision.queueTransitions) this.tell(this.queueListeners, transition);
-    for (const { call } of decision.authorize) void this.authorize(call);
+    for (const { call, push } of decision.authorize) void this.authorize(call, push);
+    for (const wake of decision.wakes) void this.wake(wake);
     return decision;
   }
 
@@ -184,13 +216,23 @@ export class Switchboard {
     }
   }
 
-  private async authorize(call: CallRecord): Promise<void> {
+  private async wake(wake: Wake): Promise<void> {
+    const pusher = this.pusher;
+    if (!pusher) return;
+    try {
+      await pusher(wake);
+    } catch (error) {
+      this.options.logger.warn({ err: error, callId: wake.call.callId, type: wake.type }, 'the push hook failed');
+    }
+  }
+
+  private async authorize(call: CallRecord, push: boolean): Promise<void> {
     let code: number;
     try {
       code = this.authorizer ? await this.authorizer(call) : 0;
     } catch {
       code = ErrorCode.BUSINESS_UNAVAILABLE;
     }
-    await this.handleQuietly({ kind: 'authorized', callId: call.callId, code });
+    await this.handleQuietly({ kind: 'authorized', callId: call.callId, code, push });
   }
 }

@@ -1,27 +1,32 @@
 /**
  * Rule 7 of docs/architecture.md as a property: random sequences of controls, timers, drops, resumes and
- * business actions over four users, fed one at a time through the pure call state machine and
- * committed the way the memory backend does. After every step the state and every user's event
- * stream are checked, and each step's effect is compared with a small model of §4.
+ * business actions over four users on one device each, fed one at a time through the pure call state
+ * machine and committed the way the memory backend does. After every step the state and every user's
+ * event stream are checked, and each step's effect is compared with a small model of the rules
+ * (with "Devices": a dropped callee is not rung, its REQUEST waits; a push hook may wake an absent
+ * callee). Several devices per user: device-invariants.property.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
 import { REMEMBERED_CONTROLS, decide } from '../src/calls/machine.js';
 import { snapshotFor } from '../src/calls/snapshot.js';
-import { callDeliveries, graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
-import type {
-  CallEvent,
-  CallInput,
-  CallOutcome,
-  CallRecord,
-  CallTransition,
-  ControlInput,
-  Decision,
-  DecisionContext,
-  Snapshot,
-  TimerInput,
-  UserRecord,
+import { callDeliveries, graceTimerKey, ringTimerKey, wakeTimerKey } from '../src/calls/draft.js';
+import {
+  DEFAULT_DEVICE,
+  type CallEvent,
+  type CallInput,
+  type CallOutcome,
+  type CallRecord,
+  type CallTransition,
+  type ControlInput,
+  type Decision,
+  type DecisionContext,
+  type Delivery,
+  type DeviceRecord,
+  type Snapshot,
+  type TimerInput,
+  type UserRecord,
 } from '../src/calls/types.js';
 
 const { REQUEST, REPLY, START, FINISH } = VideoCallEvent;
@@ -29,6 +34,24 @@ const USERS = ['u1', 'u2', 'u3', 'u4'] as const;
 const GHOST = 'ghost';
 const RING_MS = 60_000;
 const GRACE_MS = 15_000;
+const OFFLINE_WAIT_MS = 30_000;
+
+/** Each user's one device, and its session. */
+const deviceOf = (user: UserRecord | undefined): DeviceRecord | undefined => user?.devices.find((d) => d.deviceId === DEFAULT_DEVICE);
+const sessionOf = (user: UserRecord | undefined): string | undefined => deviceOf(user)?.sessionId;
+const present = (user: UserRecord | undefined): boolean => deviceOf(user)?.connected === true;
+
+const contextAt = (now: number, newCallId: () => string, newRoomId: () => number): DecisionContext => ({
+  now,
+  newCallId,
+  newRoomId,
+  ringTimeoutMs: RING_MS,
+  newEntryId: () => 'entry',
+  queue: () => undefined,
+  graceMs: GRACE_MS,
+  offlineWaitMs: OFFLINE_WAIT_MS,
+  maxDevices: 5,
+});
 
 // ---- actions ----
 
@@ -46,6 +69,8 @@ type Action =
       param: number;
       userStr: string;
       authorize: boolean;
+      /** Whether a push hook can wake a callee with no device (the REQUEST then waits instead of OFFLINE). */
+      push: boolean;
       staleSession: boolean;
       /** Whether the control carries an id (the SDK sends one; the seed protocol did not). */
       withId: boolean;
@@ -84,6 +109,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       param: fc.nat({ max: 0xffffffff }),
       userStr: fc.string({ maxLength: 4 }),
       authorize: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 }),
+      push: fc.oneof({ arbitrary: fc.constant(false), weight: 2 }, { arbitrary: fc.constant(true), weight: 1 }),
       staleSession: rareTrue,
       withId: fc.boolean(),
     }),
@@ -106,6 +132,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       param: fc.nat({ max: 0xffffffff }),
       userStr: fc.string({ maxLength: 4 }),
       authorize: fc.constant(false),
+      push: fc.constant(false),
       staleSession: rareTrue,
       withId: fc.boolean(),
     }),
@@ -131,7 +158,10 @@ type PartyState = 'none' | 'ringing' | 'talking' | 'done';
 
 interface CallStream {
   call: CallRecord;
-  /** The sessions the parties had when the call was made; a party that loses its session gets no more events. */
+  /**
+   * The sessions the parties hear the call on: the caller's when it called, the callee's when it
+   * rang; a party that loses its session gets no more events.
+   */
   sessions: { caller: string | undefined; callee: string | undefined };
   caller: PartyState;
   callee: PartyState;
@@ -154,6 +184,8 @@ interface Expectation {
   /** True when the input must change nothing and tell nobody. */
   quiet: boolean;
   resumed?: boolean;
+  /** The REQUEST waits for the callee (the caller gets a waking message); pushed when a push hook is asked to wake it. */
+  waits?: { pushed: boolean };
 }
 
 const delivery = (to: string, event: VideoCallEventType, code: number): string => `${to}:${event}:${code}`;
@@ -168,6 +200,16 @@ const leaves = (gone: string, c: CallRecord): string[] => {
   if (gone === c.callee) return [delivery(c.caller, REPLY, ErrorCode.DISCONNECT)];
   return c.phase === 'ringing' ? [delivery(c.callee, FINISH, ErrorCode.DISCONNECT)] : [];
 };
+
+/** The call events of a decision that reach a device of their user (as `userOf` has it after the commit). */
+function callEventsReaching(decision: Decision, userOf: (userId: string) => UserRecord | undefined): Extract<Delivery, { event: CallEvent }>[] {
+  return decision.deliveries.flatMap((d) => {
+    if (!('event' in d)) return [];
+    const devices = userOf(d.to)?.devices.map((device) => device.deviceId) ?? [];
+    const reaches = d.device !== undefined ? devices.includes(d.device) : devices.some((id) => id !== d.except);
+    return reaches ? [d] : [];
+  });
+}
 
 class Violation extends Error {}
 
@@ -190,6 +232,10 @@ class World {
   /** Per session, the ids of the controls it applied and the code each got, oldest first. */
   private readonly answered = new Map<string, [string, number][]>();
   private readonly lastControl = new Map<string, ControlInput>();
+  /** Whether each REQUEST could push (the business server's answer carries it back). */
+  private readonly pushOf = new Map<string, boolean>();
+  /** The calls that waited for their callee: since when, and whether a push hook was asked. */
+  private readonly waited = new Map<string, { since: number; pushed: boolean }>();
   private controlSeq = 0;
   now = 1_000_000;
   private callSeq = 0;
@@ -198,25 +244,19 @@ class World {
   private step = 0;
 
   private ctx(created: Set<string>): DecisionContext {
-    return {
-      now: this.now,
-      newCallId: () => {
-        const id = `call-${++this.callSeq}`;
-        created.add(id);
-        return id;
-      },
-      // The lowest free room, so that rooms are reused and uniqueness is really tested.
-      newRoomId: () => {
-        const taken = new Set([...this.calls.values()].map((c) => c.roomId));
-        let room = 1;
-        while (taken.has(room)) room++;
-        return room;
-      },
-      ringTimeoutMs: RING_MS,
-      newEntryId: () => 'entry',
-      queue: () => undefined,
-      graceMs: GRACE_MS,
+    const newCallId = (): string => {
+      const id = `call-${++this.callSeq}`;
+      created.add(id);
+      return id;
     };
+    // The lowest free room, so that rooms are reused and uniqueness is really tested.
+    const newRoomId = (): number => {
+      const taken = new Set([...this.calls.values()].map((c) => c.roomId));
+      let room = 1;
+      while (taken.has(room)) room++;
+      return room;
+    };
+    return contextAt(this.now, newCallId, newRoomId);
   }
 
   snapshot(input: CallInput): Snapshot {
@@ -240,16 +280,29 @@ class World {
       const id = this.users.get(userId)?.callId ?? null;
       return id === null ? undefined : this.calls.get(id);
     };
-    /** A user leaves for good: its call, if any, ends by rule 5. */
+    const waitsFor = (userId: string): CallRecord | undefined => {
+      const call = callOf(userId);
+      return call?.waking && call.callee === userId ? call : undefined;
+    };
+    /** A user leaves for good: its call, if any, ends by rule 5 (a REQUEST waiting for it waits on). */
     const leave = (userId: string, extra: Partial<Expectation> = {}): Expectation => {
       const call = callOf(userId);
-      return call ? act(['ended:disconnected'], leaves(userId, call), extra) : act([], [], extra);
+      return call && !waitsFor(userId) ? act(['ended:disconnected'], leaves(userId, call), extra) : act([], [], extra);
+    };
+    /** A REQUEST allowed to ring: it rings a present callee, else waits for its device (grace) or a push, else OFFLINE. */
+    const ringOrWait = (caller: string, callee: string, push: boolean, before: string[]): Expectation => {
+      const user = this.users.get(callee);
+      if (present(user)) return act([...before, 'ringing'], rings(caller, callee));
+      const grace = deviceOf(user)?.graceDeadline ?? 0;
+      const until = Math.max(grace, push ? this.now + OFFLINE_WAIT_MS : 0);
+      if (until <= this.now) return act([...before, 'ended:offline'], [delivery(caller, REPLY, ErrorCode.OFFLINE)]);
+      return act(before, [], { waits: { pushed: push } });
     };
     switch (input.kind) {
       case 'control': {
         const { from, userId: peer, errorCode: code } = input;
         const sender = this.users.get(from);
-        if (!sender || sender.sessionId !== input.sessionId) return fail(ErrorCode.REPLACED);
+        if (!sender || sessionOf(sender) !== input.sessionId) return fail(ErrorCode.REPLACED);
         const answer = this.answered
           .get(input.sessionId)
           ?.slice(-REMEMBERED_CONTROLS)
@@ -263,9 +316,9 @@ class World {
           if (from === peer) return refuse('invalid', ErrorCode.SELF_CALL);
           if (call) return refuse('caller-busy', ErrorCode.INCHAT);
           const callee = this.users.get(peer);
-          if (!callee) return refuse('offline', ErrorCode.OFFLINE);
-          if (callee.callId !== null) return refuse('busy', ErrorCode.BUSY);
-          return input.authorize ? act(['requested'], []) : act(['requested', 'ringing'], rings(from, peer));
+          if (!callee && !input.push) return refuse('offline', ErrorCode.OFFLINE);
+          if (callee && callee.callId !== null) return refuse('busy', ErrorCode.BUSY);
+          return input.authorize ? act(['requested'], []) : ringOrWait(from, peer, input.push === true, ['requested']);
         }
         if (!call || peer !== (call.caller === from ? call.callee : call.caller)) return fail(ErrorCode.NOTINCALL);
         const byCaller = call.caller === from;
@@ -282,21 +335,31 @@ class World {
         return act([call.phase === 'talking' ? 'ended:completed' : 'ended:refused'], finishes(call, code));
       }
       case 'connect': {
-        const existing = this.users.get(input.userId);
-        if (existing && existing.sessionId === input.resumeSessionId) return act([], [], { resumed: true });
+        const resumed = input.resumeSessionId !== undefined && sessionOf(this.users.get(input.userId)) === input.resumeSessionId;
+        // A device of a callee that is waited for arrives (back, or afresh): the call rings.
+        const waiting = waitsFor(input.userId);
+        if (waiting) return act(['ringing'], rings(waiting.caller, waiting.callee), { resumed });
+        if (resumed) return act([], [], { resumed: true });
+        // A callee held without a device (while the business server decides) just gets one.
+        if (!deviceOf(this.users.get(input.userId))) return act([], [], { resumed: false });
         return leave(input.userId, { resumed: false });
       }
       case 'disconnect': {
-        const user = this.users.get(input.userId);
-        if (!user || user.sessionId !== input.sessionId || user.connectionId !== input.connectionId || !user.connected) {
+        const device = deviceOf(this.users.get(input.userId));
+        if (!device || device.sessionId !== input.sessionId || device.connectionId !== input.connectionId || !device.connected) {
           return nothing;
         }
         return input.final ? leave(input.userId) : act([], []);
       }
       case 'grace-expired': {
-        const user = this.users.get(input.userId);
-        if (!user || user.sessionId !== input.sessionId || user.connected || this.now < user.graceDeadline) return nothing;
+        const device = deviceOf(this.users.get(input.userId));
+        if (!device || device.sessionId !== input.sessionId || device.connected || this.now < device.graceDeadline) return nothing;
         return leave(input.userId);
+      }
+      case 'wake-expired': {
+        const call = this.calls.get(input.callId);
+        if (!call?.waking || call.phase !== 'dialing' || this.now < call.waking.until) return nothing;
+        return act(['ended:offline'], [delivery(call.caller, REPLY, ErrorCode.OFFLINE)]);
       }
       case 'ring-expired': {
         const call = this.calls.get(input.callId);
@@ -306,8 +369,8 @@ class World {
       }
       case 'authorized': {
         const call = this.calls.get(input.callId);
-        if (call?.phase !== 'dialing') return nothing;
-        if (input.code === 0) return act(['ringing'], rings(call.caller, call.callee));
+        if (call?.phase !== 'dialing' || call.waking) return nothing;
+        if (input.code === 0) return ringOrWait(call.caller, call.callee, input.push === true, []);
         return act(['ended:vetoed'], [delivery(call.caller, REPLY, input.code)]);
       }
       case 'force-finish': {
@@ -334,16 +397,23 @@ class World {
     const transitions = decision.transitions.map((t) => (t.type === 'ended' ? `ended:${t.outcome}` : t.type));
     check(JSON.stringify(transitions) === JSON.stringify(expected.transitions), () => `${where()}: transitions ${transitions} ≠ ${expected.transitions}`);
     check(JSON.stringify(decision.result) === JSON.stringify(expected.result), () => `${where()}: result ${JSON.stringify(decision.result)}`);
-    const deliveries = callDeliveries(decision).map((d) => delivery(d.to, d.event.event, d.event.errorCode)).sort();
+    const deliveries = callEventsReaching(decision, (id) => (decision.users.has(id) ? (decision.users.get(id) ?? undefined) : this.users.get(id)))
+      .map((d) => delivery(d.to, d.event.event, d.event.errorCode))
+      .sort();
     const expectedDeliveries = [...expected.deliveries].sort();
     check(JSON.stringify(deliveries) === JSON.stringify(expectedDeliveries), () => `${where()}: delivered ${deliveries} ≠ ${expectedDeliveries}`);
-    if (expected.resumed !== undefined) check(decision.session?.resumed === expected.resumed, () => `${where()}: session ${JSON.stringify(decision.session)}`);
+    if (expected.resumed !== undefined) {
+      const resumed = decision.session !== undefined && 'resumed' in decision.session && decision.session.resumed;
+      check(resumed === expected.resumed, () => `${where()}: session ${JSON.stringify(decision.session)}`);
+    }
+    this.checkWaits(input, decision, expected, where);
     if (expected.quiet || !decision.result.ok) {
       // The only write allowed: the sender remembering the id of a control it just applied.
+      const forgetful = (user: UserRecord): string => JSON.stringify({ ...user, devices: user.devices.map((d) => ({ ...d, recentControls: [] })) });
       const remembers = (id: string, user: UserRecord | null): boolean => {
         const before = snapshot.users.get(id);
         if (input.kind !== 'control' || input.id === undefined || id !== input.from || !user || !before) return false;
-        return JSON.stringify({ ...user, recentControls: [] }) === JSON.stringify({ ...before, recentControls: [] });
+        return forgetful(user) === forgetful(before);
       };
       const writes = [...decision.users].filter(([id, user]) => !remembers(id, user));
       check(
@@ -352,20 +422,23 @@ class World {
       );
     }
     // A decision writes only what it read (or creates).
+    // (A REQUEST that may push holds its absent callee by a record without devices.)
     for (const id of decision.users.keys()) {
-      check(snapshot.users.has(id) || (input.kind === 'connect' && input.userId === id), () => `${where()}: wrote user ${id} it did not read`);
+      const creates = (input.kind === 'connect' && input.userId === id) || (input.kind === 'control' && input.push === true && input.userId === id);
+      check(snapshot.users.has(id) || creates, () => `${where()}: wrote user ${id} it did not read`);
     }
     for (const id of decision.calls.keys()) {
       check(snapshot.calls.has(id) || created.has(id), () => `${where()}: wrote call ${id} it did not read`);
     }
     if (input.kind === 'connect') {
-      const old = this.users.get(input.userId);
-      const kicks = old?.connected ? [{ userId: old.userId, node: old.node, connectionId: old.connectionId, code: ErrorCode.REPLACED }] : [];
+      const old = deviceOf(this.users.get(input.userId));
+      const kicks = old?.connected ? [{ userId: input.userId, deviceId: old.deviceId, node: old.node, connectionId: old.connectionId, code: ErrorCode.REPLACED }] : [];
       check(JSON.stringify(decision.kicks) === JSON.stringify(kicks), () => `${where()}: kicks ${JSON.stringify(decision.kicks)}`);
     }
     for (const { call } of decision.authorize) check(call.phase === 'dialing', () => `${where()}: authorize a ${call.phase} call`);
 
     this.commit(decision);
+    if (input.kind === 'control' && input.event === REQUEST && decision.transitions[0]?.type === 'requested') this.pushOf.set(decision.transitions[0].call.callId, input.push === true);
     if (input.kind === 'control' && input.id !== undefined && !expected.quiet) count('control id remembered');
     if (input.kind === 'control' && input.id !== undefined && expected.quiet && decision.result.ok) count('control re-sent');
     this.remember(input, decision, snapshot);
@@ -374,10 +447,30 @@ class World {
     return decision;
   }
 
+  /**
+   * A REQUEST that waits tells its caller (waking) and, when it may push, the push hook; a call
+   * that ends while a push hook was asked to wake its callee tells the hook it is cancelled.
+   */
+  private checkWaits(input: CallInput, decision: Decision, expected: Expectation, where: () => string): void {
+    const waking = decision.deliveries.flatMap((d) => ('waking' in d ? [d] : []));
+    check(waking.length === (expected.waits ? 1 : 0), () => `${where()}: waking messages ${JSON.stringify(waking)}, expected ${JSON.stringify(expected.waits)}`);
+    for (const message of waking) {
+      const call = this.calls.get(message.waking.callId) ?? decision.calls.get(message.waking.callId);
+      check(call?.caller === message.to && message.device === call.callerDevice && message.waking.pushed === expected.waits?.pushed, () => `${where()}: waking ${JSON.stringify(message)}`);
+      this.waited.set(message.waking.callId, { since: this.now, pushed: message.waking.pushed });
+    }
+    const cancelled = decision.transitions.filter((t) => t.type === 'ended' && this.calls.get(t.call.callId)?.waking?.pushed).length;
+    const wakes = [...(expected.waits?.pushed ? ['push'] : []), ...Array<string>(cancelled).fill('cancelled')];
+    const told = decision.wakes.map((wake) => wake.type);
+    check(JSON.stringify(told) === JSON.stringify(wakes), () => `${where()}: push hook told ${told}, expected ${wakes}`);
+    if (expected.waits) count(expected.waits.pushed ? 'waited, pushed' : 'waited for a device');
+    if (cancelled > 0) count('push cancelled');
+  }
+
   /** Notes the answer to a control with an id, as the session must remember it. */
   private remember(input: CallInput, decision: Decision, snapshot: Snapshot): void {
     if (input.kind !== 'control' || input.id === undefined) return;
-    if (snapshot.users.get(input.from)?.sessionId !== input.sessionId) return;
+    if (sessionOf(snapshot.users.get(input.from)) !== input.sessionId) return;
     const answers = this.answered.get(input.sessionId) ?? [];
     if (answers.slice(-REMEMBERED_CONTROLS).some(([id]) => id === input.id)) return;
     answers.push([input.id, decision.result.ok ? 0 : decision.result.code]);
@@ -392,7 +485,7 @@ class World {
       }
       this.users.set(id, user);
       const sessions = this.sessions.get(id) ?? [];
-      if (!sessions.includes(user.sessionId)) sessions.push(user.sessionId);
+      for (const { sessionId } of user.devices) if (!sessions.includes(sessionId)) sessions.push(sessionId);
       this.sessions.set(id, sessions);
     }
     for (const [id, call] of decision.calls) {
@@ -414,7 +507,7 @@ class World {
         check(!this.streams.has(t.call.callId), () => `${where()}: call id ${t.call.callId} used twice`);
         this.streams.set(t.call.callId, {
           call: t.call,
-          sessions: { caller: this.users.get(t.call.caller)?.sessionId, callee: this.users.get(t.call.callee)?.sessionId },
+          sessions: { caller: sessionOf(this.users.get(t.call.caller)), callee: undefined },
           caller: 'none',
           callee: 'none',
           refusedAtOnce: t.type === 'ended',
@@ -425,6 +518,12 @@ class World {
       }
       const stream = this.streams.get(t.call.callId);
       check(stream !== undefined && !stream.ended, () => `${where()}: transition ${t.type} for unknown or ended call ${t.call.callId}`);
+      if (t.type === 'ringing') {
+        stream.sessions.callee = sessionOf(this.users.get(t.call.callee));
+        const waited = this.waited.get(t.call.callId);
+        check(JSON.stringify(t.woke) === JSON.stringify(waited && { pushed: waited.pushed, afterMs: t.at - waited.since }), () => `${where()}: rang with woke ${JSON.stringify(t.woke)} after waiting ${JSON.stringify(waited)}`);
+        if (waited) count('woke');
+      }
       if (t.type === 'started') {
         check(t.call.roomId > 0 && t.call.roomId <= 0xffffffff, () => `${where()}: roomId ${t.call.roomId}`);
         stream.roomId = t.call.roomId;
@@ -432,7 +531,7 @@ class World {
       if (t.type === 'ended') endedNow.push(t);
     }
 
-    for (const { to, event } of callDeliveries(decision)) {
+    for (const { to, event } of callEventsReaching(decision, (id) => this.users.get(id))) {
       const stream = this.streams.get(event.callId);
       const what = (): string => `${where()}: ${to} got ${JSON.stringify(event)}`;
       check(stream !== undefined, () => `${what()} about an unknown call`);
@@ -441,7 +540,7 @@ class World {
       check(to === call.caller || to === call.callee, () => `${what()}, not a party of ${call.caller}→${call.callee}`);
       check(event.userId === (to === call.caller ? call.callee : call.caller), () => `${what()}: userId is not the other party`);
       check(this.users.has(to), () => `${what()}, a user who is not here`);
-      check(this.users.get(to)?.sessionId === (to === call.caller ? stream.sessions.caller : stream.sessions.callee), () => `${what()} in another session`);
+      check(sessionOf(this.users.get(to)) === (to === call.caller ? stream.sessions.caller : stream.sessions.callee), () => `${what()} in another session`);
       stream.log.push(`${to}:${event.event}/${event.errorCode}`);
       if (to === call.caller) stream.caller = this.callerSees(stream, event, what);
       else stream.callee = this.calleeSees(stream, event, what);
@@ -505,7 +604,7 @@ class World {
     const story = (): string => `${where()}: ${call.callId} ended ${t.outcome} from ${t.endedIn}; story ${stream.log.join(' ')}`;
     const intact = (party: 'caller' | 'callee'): boolean => {
       const session = stream.sessions[party];
-      return session !== undefined && this.users.get(call[party])?.sessionId === session;
+      return session !== undefined && sessionOf(this.users.get(call[party])) === session;
     };
     check(!this.calls.has(call.callId), () => `${story()}: the call is still stored`);
     if (stream.refusedAtOnce) {
@@ -528,11 +627,11 @@ class World {
     }
     const caller = this.users.get(call.caller);
     const callee = this.users.get(call.callee);
-    if (caller?.connected && callee?.connected) {
+    if (present(caller) && present(callee)) {
       const probe: ControlInput = {
         kind: 'control',
         from: call.caller,
-        sessionId: caller.sessionId,
+        sessionId: sessionOf(caller)!,
         event: REQUEST,
         userId: call.callee,
         errorCode: 0,
@@ -541,8 +640,7 @@ class World {
         userStr: 'again',
         authorize: false,
       };
-      const ctx: DecisionContext = { now: this.now, newCallId: () => 'probe', newRoomId: () => 1, ringTimeoutMs: RING_MS, graceMs: GRACE_MS, newEntryId: () => 'entry', queue: () => undefined };
-      const again = decide(this.snapshot(probe), probe, ctx);
+      const again = decide(this.snapshot(probe), probe, contextAt(this.now, () => 'probe', () => 1));
       check(
         again.transitions.map((x) => x.type).join() === 'requested,ringing' &&
           callDeliveries(again).some((d) => d.to === call.callee && d.event.event === REQUEST),
@@ -556,15 +654,18 @@ class World {
   checkState(where: () => string): void {
     const rooms = new Set<number>();
     for (const [id, user] of this.users) {
-      if (user.callId !== null) {
-        const call = this.calls.get(user.callId);
-        check(call !== undefined && (call.caller === id || call.callee === id), () => `${where()}: ${id} points at ${user.callId}`);
-      }
-      const grace = this.timers.get(graceTimerKey(id));
-      if (user.connected) check(grace === undefined && user.graceDeadline === 0, () => `${where()}: ${id} connected with a grace timer`);
-      else {
+      const call = user.callId === null ? undefined : this.calls.get(user.callId);
+      if (user.callId !== null) check(call !== undefined && (call.caller === id || call.callee === id), () => `${where()}: ${id} points at ${user.callId}`);
+      const device = deviceOf(user);
+      const grace = this.timers.get(graceTimerKey(id, DEFAULT_DEVICE));
+      if (!device) {
+        // Only the callee of a REQUEST that may wake it is held without a device (while the business server decides, or while it waits).
+        check(user.devices.length === 0 && call?.phase === 'dialing' && call.callee === id && grace === undefined, () => `${where()}: ${id} without a device ${JSON.stringify(user)}`);
+      } else if (device.connected) {
+        check(grace === undefined && device.graceDeadline === 0, () => `${where()}: ${id} connected with a grace timer`);
+      } else {
         check(
-          grace !== undefined && grace.at === user.graceDeadline && grace.input.kind === 'grace-expired' && grace.input.sessionId === user.sessionId,
+          grace !== undefined && grace.at === device.graceDeadline && grace.input.kind === 'grace-expired' && grace.input.sessionId === device.sessionId,
           () => `${where()}: ${id} dropped without its grace timer`,
         );
       }
@@ -577,28 +678,41 @@ class World {
       const stream = this.streams.get(id);
       check(stream !== undefined && !stream.ended, () => `${where()}: live call ${id} without a live story`);
       const ring = this.timers.get(ringTimerKey(id));
+      const wake = this.timers.get(wakeTimerKey(id));
+      const ringTimer = ring !== undefined && ring.input.kind === 'ring-expired' && ring.input.callId === id;
       if (call.phase === 'talking') {
         check(call.roomId > 0 && !rooms.has(call.roomId), () => `${where()}: room ${call.roomId} of ${id} is zero or shared`);
         rooms.add(call.roomId);
-        check(ring === undefined, () => `${where()}: talking call ${id} still has a ring timer`);
+        check(ring === undefined && wake === undefined, () => `${where()}: talking call ${id} still has a ring or wake timer`);
         check(stream.caller === 'talking' || !this.isIntact(stream, 'caller'), () => `${where()}: talking call ${id}, caller saw ${stream.caller}`);
         check(stream.callee === 'talking' || !this.isIntact(stream, 'callee'), () => `${where()}: talking call ${id}, callee saw ${stream.callee}`);
+        continue;
+      }
+      check(call.roomId === 0, () => `${where()}: ${call.phase} call ${id} has room ${call.roomId}`);
+      if (call.phase === 'ringing') {
+        check(ringTimer && wake === undefined && call.waking === undefined, () => `${where()}: ringing call ${id} without its ring timer, or still waking`);
+        check(stream.callee === 'ringing' && stream.caller === 'ringing', () => `${where()}: ringing call ${id} is not ringing for both`);
+        continue;
+      }
+      check(stream.callee === 'none' && stream.caller === 'none', () => `${where()}: dialing call ${id} told someone`);
+      if (call.waking) {
+        check(wake !== undefined && wake.at === call.waking.until && wake.input.kind === 'wake-expired', () => `${where()}: waking call ${id} without its wake timer`);
+        check(!present(this.users.get(call.callee)), () => `${where()}: ${id} waits for ${call.callee}, who is here`);
       } else {
-        check(call.roomId === 0, () => `${where()}: ${call.phase} call ${id} has room ${call.roomId}`);
-        check(ring !== undefined && ring.input.kind === 'ring-expired' && ring.input.callId === id, () => `${where()}: ${call.phase} call ${id} without a ring timer`);
-        if (call.phase === 'ringing') check(stream.callee === 'ringing' && stream.caller === 'ringing', () => `${where()}: ringing call ${id} is not ringing for both`);
-        else check(stream.callee === 'none' && stream.caller === 'none', () => `${where()}: dialing call ${id} told someone`);
+        check(ringTimer && wake === undefined, () => `${where()}: dialing call ${id} without the ring timer that bounds the business decision`);
       }
     }
-    for (const key of this.timers.keys()) {
-      const [kind, id = ''] = key.split(/:(.*)/s);
-      if (kind === 'ring') check(this.calls.get(id)?.phase !== undefined && this.calls.get(id)?.phase !== 'talking', () => `${where()}: stray ${key}`);
-      else check(this.users.get(id)?.connected === false, () => `${where()}: stray ${key}`);
+    for (const [key, timer] of this.timers) {
+      const [kind, id = '', deviceId] = key.split(':');
+      const call = this.calls.get(id);
+      if (kind === 'ring') check(call !== undefined && call.phase !== 'talking', () => `${where()}: stray ${key}`);
+      else if (kind === 'wake') check(call?.waking?.until === timer.at, () => `${where()}: stray ${key}`);
+      else check(kind === 'grace' && deviceId === DEFAULT_DEVICE && deviceOf(this.users.get(id))?.connected === false, () => `${where()}: stray ${key}`);
     }
   }
 
   private isIntact(stream: CallStream, party: 'caller' | 'callee'): boolean {
-    return this.users.get(stream.call[party])?.sessionId === stream.sessions[party];
+    return sessionOf(this.users.get(stream.call[party])) === stream.sessions[party];
   }
 
   // ---- actions ----
@@ -616,7 +730,7 @@ class World {
         };
         const resume =
           action.resume === 'current'
-            ? this.users.get(userId)?.sessionId
+            ? sessionOf(this.users.get(userId))
             : action.resume === 'stale'
               ? (this.sessions.get(userId)?.[0] ?? 'never')
               : undefined;
@@ -625,12 +739,12 @@ class World {
       }
       case 'disconnect': {
         const userId = USERS[action.user]!;
-        const user = this.users.get(userId);
+        const device = deviceOf(this.users.get(userId));
         this.apply({
           kind: 'disconnect',
           userId,
-          sessionId: user?.sessionId ?? 'none',
-          connectionId: user?.connectionId ?? 'none',
+          sessionId: device?.sessionId ?? 'none',
+          connectionId: device?.connectionId ?? 'none',
           final: action.final,
         });
         return;
@@ -645,11 +759,12 @@ class World {
         } else {
           peer = USERS[action.peer] ?? GHOST;
         }
-        const stale = this.sessions.get(from)?.find((s) => s !== sender?.sessionId) ?? 'stale';
+        const current = sessionOf(sender);
+        const stale = this.sessions.get(from)?.find((s) => s !== current) ?? 'stale';
         const input: ControlInput = {
           kind: 'control',
           from,
-          sessionId: action.staleSession || !sender ? stale : sender.sessionId,
+          sessionId: action.staleSession || current === undefined ? stale : current,
           event: VideoCallEvent[action.event] as VideoCallEventType,
           userId: peer,
           errorCode: action.code,
@@ -657,6 +772,7 @@ class World {
           param: action.param,
           userStr: action.userStr,
           authorize: action.authorize,
+          push: action.push,
           ...(action.withId ? { id: `k${++this.controlSeq}` } : {}),
         };
         this.lastControl.set(from, input);
@@ -678,12 +794,13 @@ class World {
           ...[...this.streams.keys()].slice(-2),
         ];
         const callId = ids[action.pick % Math.max(1, ids.length)] ?? 'call-none';
-        this.apply(action.kind === 'ring-expired' ? { kind: 'ring-expired', callId } : { kind: 'authorized', callId, code: action.code });
+        const push = this.pushOf.get(callId) ?? false;
+        this.apply(action.kind === 'ring-expired' ? { kind: 'ring-expired', callId } : { kind: 'authorized', callId, code: action.code, push });
         return;
       }
       case 'grace-expired': {
         const userId = USERS[action.user]!;
-        this.apply({ kind: 'grace-expired', userId, sessionId: this.users.get(userId)?.sessionId ?? 'none' });
+        this.apply({ kind: 'grace-expired', userId, sessionId: sessionOf(this.users.get(userId)) ?? 'none' });
         return;
       }
       case 'force-finish':
@@ -710,7 +827,7 @@ class World {
 
   /** Ends everything: timers run out, the business server ends the calls that are still talking. */
   drain(): void {
-    this.advance(this.now + RING_MS + GRACE_MS + 1);
+    this.advance(this.now + RING_MS + GRACE_MS + OFFLINE_WAIT_MS + 1);
     for (const userId of USERS) {
       if (this.users.get(userId)?.callId) this.apply({ kind: 'force-finish', userId, errorCode: 0, userStr: '', by: 'server' });
     }
@@ -745,7 +862,8 @@ describe('call invariants (rule 7)', () => {
       'caller-busy',
       'invalid',
     ];
-    for (const what of [...outcomes, 'ringing', 'started', 'START delivered', 'probed', 'control id remembered', 'control re-sent']) {
+    const waits = ['waited for a device', 'waited, pushed', 'woke', 'push cancelled'];
+    for (const what of [...outcomes, ...waits, 'ringing', 'started', 'START delivered', 'probed', 'control id remembered', 'control re-sent']) {
       expect(seen.get(what) ?? 0, what).toBeGreaterThan(20);
     }
   });

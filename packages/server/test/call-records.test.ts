@@ -31,8 +31,9 @@ async function world(kind: (typeof DATABASE_KINDS)[number]) {
   switchboard.onTransition((transition) => records.record(transition));
   const sessions = new Map<string, string>();
   const connect = async (userId: string): Promise<void> => {
-    const decision = await switchboard.handle({ kind: 'connect', userId, newSessionId: `s-${userId}`, node: 'local', connectionId: `c-${userId}` });
-    sessions.set(userId, decision.session!.sessionId);
+    const { session } = await switchboard.handle({ kind: 'connect', userId, newSessionId: `s-${userId}`, node: 'local', connectionId: `c-${userId}` });
+    if (!session || 'refused' in session) throw new Error(`${userId} got no session`);
+    sessions.set(userId, session.sessionId);
   };
   const request = (from: string, peer: string) =>
     switchboard.control({ from, sessionId: sessions.get(from)!, event: VideoCallEvent.REQUEST, userId: peer, errorCode: 0, flags: 1, param: 5, userStr: 'hi' });

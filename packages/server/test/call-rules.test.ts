@@ -1,247 +1,30 @@
 /**
  * The call rules of docs/architecture.md, rule by rule, against the pure call state machine. Each test drives a small
- * in-memory world (users, calls, timers, inboxes) through `decide`, committing every decision
- * the way the memory backend does, with the clock and ids injected by hand.
+ * in-memory world (users on one device each, calls, timers, inboxes) through `decide`, committing every decision
+ * the way the memory backend does, with the clock and ids injected by hand. Several devices per user:
+ * device-rules.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
-import { REMEMBERED_CONTROLS, decide } from '../src/calls/machine.js';
-import { snapshotFor } from '../src/calls/snapshot.js';
-import { callDeliveries, graceTimerKey, ringTimerKey } from '../src/calls/draft.js';
-import type {
-  CallEvent,
-  CallInput,
-  CallOutcome,
-  CallRecord,
-  CallTransition,
-  ControlInput,
-  Decision,
-  DecisionContext,
-  Kick,
-  Snapshot,
-  TimerInput,
-  UserRecord,
-} from '../src/calls/types.js';
-
-const { REQUEST, REPLY, START, FINISH } = VideoCallEvent;
-const T0 = 1_700_000_000_000;
-const RING_MS = 60_000;
-const GRACE_MS = 15_000;
-
-interface Fields {
-  errorCode?: number;
-  flags?: number;
-  param?: number;
-  userStr?: string;
-  authorize?: boolean;
-  sessionId?: string;
-  controlId?: string;
-}
-
-interface PendingTimer {
-  at: number;
-  input: TimerInput;
-}
-
-/** The users, calls and timers of one test, and what each user's callback has received. */
-class World {
-  readonly users = new Map<string, UserRecord>();
-  readonly calls = new Map<string, CallRecord>();
-  readonly timers = new Map<string, PendingTimer>();
-  readonly kicks: Kick[] = [];
-  private readonly inboxes = new Map<string, CallEvent[]>();
-  now = T0;
-  graceMs = GRACE_MS;
-  private callSeq = 0;
-  private roomSeq = 1000;
-  private sessionSeq = 0;
-  private connectionSeq = 0;
-  last!: Decision;
-
-  ctx(): DecisionContext {
-    return {
-      now: this.now,
-      newCallId: () => `call-${++this.callSeq}`,
-      newRoomId: () => ++this.roomSeq,
-      ringTimeoutMs: RING_MS,
-      newEntryId: () => 'entry',
-      queue: () => undefined,
-      graceMs: this.graceMs,
-    };
-  }
-
-  /** What the memory backend would load for `input`. */
-  snapshot(input: CallInput): Snapshot {
-    return snapshotFor(input, (id) => this.users.get(id), (id) => this.calls.get(id));
-  }
-
-  apply(input: CallInput): Decision {
-    const decision = decide(this.snapshot(input), input, this.ctx());
-    for (const [id, user] of decision.users) {
-      const before = this.users.get(id);
-      if (user === null) {
-        this.users.delete(id);
-        this.inboxes.delete(id);
-      } else {
-        this.users.set(id, user);
-        if (before?.sessionId !== user.sessionId) this.inboxes.set(id, []);
-      }
-    }
-    for (const [id, call] of decision.calls) {
-      if (call === null) this.calls.delete(id);
-      else this.calls.set(id, call);
-    }
-    for (const { to, event } of callDeliveries(decision)) this.inboxes.get(to)?.push(event);
-    for (const change of decision.timers) {
-      if ('set' in change) this.timers.set(change.set, { at: change.at, input: change.input });
-      else this.timers.delete(change.clear);
-    }
-    this.kicks.push(...decision.kicks);
-    this.last = decision;
-    return decision;
-  }
-
-  connect(userId: string, resumeSessionId?: string): Decision {
-    const input: CallInput = {
-      kind: 'connect',
-      userId,
-      newSessionId: `s${++this.sessionSeq}-${userId}`,
-      node: 'local',
-      connectionId: `c${++this.connectionSeq}-${userId}`,
-    };
-    return this.apply(resumeSessionId === undefined ? input : { ...input, resumeSessionId });
-  }
-
-  /** Connects users and throws away what they received so far. */
-  online(...userIds: string[]): void {
-    for (const id of userIds) this.connect(id);
-  }
-
-  user(userId: string): UserRecord {
-    const user = this.users.get(userId);
-    if (!user) throw new Error(`${userId} is not here`);
-    return user;
-  }
-
-  callOf(userId: string): CallRecord | undefined {
-    const callId = this.users.get(userId)?.callId ?? null;
-    return callId === null ? undefined : this.calls.get(callId);
-  }
-
-  control(from: string, event: VideoCallEventType, peer: string, fields: Fields = {}): Decision {
-    const input: ControlInput = {
-      kind: 'control',
-      from,
-      sessionId: fields.sessionId ?? this.users.get(from)?.sessionId ?? 'no-session',
-      event,
-      userId: peer,
-      errorCode: fields.errorCode ?? 0,
-      flags: fields.flags ?? 0,
-      param: fields.param ?? 0,
-      userStr: fields.userStr ?? '',
-      authorize: fields.authorize ?? false,
-    };
-    return this.apply(fields.controlId === undefined ? input : { ...input, id: fields.controlId });
-  }
-
-  request(from: string, to: string, fields: Fields = {}): Decision {
-    return this.control(from, REQUEST, to, fields);
-  }
-
-  reply(from: string, to: string, errorCode: number, fields: Fields = {}): Decision {
-    return this.control(from, REPLY, to, { ...fields, errorCode });
-  }
-
-  finish(from: string, to: string, errorCode = 0, fields: Fields = {}): Decision {
-    return this.control(from, FINISH, to, { ...fields, errorCode });
-  }
-
-  drop(userId: string, final = false): Decision {
-    const user = this.user(userId);
-    return this.apply({ kind: 'disconnect', userId, sessionId: user.sessionId, connectionId: user.connectionId, final });
-  }
-
-  /** Lets the clock reach a pending timer and feeds its input to the machine. */
-  fire(key: string): Decision {
-    const timer = this.timers.get(key);
-    if (!timer) throw new Error(`no timer ${key}`);
-    this.timers.delete(key);
-    this.now = Math.max(this.now, timer.at);
-    return this.apply(timer.input);
-  }
-
-  /** A call and its two parties in a state: ringing (A calls B) or talking (B accepted). */
-  ringing(caller = 'A', callee = 'B', fields: Fields = {}): CallRecord {
-    this.request(caller, callee, fields);
-    this.take(caller);
-    this.take(callee);
-    const call = this.callOf(caller);
-    if (call?.phase !== 'ringing') throw new Error('the call does not ring');
-    return call;
-  }
-
-  talking(caller = 'A', callee = 'B', fields: Fields = {}): CallRecord {
-    this.ringing(caller, callee, fields);
-    this.reply(callee, caller, 0);
-    this.take(caller);
-    this.take(callee);
-    const call = this.callOf(caller);
-    if (call?.phase !== 'talking') throw new Error('the call did not start');
-    return call;
-  }
-
-  /** What `userId` received since the last look. */
-  take(userId: string): CallEvent[] {
-    const events = this.inboxes.get(userId) ?? [];
-    this.inboxes.set(userId, []);
-    return events;
-  }
-
-  ended(): Extract<CallTransition, { type: 'ended' }> {
-    const ends = this.last.transitions.filter((t): t is Extract<CallTransition, { type: 'ended' }> => t.type === 'ended');
-    expect(ends).toHaveLength(1);
-    return ends[0]!;
-  }
-}
-
-function ev(
-  callId: string,
-  event: VideoCallEventType,
-  userId: string,
-  errorCode: number,
-  payload: { flags?: number; param?: number; userStr?: string } = {},
-): CallEvent {
-  return { callId, event, userId, errorCode, flags: payload.flags ?? 0, param: payload.param ?? 0, userStr: payload.userStr ?? '' };
-}
-
-function world(...online: string[]): World {
-  const w = new World();
-  w.online(...online);
-  return w;
-}
-
-/** Both parties are idle again and may call each other at once. */
-function expectIdle(w: World, ...userIds: string[]): void {
-  for (const id of userIds) expect(w.users.get(id)?.callId ?? null).toBeNull();
-}
-
-function expectNoCall(w: World, callId: string): void {
-  expect(w.calls.has(callId)).toBe(false);
-  expect(w.timers.has(ringTimerKey(callId))).toBe(false);
-}
-
-function expectNothingHappened(decision: Decision): void {
-  expect(decision.deliveries).toEqual([]);
-  expect(decision.users.size).toBe(0);
-  expect(decision.calls.size).toBe(0);
-  expect(decision.transitions).toEqual([]);
-  expect(decision.authorize).toEqual([]);
-  expect(decision.kicks).toEqual([]);
-  expect(decision.timers.filter((t) => 'set' in t)).toEqual([]);
-}
-
-const outcomes = (d: Decision): CallOutcome[] =>
-  d.transitions.flatMap((t) => (t.type === 'ended' ? [t.outcome] : []));
+import { ErrorCode } from '@callgate/protocol';
+import { REMEMBERED_CONTROLS } from '../src/calls/machine.js';
+import { graceTimerKey, ringTimerKey, wakeTimerKey } from '../src/calls/draft.js';
+import { DEFAULT_DEVICE, type CallOutcome } from '../src/calls/types.js';
+import {
+  CallWorld,
+  FINISH,
+  GRACE_MS,
+  REPLY,
+  REQUEST,
+  RING_MS,
+  START,
+  T0,
+  ev,
+  expectIdle,
+  expectNoCall,
+  expectNothingHappened,
+  outcomes,
+  world,
+} from './support/call-world.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -271,6 +54,7 @@ describe('rule 1: REQUEST rings', () => {
       ringDeadline: T0 + 500 + RING_MS,
       answeredAt: 0,
       startedAt: 0,
+      callerDevice: DEFAULT_DEVICE,
     });
     expect(w.user('A').callId).toBe('call-1');
     expect(w.user('B').callId).toBe('call-1');
@@ -288,13 +72,51 @@ describe('rule 1: REQUEST rings', () => {
     expect(d.authorize).toEqual([]);
   });
 
-  it('rings a callee whose connection dropped but is still within its grace period', () => {
+  it('does not ring a callee whose connection dropped: the REQUEST waits (waking) until its grace period ends', () => {
     const w = world('A', 'B');
     w.drop('B');
-    w.request('A', 'B');
-    expect(w.callOf('A')?.phase).toBe('ringing');
-    w.connect('B', w.user('B').sessionId);
-    expect(w.take('B')).toEqual([ev('call-1', REQUEST, 'A', 0)]);
+    const deadline = w.device('B').graceDeadline;
+    w.now += 1000;
+    const d = w.request('A', 'B');
+    expect(d.result).toEqual({ ok: true });
+    expect(w.callOf('A')).toMatchObject({ phase: 'dialing', waking: { since: T0 + 1000, until: deadline, pushed: false } });
+    expect(w.take('A')).toEqual([]);
+    expect(w.notices('A')).toEqual([{ waking: { callId: 'call-1', userId: 'B', pushed: false, until: deadline } }]);
+    expect(w.timers.get(wakeTimerKey('call-1'))).toEqual({ at: deadline, input: { kind: 'wake-expired', callId: 'call-1' } });
+    expect(d.transitions.map((t) => t.type)).toEqual(['requested']);
+    expect(d.wakes).toEqual([]);
+  });
+
+  it('rings a waiting callee as soon as its device comes back: REQUEST to it, REPLY 0 to the caller', () => {
+    const w = world('A', 'B');
+    w.drop('B');
+    w.request('A', 'B', { flags: 2, param: 4, userStr: 'late' });
+    w.now += 3000;
+    const d = w.resume('B');
+    expect(w.take('B')).toEqual([ev('call-1', REQUEST, 'A', 0, { flags: 2, param: 4, userStr: 'late' })]);
+    expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', 0, { flags: 2, param: 4 })]);
+    expect(w.callOf('A')).toMatchObject({ phase: 'ringing', ringDeadline: T0 + 3000 + RING_MS });
+    expect(w.callOf('A')?.waking).toBeUndefined();
+    expect(w.timers.has(wakeTimerKey('call-1'))).toBe(false);
+    expect(d.transitions).toEqual([expect.objectContaining({ type: 'ringing', woke: { pushed: false, afterMs: 3000 } })]);
+  });
+
+  it('answers a waiting REQUEST with 100102 OFFLINE when the callee does not come back within its grace period', () => {
+    for (const order of [['grace', 'wake'], ['wake', 'grace']] as const) {
+      const w = world('A', 'B');
+      w.drop('B');
+      w.request('A', 'B', { flags: 1, param: 6 });
+      const keys = { grace: graceTimerKey('B', DEFAULT_DEVICE), wake: wakeTimerKey('call-1') };
+      expect(w.timers.get(keys.grace)?.at).toBe(w.timers.get(keys.wake)?.at);
+      // Both end at the same moment: in either order the caller hears OFFLINE, once.
+      const ends = order.flatMap((timer) => (w.timers.has(keys[timer]) ? outcomes(w.fire(keys[timer])) : []));
+      expect(ends, order.join()).toEqual(['offline']);
+      expect(w.take('A'), order.join()).toEqual([ev('call-1', REPLY, 'B', ErrorCode.OFFLINE, { flags: 1, param: 6 })]);
+      expectNoCall(w, 'call-1');
+      expect(w.timers.size).toBe(0);
+      expectIdle(w, 'A');
+      expect(w.users.has('B')).toBe(false);
+    }
   });
 });
 
@@ -342,7 +164,7 @@ describe('rule 1: REQUEST refused at once', () => {
 
   it('refuses a call to a user who closed the connection for good with 100102 OFFLINE', () => {
     const w = world('A', 'B');
-    w.drop('B', true);
+    w.drop('B', { final: true });
     w.request('A', 'B');
     expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.OFFLINE)]);
   });
@@ -667,10 +489,11 @@ describe('rule 5: a dropped party that does not come back', () => {
     w.now = T0 + 100;
     const d = w.drop('A');
     expect(d.deliveries).toEqual([]);
-    expect(w.user('A')).toMatchObject({ connected: false, graceDeadline: T0 + 100 + GRACE_MS, callId: 'call-1' });
-    expect(w.timers.get(graceTimerKey('A'))).toEqual({
+    expect(w.device('A')).toMatchObject({ connected: false, graceDeadline: T0 + 100 + GRACE_MS, droppedAt: T0 + 100 });
+    expect(w.user('A').callId).toBe('call-1');
+    expect(w.timers.get(graceTimerKey('A', DEFAULT_DEVICE))).toEqual({
       at: T0 + 100 + GRACE_MS,
-      input: { kind: 'grace-expired', userId: 'A', sessionId: w.user('A').sessionId },
+      input: { kind: 'grace-expired', userId: 'A', sessionId: w.device('A').sessionId },
     });
     expect(w.callOf('B')?.phase).toBe('talking');
   });
@@ -679,7 +502,7 @@ describe('rule 5: a dropped party that does not come back', () => {
     const w = world('A', 'B');
     w.ringing('A', 'B');
     w.drop('A');
-    const d = w.fire(graceTimerKey('A'));
+    const d = w.fire(graceTimerKey('A', DEFAULT_DEVICE));
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
     expect(d.deliveries.map((x) => x.to)).toEqual(['B']);
     expect(w.users.has('A')).toBe(false);
@@ -692,7 +515,7 @@ describe('rule 5: a dropped party that does not come back', () => {
     const w = world('A', 'B');
     w.ringing('A', 'B', { flags: 2, param: 3 });
     w.drop('B');
-    const d = w.fire(graceTimerKey('B'));
+    const d = w.fire(graceTimerKey('B', DEFAULT_DEVICE));
     expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.DISCONNECT, { flags: 2, param: 3 })]);
     expect(d.deliveries.map((x) => x.to)).toEqual(['A']);
     expect(w.users.has('B')).toBe(false);
@@ -708,7 +531,7 @@ describe('rule 5: a dropped party that does not come back', () => {
       const w = world('A', 'B');
       w.talking('A', 'B');
       w.drop(gone);
-      const d = w.fire(graceTimerKey(gone));
+      const d = w.fire(graceTimerKey(gone, DEFAULT_DEVICE));
       expect(w.take(stays)).toEqual([ev('call-1', FINISH, gone, ErrorCode.DISCONNECT)]);
       expect(d.deliveries.map((x) => x.to)).toEqual([stays]);
       expect(w.users.has(gone)).toBe(false);
@@ -721,7 +544,7 @@ describe('rule 5: a dropped party that does not come back', () => {
     const w = world('A', 'B', 'C');
     w.talking('A', 'B');
     w.drop('A');
-    w.fire(graceTimerKey('A'));
+    w.fire(graceTimerKey('A', DEFAULT_DEVICE));
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
     w.request('C', 'A');
     expect(w.take('C')).toEqual([ev('call-2', REPLY, 'A', ErrorCode.OFFLINE)]);
@@ -732,10 +555,10 @@ describe('rule 5: a dropped party that does not come back', () => {
   it('a final disconnect ends the call at once, with no grace period', () => {
     const w = world('A', 'B');
     w.talking('A', 'B');
-    const d = w.drop('B', true);
+    const d = w.drop('B', { final: true });
     expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', ErrorCode.DISCONNECT)]);
     expect(w.users.has('B')).toBe(false);
-    expect(w.timers.has(graceTimerKey('B'))).toBe(false);
+    expect(w.timers.has(graceTimerKey('B', DEFAULT_DEVICE))).toBe(false);
     expect(d.timers.filter((t) => 'set' in t)).toEqual([]);
     expectIdle(w, 'A');
     expect(outcomes(d)).toEqual(['disconnected']);
@@ -744,7 +567,7 @@ describe('rule 5: a dropped party that does not come back', () => {
   it('a final disconnect of a ringing callee gives the caller REPLY 100106', () => {
     const w = world('A', 'B');
     w.ringing('A', 'B');
-    w.drop('B', true);
+    w.drop('B', { final: true });
     expect(w.take('A')).toEqual([ev('call-1', REPLY, 'B', ErrorCode.DISCONNECT)]);
   });
 
@@ -762,7 +585,7 @@ describe('rule 5: a dropped party that does not come back', () => {
     w.talking('A', 'B');
     w.drop('A');
     w.now += GRACE_MS - 1;
-    const d = w.apply({ kind: 'grace-expired', userId: 'A', sessionId: w.user('A').sessionId });
+    const d = w.apply({ kind: 'grace-expired', userId: 'A', sessionId: w.device('A').sessionId });
     expectNothingHappened(d);
     expect(w.callOf('A')?.phase).toBe('talking');
   });
@@ -772,16 +595,17 @@ describe('rule 5: resume', () => {
   it('a reconnect with the same session within grace keeps the call', () => {
     const w = world('A', 'B');
     const call = w.talking('A', 'B');
-    const session = w.user('A').sessionId;
+    const session = w.device('A').sessionId;
     w.drop('A');
     w.now += 5000;
-    const d = w.connect('A', session);
+    const d = w.connect('A', { resume: session });
     expect(d.session).toEqual({ sessionId: session, resumed: true });
     expect(d.deliveries).toEqual([]);
     expect(d.kicks).toEqual([]);
-    expect(w.user('A')).toMatchObject({ sessionId: session, connected: true, graceDeadline: 0, callId: 'call-1' });
-    expect(w.user('A').connectionId).not.toBe('c1-A');
-    expect(w.timers.has(graceTimerKey('A'))).toBe(false);
+    expect(w.device('A')).toMatchObject({ sessionId: session, connected: true, graceDeadline: 0, droppedAt: 0 });
+    expect(w.user('A').callId).toBe('call-1');
+    expect(w.device('A').connectionId).not.toBe('c1-A');
+    expect(w.timers.has(graceTimerKey('A', DEFAULT_DEVICE))).toBe(false);
     expect(w.calls.get('call-1')).toEqual(call);
     w.finish('B', 'A');
     expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 0)]);
@@ -790,11 +614,11 @@ describe('rule 5: resume', () => {
   it('events sent while a party is away wait for its resume', () => {
     const w = world('A', 'B');
     w.talking('A', 'B');
-    const session = w.user('A').sessionId;
+    const session = w.device('A').sessionId;
     w.drop('A');
     w.finish('B', 'A', 0);
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', 0)]);
-    w.connect('A', session);
+    w.connect('A', { resume: session });
     expect(w.take('A')).toEqual([ev('call-1', FINISH, 'B', 0)]);
     expectIdle(w, 'A', 'B');
   });
@@ -802,13 +626,14 @@ describe('rule 5: resume', () => {
   it('a reconnect with a stale session id after the grace period gives a new idle session', () => {
     const w = world('A', 'B');
     w.talking('A', 'B');
-    const session = w.user('A').sessionId;
+    const session = w.device('A').sessionId;
     w.drop('A');
-    w.fire(graceTimerKey('A'));
-    const d = w.connect('A', session);
-    expect(d.session?.resumed).toBe(false);
-    expect(d.session?.sessionId).not.toBe(session);
-    expect(w.user('A')).toMatchObject({ callId: null, connected: true });
+    w.fire(graceTimerKey('A', DEFAULT_DEVICE));
+    const d = w.connect('A', { resume: session });
+    expect(d.session).toEqual({ sessionId: w.device('A').sessionId, resumed: false });
+    expect(w.device('A').sessionId).not.toBe(session);
+    expect(w.user('A').callId).toBeNull();
+    expect(w.device('A').connected).toBe(true);
   });
 });
 
@@ -816,12 +641,13 @@ describe('rule 5: a new login without resume replaces the old one', () => {
   it('kicks the old connection with REPLACED, ends a started call for the peer, and starts idle', () => {
     const w = world('A', 'B');
     w.talking('A', 'B');
-    const old = w.user('A');
+    const old = w.device('A');
     const d = w.connect('A');
-    expect(d.kicks).toEqual([{ userId: 'A', node: 'local', connectionId: old.connectionId, code: ErrorCode.REPLACED }]);
-    expect(d.session).toEqual({ sessionId: w.user('A').sessionId, resumed: false });
-    expect(w.user('A').sessionId).not.toBe(old.sessionId);
-    expect(w.user('A')).toMatchObject({ callId: null, connected: true });
+    expect(d.kicks).toEqual([{ userId: 'A', deviceId: DEFAULT_DEVICE, node: 'local', connectionId: old.connectionId, code: ErrorCode.REPLACED }]);
+    expect(d.session).toEqual({ sessionId: w.device('A').sessionId, resumed: false });
+    expect(w.device('A').sessionId).not.toBe(old.sessionId);
+    expect(w.user('A').callId).toBeNull();
+    expect(w.device('A').connected).toBe(true);
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
     expect(d.deliveries.map((x) => x.to)).toEqual(['B']);
     expect(w.take('A')).toEqual([]);
@@ -855,12 +681,12 @@ describe('rule 5: a new login without resume replaces the old one', () => {
     const d = w.connect('A');
     expect(d.kicks).toEqual([]);
     expect(w.take('B')).toEqual([ev('call-1', FINISH, 'A', ErrorCode.DISCONNECT)]);
-    expect(w.timers.has(graceTimerKey('A'))).toBe(false);
+    expect(w.timers.has(graceTimerKey('A', DEFAULT_DEVICE))).toBe(false);
   });
 
   it('answers controls from the replaced session with REPLACED and changes nothing', () => {
     const w = world('A', 'B', 'C');
-    const old = w.user('A').sessionId;
+    const old = w.device('A').sessionId;
     w.connect('A');
     w.ringing('B', 'C');
     for (const d of [
@@ -878,19 +704,19 @@ describe('rule 5: a new login without resume replaces the old one', () => {
   it('ignores the late disconnect of a replaced connection', () => {
     const w = world('A', 'B');
     w.talking('A', 'B');
-    const old = w.user('A');
-    const takeover = w.connect('A', old.sessionId); // a second socket resumes the session: the first is kicked
-    expect(takeover.kicks).toEqual([{ userId: 'A', node: 'local', connectionId: old.connectionId, code: ErrorCode.REPLACED }]);
+    const old = w.device('A');
+    const takeover = w.connect('A', { resume: old.sessionId }); // a second socket resumes the session: the first is kicked
+    expect(takeover.kicks).toEqual([{ userId: 'A', deviceId: DEFAULT_DEVICE, node: 'local', connectionId: old.connectionId, code: ErrorCode.REPLACED }]);
     expect(takeover.session).toEqual({ sessionId: old.sessionId, resumed: true });
     const d = w.apply({ kind: 'disconnect', userId: 'A', sessionId: old.sessionId, connectionId: old.connectionId, final: true });
     expectNothingHappened(d);
-    expect(w.user('A').connected).toBe(true);
+    expect(w.device('A').connected).toBe(true);
     expect(w.callOf('B')?.phase).toBe('talking');
   });
 });
 
 describe('business authorization', () => {
-  function dialing(): World {
+  function dialing(): CallWorld {
     const w = world('A', 'B', 'C');
     w.request('A', 'B', { flags: 3, param: 8, userStr: 'support', authorize: true });
     return w;
@@ -901,7 +727,7 @@ describe('business authorization', () => {
     const d = w.request('A', 'B', { flags: 3, param: 8, userStr: 'support', authorize: true });
     expect(d.result).toEqual({ ok: true });
     expect(w.calls.get('call-1')?.phase).toBe('dialing');
-    expect(d.authorize).toEqual([{ call: expect.objectContaining({ callId: 'call-1', caller: 'A', callee: 'B', phase: 'dialing' }) }]);
+    expect(d.authorize).toEqual([{ call: expect.objectContaining({ callId: 'call-1', caller: 'A', callee: 'B', phase: 'dialing' }), push: false }]);
     expect(d.deliveries).toEqual([]);
     expect(d.transitions.map((t) => t.type)).toEqual(['requested']);
     expect(w.user('B').callId).toBe('call-1');
@@ -1034,9 +860,9 @@ describe('stale inputs are ignored', () => {
   it('grace-expired after a resume', () => {
     const w = world('A', 'B');
     w.talking('A', 'B');
-    const user = w.user('A');
+    const user = w.device('A');
     w.drop('A');
-    w.connect('A', user.sessionId);
+    w.resume('A');
     w.now += GRACE_MS * 2;
     const d = w.apply({ kind: 'grace-expired', userId: 'A', sessionId: user.sessionId });
     expectNothingHappened(d);
@@ -1046,7 +872,7 @@ describe('stale inputs are ignored', () => {
 
   it('grace-expired for a session that was replaced', () => {
     const w = world('A', 'B');
-    const old = w.user('A').sessionId;
+    const old = w.device('A').sessionId;
     w.drop('A');
     w.connect('A');
     w.drop('A');
@@ -1064,7 +890,7 @@ describe('a control sent again with the same id is applied once', () => {
     w.reply('B', 'A', 0, { controlId: 'k1' });
     expect(w.take('A').map((e) => e.event)).toEqual([START]);
     expect(w.take('B').map((e) => e.event)).toEqual([START]);
-    expect(w.user('B').recentControls).toEqual([['k1', 0]]);
+    expect(w.device('B').recentControls).toEqual([['k1', 0]]);
     const again = w.reply('B', 'A', 0, { controlId: 'k1' });
     expect(again.result).toEqual({ ok: true });
     expectNothingHappened(again);
@@ -1089,7 +915,7 @@ describe('a control sent again with the same id is applied once', () => {
     const first = w.finish('A', 'B', 0, { controlId: 'k1' });
     expect(first.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
     expect(first.deliveries).toEqual([]);
-    expect([...first.users.values()]).toEqual([{ ...w.user('A'), recentControls: [['k1', ErrorCode.NOTINCALL]] }]);
+    expect([...first.users.values()]).toEqual([{ ...w.user('A'), devices: [{ ...w.device('A'), recentControls: [['k1', ErrorCode.NOTINCALL]] }] }]);
     w.ringing('A', 'B');
     const again = w.finish('A', 'B', 0, { controlId: 'k1' });
     expect(again.result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
@@ -1102,9 +928,9 @@ describe('a control sent again with the same id is applied once', () => {
     w.request('A', 'B', { controlId: 'k1' });
     w.take('A');
     w.take('B');
-    const session = w.user('A').sessionId;
+    const session = w.device('A').sessionId;
     w.drop('A');
-    w.connect('A', session);
+    w.connect('A', { resume: session });
     expectNothingHappened(w.request('A', 'B', { controlId: 'k1' }));
     expect(w.take('B')).toEqual([]);
     w.connect('A'); // a new login: the call ends, the remembered ids go with the old session
@@ -1116,7 +942,7 @@ describe('a control sent again with the same id is applied once', () => {
   it(`remembers the last ${REMEMBERED_CONTROLS} ids only`, () => {
     const w = world('A', 'B');
     for (let i = 0; i <= REMEMBERED_CONTROLS; i++) w.finish('A', 'B', 0, { controlId: `k${i}` });
-    expect(w.user('A').recentControls).toHaveLength(REMEMBERED_CONTROLS);
+    expect(w.device('A').recentControls).toHaveLength(REMEMBERED_CONTROLS);
     w.ringing('A', 'B');
     expect(w.finish('A', 'B', 0, { controlId: `k${REMEMBERED_CONTROLS}` }).result).toEqual({ ok: false, code: ErrorCode.NOTINCALL });
     expect(w.finish('A', 'B', 0, { controlId: 'k0' }).result).toEqual({ ok: true });
@@ -1125,14 +951,14 @@ describe('a control sent again with the same id is applied once', () => {
 });
 
 describe('transitions name each way a call ends', () => {
-  const cases: [CallOutcome, (w: World) => void][] = [
+  const cases: [CallOutcome, (w: CallWorld) => void][] = [
     ['completed', (w) => (w.talking('A', 'B'), w.finish('A', 'B'))],
     ['refused', (w) => (w.ringing('A', 'B'), w.reply('B', 'A', ErrorCode.REJECT))],
     ['busy', (w) => (w.ringing('A', 'B'), w.request('C', 'B'))],
     ['offline', (w) => w.request('A', 'nobody')],
     ['cancelled', (w) => (w.ringing('A', 'B'), w.reply('A', 'B', ErrorCode.CANCEL))],
     ['timeout', (w) => (w.ringing('A', 'B'), w.fire(ringTimerKey('call-1')))],
-    ['disconnected', (w) => (w.ringing('A', 'B'), w.drop('B', true))],
+    ['disconnected', (w) => (w.ringing('A', 'B'), w.drop('B', { final: true }))],
     ['vetoed', (w) => (w.request('A', 'B', { authorize: true }), w.apply({ kind: 'authorized', callId: 'call-1', code: 9 }))],
     ['force-ended', (w) => (w.ringing('A', 'B'), w.apply({ kind: 'force-finish', userId: 'B', errorCode: 1, userStr: '', by: 'business' }))],
     ['caller-busy', (w) => (w.ringing('A', 'B'), w.request('A', 'C'))],

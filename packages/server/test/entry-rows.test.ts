@@ -9,6 +9,7 @@ const entry = (changes: Partial<EntryRecord> = {}): EntryRecord => ({
   entryId: 'e1',
   queue: 'billing',
   customer: 'cust',
+  device: 'default',
   priority: 5,
   enteredAt: 1_000,
   queuedAt: 1_000,

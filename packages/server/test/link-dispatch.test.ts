@@ -4,12 +4,15 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { BusinessEventMessage, BusinessLinkEvent, BusinessQueueEventMessage } from '@callgate/protocol';
+import type { BusinessEventMessage, BusinessLinkEvent, BusinessPushMessage, BusinessQueueEventMessage } from '@callgate/protocol';
 import { LinkDispatch, type EventReceiver } from '../src/business/link-dispatch.js';
 
 class RecordingLink implements EventReceiver {
   readonly sent: string[] = [];
-  constructor(readonly linkId: string) {}
+  constructor(
+    readonly linkId: string,
+    readonly push = false,
+  ) {}
   sendEvent(event: BusinessLinkEvent): void {
     this.sent.push(event.id);
   }
@@ -80,6 +83,29 @@ describe('LinkDispatch', () => {
     const next = new RecordingLink('l2');
     dispatch.attach(next);
     expect(next.sent).toEqual(['e2', 'e3']);
+  });
+});
+
+function push(id: string, callId: string): BusinessPushMessage {
+  return { type: 'push', id, step: 'wake', callId, caller: 'a', callee: 'b', flags: 0, param: 0, userStr: '', until: 0, at: 0 };
+}
+
+describe('LinkDispatch: pushes', () => {
+  it('gives pushes only to links that send them, and keeps them for such a link until one comes', () => {
+    const dispatch = new LinkDispatch(quiet);
+    const plain = new RecordingLink('plain');
+    dispatch.attach(plain);
+    dispatch.notify(push('p1', 'x'), false);
+    dispatch.notify(event('e1', 'y'), true);
+    expect(plain.sent).toEqual(['e1']);
+    expect(dispatch.pushLinkCount).toBe(0);
+    const pusher = new RecordingLink('pusher', true);
+    dispatch.attach(pusher);
+    expect(pusher.sent).toEqual(['p1']);
+    expect(dispatch.pushLinkCount).toBe(1);
+    dispatch.notify(push('p2', 'z'), true);
+    expect(pusher.sent).toEqual(['p1', 'p2']);
+    expect(plain.sent).toEqual(['e1']);
   });
 });
 

@@ -138,7 +138,8 @@ describe.each(DATABASE_KINDS)('queue statistics and handle times on %s', (kind) 
   const callRow = (id: string, changes: Partial<CallRecordRow>): CallRecordRow => ({
     call_id: id, caller: 'c', callee: 'anna', flags: 0, param: 0, user_str: '', room_id: 1, phase: 'ended', node: 'n',
     requested_at: T, ringing_at: T, answered_at: T, started_at: T, ended_at: T + 100_000, duration_ms: 100_000, outcome: 'completed',
-    error_code: 0, ended_by: 'c', ended_in: 'talking', updated_at: T, queue: 'billing', entry_id: null, ...changes,
+    error_code: 0, ended_by: 'c', ended_in: 'talking', updated_at: T, queue: 'billing', entry_id: null,
+    pushed: null, woke_after_ms: null, answered_on: null, ...changes,
   });
 
   it('counts by outcome, average wait of the answered, handle time of the served calls, service level over the ended', async () => {

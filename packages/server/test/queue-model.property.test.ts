@@ -67,6 +67,9 @@ async function read(w: QueueWorld): Promise<State> {
   return { users, calls: await w.backend.liveCalls(), entries: new Map((await w.backend.liveEntries()).map((e) => [e.entryId, e])) };
 }
 
+/** Whether the user's (one) device has its socket: not in a grace period. */
+const connected = (user: UserRecord | undefined): boolean => user?.devices.some((device) => device.connected) === true;
+
 /** Whether `a` may be offered `entry` now, by the rules (docs/contact-centre.md, "Routing"). */
 function eligible(s: State, agentId: string, entry: EntryRecord): boolean {
   const a = s.users.get(agentId);
@@ -74,14 +77,14 @@ function eligible(s: State, agentId: string, entry: EntryRecord): boolean {
   const q = QUEUES.find((x) => x.id === entry.queue)!;
   return (
     !!a?.agent &&
-    a.connected &&
+    connected(a) &&
     a.callId === null &&
     a.agent.status === 'available' &&
     a.agent.queues.includes(q.id) &&
     (q.skills ?? []).every((k) => a.agent!.skills.includes(k)) &&
     !entry.tried.includes(agentId) &&
     !!c &&
-    c.connected &&
+    connected(c) &&
     c.callId === null &&
     entry.state === 'waiting'
   );
@@ -144,18 +147,18 @@ async function apply(w: QueueWorld, o: Op): Promise<void> {
       return;
     case 'drop': {
       const u = await online(o.user);
-      if (u?.connected) await w.drop(o.user);
+      if (connected(u)) await w.drop(o.user);
       return;
     }
     case 'back': {
       const u = await online(o.user);
-      if (u && !u.connected) await w.connect(o.user, AGENTS[o.user] ? { role: 'agent', ...AGENTS[o.user] } : {});
+      if (u && !connected(u)) await w.connect(o.user, AGENTS[o.user] ? { role: 'agent', ...AGENTS[o.user] } : {});
       if (!u) await w.connect(o.user, AGENTS[o.user] ? { role: 'agent', ...AGENTS[o.user] } : { priority: PRIORITY[o.user] ?? 0 });
       return;
     }
     case 'grace-over': {
       const u = await online(o.user);
-      if (u && !u.connected) await w.graceOver(o.user);
+      if (u && !connected(u)) await w.graceOver(o.user);
       return;
     }
     case 'tick':
@@ -263,7 +266,7 @@ describe('the contact centre (fast-check model)', () => {
         for (const call of await w.backend.liveCalls()) await w.hangUp(call.caller, call.callee);
         for (const id of CUSTOMERS) {
           const u = (await w.backend.userRecords([id]))[0];
-          if (u?.connected) await w.drop(id, true);
+          if (connected(u)) await w.drop(id, true);
           else if (u) await w.graceOver(id);
         }
         const entered = new Set(w.transitions.flatMap((t) => (t.type === 'entered' ? [t.entry.entryId] : [])));

@@ -7,6 +7,7 @@ const entry: EntryRecord = {
   entryId: 'e1',
   queue: 'billing',
   customer: 'cust',
+  device: 'default',
   priority: 7,
   enteredAt: 1_000,
   queuedAt: 1_000,

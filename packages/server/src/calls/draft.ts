@@ -17,7 +17,8 @@ import type {
 } from './types.js';
 
 export const ringTimerKey = (callId: string): string => `ring:${callId}`;
-export const graceTimerKey = (userId: string): string => `grace:${userId}`;
+export const graceTimerKey = (userId: string, deviceId: string): string => `grace:${userId}:${deviceId}`;
+export const wakeTimerKey = (callId: string): string => `wake:${callId}`;
 
 /** What an event carries beside its type and code. */
 export interface Payload {
@@ -45,6 +46,8 @@ export interface Ending {
   endedBy: string;
   /** The event that ended the call, as the business server hears it. */
   step: CallStep;
+  /** When the talk really ended, if before now: the departed party's last sign of life (rule 5). */
+  talkEndedAt?: number;
 }
 
 /** Told whenever a decision ends a call, after the call is gone (the contact centre listens). */
@@ -67,6 +70,8 @@ export class DecisionDraft {
     queueTransitions: [],
     authorize: [],
     kicks: [],
+    signals: [],
+    wakes: [],
     result: { ok: true },
   };
 
@@ -146,16 +151,29 @@ export class DecisionDraft {
 
   /**
    * Sends `event` about `call` to `to`, naming the other party; only to users who are still here.
+   * It goes to the device of `to` that takes part in the call (the caller's that sent the
+   * REQUEST, the callee's that answered), or to every device of the callee while several ring.
    * The customer of a queue call hears no REQUEST or REPLY: its entry's state tells it instead.
    */
-  deliver(call: CallRecord, to: string, event: VideoCallEventType, errorCode: number, payload: Payload): void {
+  deliver(call: CallRecord, to: string, event: VideoCallEventType, errorCode: number, payload: Payload, target: { device?: string; except?: string } = {}): void {
     if (!this.user(to)) return;
     if (call.entryId !== undefined && to === call.caller && (event === VideoCallEvent.REQUEST || event === VideoCallEvent.REPLY)) return;
     const peer = to === call.caller ? call.callee : call.caller;
     const message: CallEvent = { callId: call.callId, event, userId: peer, errorCode, ...payload };
     // The agent of a queue call learns the queue from the call's first event (REQUEST, or START when it took the customer itself).
     if (call.queue !== undefined && to === call.callee && (event === VideoCallEvent.REQUEST || event === VideoCallEvent.START)) message.queue = call.queue;
-    this.decision.deliveries.push({ to, event: message });
+    const device = target.device ?? (target.except === undefined ? participantOf(call, to) : undefined);
+    this.decision.deliveries.push({ to, ...(device !== undefined ? { device } : {}), ...(target.except !== undefined ? { except: target.except } : {}), event: message });
+  }
+
+  /** Tells `userId`'s devices that do not take part in its call what the call is (so every device shows the truth). */
+  tellElsewhere(call: CallRecord, userId: string, phase: 'dialing' | 'ringing' | 'talking' | 'ended'): void {
+    const user = this.user(userId);
+    const device = participantOf(call, userId);
+    if (!user || user.devices.length < 2 || device === undefined) return;
+    const direction = userId === call.caller ? ('outgoing' as const) : ('incoming' as const);
+    const peer = userId === call.caller ? call.callee : call.caller;
+    this.decision.deliveries.push({ to: userId, except: device, elsewhere: { callId: call.callId, userId: peer, direction, phase, device } });
   }
 
   setTimer(key: string, at: number, input: TimerInput): void {
@@ -185,10 +203,17 @@ export class DecisionDraft {
   end(call: CallRecord, ending: Ending): void {
     for (const party of [call.caller, call.callee]) {
       const user = this.user(party);
-      if (user && user.callId === call.callId) this.putUser({ ...user, callId: null });
+      if (!user || user.callId !== call.callId) continue;
+      // A callee held only for the wait (no device ever came) is gone with the call.
+      if (user.devices.length === 0) this.removeUser(party);
+      else this.putUser({ ...user, callId: null });
     }
+    if (call.waking?.pushed) this.decision.wakes.push({ type: 'cancelled', call, at: this.ctx.now });
     this.decision.calls.set(call.callId, null);
     this.clearTimer(ringTimerKey(call.callId));
+    this.clearTimer(wakeTimerKey(call.callId));
+    this.tellElsewhere(call, call.caller, 'ended');
+    this.tellElsewhere(call, call.callee, 'ended');
     this.decision.transitions.push({
       type: 'ended',
       call,
@@ -197,6 +222,7 @@ export class DecisionDraft {
       outcome: ending.outcome,
       endedBy: ending.endedBy,
       endedIn: call.phase,
+      ...(ending.talkEndedAt !== undefined && call.phase === 'talking' ? { talkEndedAt: ending.talkEndedAt } : {}),
     });
     this.onEnd(this, call, ending);
   }
@@ -211,4 +237,9 @@ export class DecisionDraft {
 /** The call-event deliveries of a decision (beside its entry and agent messages). */
 export function callDeliveries(decision: Pick<Decision, 'deliveries'>): { to: string; event: CallEvent }[] {
   return decision.deliveries.flatMap((delivery) => ('event' in delivery ? [delivery] : []));
+}
+
+/** The device of `userId` that takes part in `call`: undefined for a callee whose devices all ring. */
+export function participantOf(call: CallRecord, userId: string): string | undefined {
+  return userId === call.caller ? call.callerDevice : call.calleeDevice;
 }

@@ -1,23 +1,21 @@
 import { ErrorCode, VideoCallEvent, grantAllows } from '@callgate/protocol';
-import { DecisionDraft, echoOf, emptyPayload, graceTimerKey, requestStepOf, ringTimerKey, stepOf, type Payload } from './draft.js';
-import { newAgent, resumedAgent } from '../queues/agents.js';
+import { DecisionDraft, echoOf, emptyPayload, participantOf, requestStepOf, ringTimerKey, stepOf, type Payload } from './draft.js';
 import * as queues from '../queues/rules.js';
+import { connect, disconnect, graceExpired, leaving, moveHere } from './connections.js';
+import { deviceBySession } from './devices.js';
+import { ringOrWait, wakeExpired } from './ringing.js';
 import type {
   AuthorizedInput,
   CallInput,
   CallOutcome,
   CallRecord,
   CallStep,
-  ConnectInput,
   ControlInput,
   Decision,
   DecisionContext,
-  DisconnectInput,
   ForceFinishInput,
-  GraceExpiredInput,
   RingExpiredInput,
   Snapshot,
-  UserRecord,
 } from './types.js';
 
 /**
@@ -32,9 +30,13 @@ export function readSet(input: CallInput): { users: string[]; calls: string[] } 
     case 'disconnect':
     case 'grace-expired':
     case 'force-finish':
+    case 'leaving':
       return { users: [input.userId], calls: [] };
+    case 'move-here':
+      return { users: [input.from], calls: [] };
     case 'ring-expired':
     case 'authorized':
+    case 'wake-expired':
       return { users: [], calls: [input.callId] };
     case 'enter-queue':
     case 'leave-queue':
@@ -77,6 +79,15 @@ export function decide(snapshot: Snapshot, input: CallInput, ctx: DecisionContex
       break;
     case 'force-finish':
       forceFinish(draft, input);
+      break;
+    case 'leaving':
+      leaving(draft, input);
+      break;
+    case 'move-here':
+      once(draft, input, () => moveHere(draft, input));
+      break;
+    case 'wake-expired':
+      wakeExpired(draft, input);
       break;
     case 'enter-queue':
       once(draft, input, () => queues.enterQueue(draft, input));
@@ -125,12 +136,13 @@ export const REMEMBERED_CONTROLS = 32;
  */
 function once(draft: DecisionDraft, input: { from: string; sessionId: string; id?: string }, apply: () => void): void {
   const sender = draft.user(input.from);
-  if (!sender || sender.sessionId !== input.sessionId) {
+  const device = deviceBySession(sender, input.sessionId);
+  if (!sender || !device) {
     draft.fail(ErrorCode.REPLACED);
     return;
   }
   const id = input.id;
-  const seen = id === undefined ? undefined : sender.recentControls?.find(([known]) => known === id);
+  const seen = id === undefined ? undefined : device.recentControls?.find(([known]) => known === id);
   if (seen) {
     draft.result(seen[1] === 0 ? { ok: true } : { ok: false, code: seen[1] });
     if (seen[1] === 0 && sender.entryId !== undefined) draft.decision.ack = { entryId: sender.entryId };
@@ -138,10 +150,12 @@ function once(draft: DecisionDraft, input: { from: string; sessionId: string; id
   }
   apply();
   const after = draft.user(input.from);
-  if (id === undefined || !after) return;
+  const afterDevice = deviceBySession(after, input.sessionId);
+  if (id === undefined || !after || !afterDevice) return;
   const result = draft.decision.result;
-  const remembered: [string, number][] = [...(after.recentControls ?? []), [id, result.ok ? 0 : result.code]];
-  draft.putUser({ ...after, recentControls: remembered.slice(-REMEMBERED_CONTROLS) });
+  const remembered: [string, number][] = [...(afterDevice.recentControls ?? []), [id, result.ok ? 0 : result.code]];
+  const devices = after.devices.map((d) => (d === afterDevice ? { ...d, recentControls: remembered.slice(-REMEMBERED_CONTROLS) } : d));
+  draft.putUser({ ...after, devices });
 }
 
 function applyControl(draft: DecisionDraft, input: ControlInput): void {
@@ -164,9 +178,10 @@ function applyControl(draft: DecisionDraft, input: ControlInput): void {
 
 function request(draft: DecisionDraft, input: ControlInput): void {
   const { from: caller, userId: callee } = input;
+  const device = deviceBySession(draft.user(caller), input.sessionId)?.deviceId ?? '';
   const callerCall = draft.callOf(caller);
   if (callerCall?.phase === 'ringing' && callerCall.caller === callee && callerCall.callee === caller) {
-    start(draft, callerCall, input.userStr); // rule 6, glare: calling back is saying yes
+    start(draft, callerCall, input.userStr, device); // rule 6, glare: calling back is saying yes
     return;
   }
   const call: CallRecord = {
@@ -182,10 +197,11 @@ function request(draft: DecisionDraft, input: ControlInput): void {
     ringDeadline: draft.ctx.now + draft.ctx.ringTimeoutMs,
     answeredAt: 0,
     startedAt: 0,
+    callerDevice: device,
   };
   const refusal = input.draining
     ? { code: ErrorCode.SHUTTING_DOWN, outcome: 'shutting-down' as const }
-    : refusalOf(draft, caller, callee);
+    : refusalOf(draft, caller, callee, input.push === true);
   if (refusal) {
     draft.deliver(call, caller, VideoCallEvent.REPLY, refusal.code, echoOf(call));
     draft.decision.transitions.push({
@@ -202,7 +218,8 @@ function request(draft: DecisionDraft, input: ControlInput): void {
   draft.putCall(call);
   for (const party of [caller, callee]) {
     const user = draft.user(party);
-    if (user) draft.putUser({ ...user, callId: call.callId });
+    // A callee with no device at all, whom a push hook may wake, is held by a record without devices.
+    draft.putUser(user ? { ...user, callId: call.callId } : { userId: party, devices: [], callId: call.callId });
   }
   draft.decision.transitions.push({
     type: 'requested',
@@ -210,12 +227,13 @@ function request(draft: DecisionDraft, input: ControlInput): void {
     at: draft.ctx.now,
     step: requestStepOf(call),
   });
+  draft.tellElsewhere(call, caller, 'dialing');
   if (input.authorize) {
     // The ring timeout also bounds the business server's decision.
     draft.setTimer(ringTimerKey(call.callId), call.ringDeadline, { kind: 'ring-expired', callId: call.callId });
-    draft.decision.authorize.push({ call });
+    draft.decision.authorize.push({ call, push: input.push === true });
   } else {
-    ring(draft, call);
+    ringOrWait(draft, call, input.push === true);
   }
 }
 
@@ -223,34 +241,18 @@ function refusalOf(
   draft: DecisionDraft,
   caller: string,
   callee: string,
+  push: boolean,
 ): { code: number; outcome: CallOutcome } | undefined {
   if (caller === callee) return { code: ErrorCode.SELF_CALL, outcome: 'invalid' };
   // A customer waiting in a queue is in the middle of a call of its own.
   if (draft.callOf(caller) || draft.user(caller)?.entryId !== undefined) return { code: ErrorCode.INCHAT, outcome: 'caller-busy' };
   const target = draft.user(callee);
-  if (!target) return { code: ErrorCode.OFFLINE, outcome: 'offline' };
-  if (!grantAllows(draft.user(caller)?.canCall, target)) return { code: ErrorCode.FORBIDDEN, outcome: 'forbidden' };
-  if (target.callId !== null || target.entryId !== undefined) return { code: ErrorCode.BUSY, outcome: 'busy' };
+  const canCall = draft.user(caller)?.canCall;
+  // Nobody to ring and nothing to wake it with; a grant is checked against who the callee is.
+  if (!target && (!push || !grantAllows(canCall, { userId: callee }))) return { code: ErrorCode.OFFLINE, outcome: 'offline' };
+  if (target && !grantAllows(canCall, target)) return { code: ErrorCode.FORBIDDEN, outcome: 'forbidden' };
+  if (target && (target.callId !== null || target.entryId !== undefined)) return { code: ErrorCode.BUSY, outcome: 'busy' };
   return undefined;
-}
-
-/** The callee gets the REQUEST, the caller the ringing ack (REPLY 0). */
-function ring(draft: DecisionDraft, authorized: CallRecord): void {
-  const ringDeadline = draft.ctx.now + draft.ctx.ringTimeoutMs;
-  const call = draft.advance(authorized, 'ringing', { ringDeadline });
-  draft.deliver(call, call.callee, VideoCallEvent.REQUEST, 0, {
-    flags: call.flags,
-    param: call.param,
-    userStr: call.userStr,
-  });
-  draft.deliver(call, call.caller, VideoCallEvent.REPLY, 0, echoOf(call));
-  draft.setTimer(ringTimerKey(call.callId), ringDeadline, { kind: 'ring-expired', callId: call.callId });
-  draft.decision.transitions.push({
-    type: 'ringing',
-    call,
-    at: draft.ctx.now,
-    step: stepOf(VideoCallEvent.REPLY, call.callee, call.caller, 0, echoOf(call)),
-  });
 }
 
 // ---- rule 2: REPLY, and START ----
@@ -259,16 +261,19 @@ function reply(draft: DecisionDraft, input: ControlInput): void {
   const call = draft.callOf(input.from);
   const code = input.errorCode;
   if (call?.phase === 'ringing' && call.callee === input.from && call.caller === input.userId) {
+    const device = deviceBySession(draft.user(input.from), input.sessionId)?.deviceId ?? '';
     if (code === 0) {
-      start(draft, call, input.userStr);
+      start(draft, call, input.userStr, device);
     } else {
       draft.deliver(call, call.caller, VideoCallEvent.REPLY, code, payloadOf(input));
+      // A refusal from one device refuses for all: the others stop ringing.
+      draft.deliver(call, call.callee, VideoCallEvent.FINISH, code, payloadOf(input), { except: device });
       refuse(draft, call, stepOf(VideoCallEvent.REPLY, call.callee, call.caller, code, payloadOf(input)));
     }
     return;
   }
   const cancels = code === ErrorCode.CANCEL && call && call.phase !== 'talking';
-  if (cancels && call.caller === input.from && call.callee === input.userId) {
+  if (cancels && call.caller === input.from && call.callee === input.userId && takesPart(draft, call, input)) {
     cancel(draft, call, input.from, payloadOf(input));
     return;
   }
@@ -281,12 +286,23 @@ function refuse(draft: DecisionDraft, call: CallRecord, step: CallStep): void {
   draft.end(answered, { outcome: 'refused', endedBy: call.callee, step });
 }
 
-function start(draft: DecisionDraft, ringing: CallRecord, acceptedUserStr: string): void {
+/** Whether the control's device takes part in the sender's call (while the callee's devices ring, each of them does). */
+function takesPart(draft: DecisionDraft, call: CallRecord, input: ControlInput): boolean {
+  const device = deviceBySession(draft.user(input.from), input.sessionId)?.deviceId;
+  const participant = participantOf(call, input.from);
+  return participant === undefined || participant === device;
+}
+
+/** The callee answered on `calleeDevice`: START to it and the caller's device; the callee's other devices stop ringing. */
+function start(draft: DecisionDraft, ringing: CallRecord, acceptedUserStr: string, calleeDevice: string): void {
   const now = draft.ctx.now;
-  const call = draft.advance(ringing, 'talking', { roomId: draft.ctx.newRoomId(), answeredAt: now, startedAt: now });
+  const call = draft.advance(ringing, 'talking', { roomId: draft.ctx.newRoomId(), answeredAt: now, startedAt: now, calleeDevice });
   const payload = { flags: call.flags, param: call.roomId, userStr: acceptedUserStr };
   draft.deliver(call, call.caller, VideoCallEvent.START, 0, payload);
   draft.deliver(call, call.callee, VideoCallEvent.START, 0, payload);
+  draft.deliver(call, call.callee, VideoCallEvent.FINISH, ErrorCode.ANSWERED_ELSEWHERE, emptyPayload, { except: calleeDevice });
+  draft.tellElsewhere(call, call.caller, 'talking');
+  draft.tellElsewhere(call, call.callee, 'talking');
   draft.clearTimer(ringTimerKey(call.callId));
   draft.decision.transitions.push({
     type: 'started',
@@ -305,7 +321,7 @@ function finish(draft: DecisionDraft, input: ControlInput): void {
     call !== undefined &&
     ((call.caller === input.from && call.callee === input.userId) ||
       (call.callee === input.from && call.caller === input.userId));
-  if (!call || !involvesPeer || (call.phase === 'dialing' && call.callee === input.from)) {
+  if (!call || !involvesPeer || (call.phase === 'dialing' && call.callee === input.from) || !takesPart(draft, call, input)) {
     draft.fail(ErrorCode.NOTINCALL);
     return;
   }
@@ -345,9 +361,10 @@ function ringExpired(draft: DecisionDraft, input: RingExpiredInput): void {
 
 function authorized(draft: DecisionDraft, input: AuthorizedInput): void {
   const call = draft.call(input.callId);
-  if (call?.phase !== 'dialing') return;
+  // A call that waits for its callee's device was authorized already: a late or second answer changes nothing.
+  if (call?.phase !== 'dialing' || call.waking) return;
   if (input.code === 0) {
-    ring(draft, call);
+    ringOrWait(draft, call, input.push === true);
     return;
   }
   draft.deliver(call, call.caller, VideoCallEvent.REPLY, input.code, echoOf(call));
@@ -365,88 +382,4 @@ function forceFinish(draft: DecisionDraft, input: ForceFinishInput): void {
   draft.finishBoth(call, input.errorCode, payload);
   const step = stepOf(VideoCallEvent.FINISH, call.caller, call.callee, input.errorCode, payload);
   draft.end(call, { outcome: 'force-ended', endedBy: input.by, step });
-}
-
-// ---- rule 5: connections, grace and resume ----
-
-function connect(draft: DecisionDraft, input: ConnectInput): void {
-  const existing = draft.user(input.userId);
-  const attach = {
-    node: input.node,
-    connectionId: input.connectionId,
-    connected: true,
-    graceDeadline: 0,
-    ...(input.role !== undefined ? { role: input.role } : {}),
-    ...(input.canCall !== undefined ? { canCall: input.canCall } : {}),
-    ...(input.priority !== undefined ? { priority: input.priority } : {}),
-  };
-  if (existing?.connected) {
-    draft.decision.kicks.push({
-      userId: existing.userId,
-      node: existing.node,
-      connectionId: existing.connectionId,
-      code: ErrorCode.REPLACED,
-    });
-  }
-  draft.clearTimer(graceTimerKey(input.userId));
-  if (existing && input.resumeSessionId === existing.sessionId) {
-    draft.putUser({ ...existing, ...attach, agent: resumedAgent(existing.agent, input) });
-    draft.decision.session = { sessionId: existing.sessionId, resumed: true };
-    queues.userBack(draft, input.userId);
-    return;
-  }
-  if (existing) leave(draft, existing);
-  const user: UserRecord = { userId: input.userId, sessionId: input.newSessionId, callId: null, ...attach };
-  const agent = newAgent(input, draft.ctx.now);
-  draft.putUser(agent ? { ...user, agent } : user);
-  if (agent) draft.deliverAgent({ ...user, agent });
-  draft.decision.session = { sessionId: input.newSessionId, resumed: false };
-}
-
-function disconnect(draft: DecisionDraft, input: DisconnectInput): void {
-  const user = draft.user(input.userId);
-  if (!user || user.sessionId !== input.sessionId || user.connectionId !== input.connectionId || !user.connected) return;
-  if (input.final || draft.ctx.graceMs <= 0) {
-    leave(draft, user);
-    return;
-  }
-  const graceDeadline = draft.ctx.now + draft.ctx.graceMs;
-  draft.putUser({ ...user, connected: false, graceDeadline });
-  draft.setTimer(graceTimerKey(user.userId), graceDeadline, {
-    kind: 'grace-expired',
-    userId: user.userId,
-    sessionId: user.sessionId,
-  });
-}
-
-function graceExpired(draft: DecisionDraft, input: GraceExpiredInput): void {
-  const user = draft.user(input.userId);
-  if (!user || user.sessionId !== input.sessionId || user.connected || draft.ctx.now < user.graceDeadline) return;
-  leave(draft, user);
-}
-
-/** The user is gone for good: its call ends as rule 5 says, and it goes offline. */
-function leave(draft: DecisionDraft, user: UserRecord): void {
-  const call = draft.call(user.callId);
-  draft.removeUser(user.userId);
-  draft.clearTimer(graceTimerKey(user.userId));
-  if (call) endCallOfLeaver(draft, user, call);
-  queues.userLeft(draft, user);
-}
-
-function endCallOfLeaver(draft: DecisionDraft, user: UserRecord, call: CallRecord): void {
-  const code = ErrorCode.DISCONNECT;
-  const other = user.userId === call.caller ? call.callee : call.caller;
-  let step: CallStep;
-  if (call.phase === 'talking') {
-    draft.finishBoth(call, code, emptyPayload);
-    step = stepOf(VideoCallEvent.FINISH, user.userId, other, code, emptyPayload);
-  } else if (user.userId === call.callee) {
-    draft.deliver(call, call.caller, VideoCallEvent.REPLY, code, echoOf(call));
-    step = stepOf(VideoCallEvent.REPLY, call.callee, call.caller, code, echoOf(call));
-  } else {
-    if (call.phase === 'ringing') draft.deliver(call, call.callee, VideoCallEvent.FINISH, code, emptyPayload);
-    step = stepOf(VideoCallEvent.FINISH, call.caller, call.callee, code, emptyPayload);
-  }
-  draft.end(call, { outcome: 'disconnected', endedBy: user.userId, step });
 }

@@ -1,26 +1,40 @@
-import type { AgentState, EntryView, LiveCallPhase, VideoCallEventType } from '@callgate/protocol';
+import type { AgentState, ElsewhereMessage, EntryView, LiveCallPhase, SignalDeliveryMessage, VideoCallEventType, WakingMessage } from '@callgate/protocol';
 import type { AgentRecord, EntryRecord, QueueInput, QueueLookup, QueueTimerInput, QueueTransition, QueueView } from '../queues/types.js';
 
-/** A connected (or recently dropped) user, as the call state machine sees it. */
-export interface UserRecord {
-  userId: string;
-  /** The session that owns this user now; also the resume token. */
+/** The device id of a login that names none: a second such login replaces the first. */
+export const DEFAULT_DEVICE = 'default';
+
+/** One device of a user (a browser tab, an app install): its session, its socket, its grace period. */
+export interface DeviceRecord {
+  deviceId: string;
+  /** The device's session; also its resume token. */
   sessionId: string;
-  /** The node that holds this user's socket ("local" on a single node). */
+  /** The node that holds this device's socket ("local" on a single node). */
   node: string;
   /** The socket attached to the session now (a resumed session gets a new one). */
   connectionId: string;
   /** False while the socket is gone and the grace period runs. */
   connected: boolean;
+  /** True once the device said it is going away (its page closes): not rung, not offered customers. */
+  leaving?: boolean;
   /** When the grace period ends (ms since epoch); 0 while connected. */
   graceDeadline: number;
+  /** When its socket went away (ms since epoch); 0 while connected. */
+  droppedAt?: number;
+  /** Ids of this session's latest controls with the code each got (0 = applied), so a re-sent control is applied once. */
+  recentControls?: [string, number][];
+}
+
+/** A user with at least one device connected or in its grace period, as the call state machine sees it. */
+export interface UserRecord {
+  userId: string;
+  /** Its devices, in the order they signed in; never empty. */
+  devices: DeviceRecord[];
   /** The call this user is in, or null when idle. */
   callId: string | null;
   /** From the access token: the user's role, and whom it may call (see CallgateClaims). */
   role?: string;
   canCall?: string[];
-  /** Ids of this session's latest controls with the code each got (0 = applied), so a re-sent control is applied once. */
-  recentControls?: [string, number][];
   /** From the token: a customer's priority in queues (0–100). */
   priority?: number;
   /** For a user whose token says role "agent": its service status and queues. */
@@ -52,6 +66,12 @@ export interface CallRecord {
   /** For a queue call (an offer, a manual pick): the entry and its queue. The customer is the caller. */
   entryId?: string;
   queue?: string;
+  /** The caller's device that sent the REQUEST: the one that takes part. */
+  callerDevice: string;
+  /** The callee's device that answered; absent while every device of the callee rings. */
+  calleeDevice?: string;
+  /** While the callee has no device that can ring: when the wait ends, and whether a push hook was asked to wake it. */
+  waking?: { since: number; until: number; pushed: boolean };
 }
 
 /** What a user's callback receives, before the delivery layer numbers it. */
@@ -68,8 +88,22 @@ export interface CallEvent {
   queue?: string;
 }
 
-/** Something for a user's outbox: a call event, its queue entry's new state, or its agent status. */
-export type Delivery = { to: string; event: CallEvent } | { to: string; entry: EntryView } | { to: string; agent: AgentState };
+/** Which of a user's devices a delivery is for: one (`device`), every device but one (`except`), or all. */
+export interface DeliveryTarget {
+  to: string;
+  device?: string;
+  except?: string;
+}
+
+/** Something for a user's outboxes: a call event, its entry's new state, its agent status, its call elsewhere, a wait. */
+export type Delivery = DeliveryTarget &
+  (
+    | { event: CallEvent }
+    | { entry: EntryView }
+    | { agent: AgentState }
+    | { elsewhere: Omit<ElsewhereMessage, 'type' | 'seq'> }
+    | { waking: Omit<WakingMessage, 'type' | 'seq'> }
+  );
 
 /** A timer the machine wants to fire later; it feeds `input` back to the machine. */
 export type TimerChange = { set: string; at: number; input: TimerInput } | { clear: string };
@@ -109,7 +143,14 @@ export interface CallStep {
 
 export type CallTransition =
   | { type: 'requested'; call: CallRecord; at: number; step: CallStep }
-  | { type: 'ringing'; call: CallRecord; at: number; step: CallStep }
+  | {
+      type: 'ringing';
+      call: CallRecord;
+      at: number;
+      step: CallStep;
+      /** When the callee had no device first: whether it was pushed, and how long it took to come. */
+      woke?: { pushed: boolean; afterMs: number };
+    }
   | { type: 'started'; call: CallRecord; at: number; step: CallStep }
   | {
       type: 'ended';
@@ -121,16 +162,24 @@ export type CallTransition =
       endedBy: string;
       /** The phase the call was in when it ended ("refused at once" calls never got past "requested"). */
       endedIn: CallPhase | 'requested';
+      /**
+       * A call that ended because a party's device dropped and never came back: when that device
+       * was last heard of. The billable duration ends here, not after the grace period.
+       */
+      talkEndedAt?: number;
     };
 
 /** Asks the business server whether a REQUEST may ring. */
 export interface AuthorizeRequest {
   call: CallRecord;
+  /** Whether a push hook may wake the callee (carried back with the decision). */
+  push: boolean;
 }
 
-/** Closes a session's socket wherever it is. */
+/** Closes a device's socket wherever it is. */
 export interface Kick {
   userId: string;
+  deviceId: string;
   node: string;
   connectionId: string;
   code: number;
@@ -158,11 +207,15 @@ export interface ControlInput {
   id?: string;
   /** True while the server drains for shutdown: a new REQUEST is refused at once with SHUTTING_DOWN. */
   draining?: boolean;
+  /** True when a push hook can wake a callee with no device: a REQUEST to it waits `offlineWaitMs` instead of OFFLINE at once. */
+  push?: boolean;
 }
 
 export interface ConnectInput {
   kind: 'connect';
   userId: string;
+  /** The device signing in; DEFAULT_DEVICE ("default") when the client named none. */
+  deviceId?: string;
   /** A fresh session id, used unless the resume succeeds. */
   newSessionId: string;
   node: string;
@@ -191,6 +244,27 @@ export interface GraceExpiredInput {
   sessionId: string;
 }
 
+/** The device says it is going away (its page closes). */
+export interface LeavingInput {
+  kind: 'leaving';
+  userId: string;
+  sessionId: string;
+}
+
+/** The user moves its started call to the device of this session. */
+export interface MoveHereInput {
+  kind: 'move-here';
+  from: string;
+  sessionId: string;
+  id?: string;
+}
+
+/** The wait for a callee's device to come (or be woken) is over. */
+export interface WakeExpiredInput {
+  kind: 'wake-expired';
+  callId: string;
+}
+
 export interface RingExpiredInput {
   kind: 'ring-expired';
   callId: string;
@@ -201,6 +275,8 @@ export interface AuthorizedInput {
   callId: string;
   /** 0 lets the call ring; anything else refuses it with that code. */
   code: number;
+  /** Whether a push hook may wake a callee with no device (as the REQUEST said). */
+  push?: boolean;
 }
 
 export interface ForceFinishInput {
@@ -215,7 +291,7 @@ export interface ForceFinishInput {
   by: string;
 }
 
-export type TimerInput = GraceExpiredInput | RingExpiredInput | QueueTimerInput;
+export type TimerInput = GraceExpiredInput | RingExpiredInput | WakeExpiredInput | QueueTimerInput;
 
 export type CallInput =
   | ControlInput
@@ -225,6 +301,9 @@ export type CallInput =
   | RingExpiredInput
   | AuthorizedInput
   | ForceFinishInput
+  | LeavingInput
+  | MoveHereInput
+  | WakeExpiredInput
   | QueueInput;
 
 // ---- snapshot and decision ----
@@ -248,10 +327,14 @@ export interface Decision {
   queueTransitions: QueueTransition[];
   authorize: AuthorizeRequest[];
   kicks: Kick[];
+  /** Signals the server itself sends (a peer's call moved to another device: start the media afresh). */
+  signals: { to: string; device: string; message: SignalDeliveryMessage }[];
+  /** What a push hook must hear: wake this callee, or its call ended before it came. */
+  wakes: { type: 'push' | 'cancelled'; call: CallRecord; at: number }[];
   /** For control and force-finish inputs. */
   result: ControlResult;
-  /** For connect inputs: the session the user now has, and whether it was resumed. */
-  session?: { sessionId: string; resumed: boolean };
+  /** For connect inputs: the session the device now has and whether it was resumed; or why it was refused. */
+  session?: { sessionId: string; resumed: boolean } | { refused: number };
   /** For queue inputs: what the sender's ack carries (its new entry, the call it took, nobody waiting). */
   ack?: { entryId?: string; callId?: string; empty?: boolean };
 }
@@ -267,4 +350,8 @@ export interface DecisionContext {
   newEntryId(): string;
   /** The queue directory. */
   queue: QueueLookup;
+  /** How long a REQUEST waits for a callee with no device when a push hook can wake it. */
+  offlineWaitMs: number;
+  /** Devices a user may have at once; with 1 a new device replaces the old one. */
+  maxDevices: number;
 }

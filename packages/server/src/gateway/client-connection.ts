@@ -25,6 +25,8 @@ import type { ConnectionLimits } from './limits.js';
 import { ServedSocket, errorFrame, readFrame } from '../sockets/served-socket.js';
 import type { WriteBatch } from '../sockets/write-batch.js';
 import { withoutStaleRinging } from './stale-ringing.js';
+import { sessionState } from './session-state.js';
+import { DEFAULT_DEVICE } from '../calls/types.js';
 import { handleContactCentre, type ContactCentreHost } from './contact-centre-messages.js';
 import { TokenBucket } from './token-bucket.js';
 import type { ConnectionObserver } from './connection-observer.js';
@@ -35,6 +37,8 @@ export interface GatewayConfig {
   authTimeoutMs: number;
   limits: ConnectionLimits;
   iceServersFor(userId: string): IceServer[];
+  /** Devices a user may have connected at once (1: a second login replaces the first). */
+  maxDevices: number;
 }
 
 /** This node's user connections: where a connection registers, and the budgets they share. */
@@ -74,6 +78,10 @@ export class ClientConnection {
   readonly connectionId = randomUUID();
   userId = '';
   sessionId = '';
+  /** Which of the user's devices this socket is. */
+  deviceId = DEFAULT_DEVICE;
+  /** The first flush after a reload sends the session's state instead of the missed events. */
+  private reloading = false;
   /** The role of the user's token (agent, supervisor, …), once authenticated. */
   role: string | undefined;
   private phase: Phase = 'authenticating';
@@ -137,13 +145,15 @@ export class ClientConnection {
     try {
       do {
         this.flushAgain = false;
-        const events = await this.host.sessions.eventsAfter(this.userId, this.sessionId, this.sentSeq);
+        const reload = this.reloading;
+        this.reloading = false;
+        const events = await this.host.sessions.eventsAfter(this.userId, this.deviceId, this.sessionId, this.sentSeq, reload);
         if (events === undefined) {
           this.host.logger.warn({ userId: this.userId }, 'session events are gone; closing the socket');
           this.close(1011, 'session lost');
           return;
         }
-        for (const event of withoutStaleRinging(events)) {
+        for (const event of reload ? sessionState(events) : withoutStaleRinging(events)) {
           if (event.seq <= this.sentSeq) continue;
           this.send(event);
           if (event.type === 'entry') this.host.contactCentre.positions.seen(this.userId, event.entry);
@@ -164,18 +174,21 @@ export class ClientConnection {
     }
     const parsed = readFrame(data, isBinary, parseClientMessage);
     this.host.observer?.received(parsed, this.userId);
+    // An auth whose fields are wrong (a bad deviceId, say) is MALFORMED, not a missing auth.
+    const badAuth = !parsed.ok && this.phase === 'authenticating' && !isBinary && claimsType(data.toString(), 'auth');
     this.inbound = this.inbound
-      .then(() => this.process(parsed))
+      .then(() => this.process(parsed, badAuth))
       .catch((error: unknown) => {
         this.host.logger.error({ err: error, userId: this.userId }, 'message handling failed');
         this.sendError(ErrorCode.INTERNAL);
       });
   }
 
-  private async process(parsed: ParseResult<ClientMessage>): Promise<void> {
+  private async process(parsed: ParseResult<ClientMessage>, badAuth = false): Promise<void> {
     if (this.phase === 'closed') return;
     if (this.phase === 'authenticating' && (!parsed.ok || parsed.message.type !== 'auth')) {
-      this.sendError(ErrorCode.NOT_AUTHENTICATED, parsed.ok ? undefined : `the first message must be auth (${parsed.error})`);
+      if (badAuth && !parsed.ok) this.sendError(parsed.code, `auth: ${parsed.error}`);
+      else this.sendError(ErrorCode.NOT_AUTHENTICATED, parsed.ok ? undefined : `the first message must be auth (${parsed.error})`);
       this.served.refuse(CloseCode.AUTH_TIMEOUT, 'not authenticated');
       return;
     }
@@ -204,6 +217,15 @@ export class ClientConnection {
       case 'presence.watch':
         await this.host.presence.watch(this, message);
         return;
+      case 'leaving':
+        await this.host.calls.handleQuietly({ kind: 'leaving', userId: this.userId, sessionId: this.sessionId });
+        return;
+      case 'call.move': {
+        const answer = await this.host.calls.handle({ kind: 'move-here', from: this.userId, sessionId: this.sessionId, ...(message.id !== undefined ? { id: message.id } : {}) });
+        if (!answer.result.ok) this.sendError(answer.result.code, answer.result.message, message.id);
+        else if (message.id !== undefined) this.send({ type: 'ack', id: message.id });
+        return;
+      }
       default:
         if (message.type !== 'queues.list' && message.type !== 'queues.watch' && !this.host.registry.allowControl(this.userId)) {
           this.abuse('too many call controls');
@@ -235,6 +257,7 @@ export class ClientConnection {
       .handle({
       kind: 'connect',
       userId: check.userId,
+      deviceId: message.deviceId ?? DEFAULT_DEVICE,
       newSessionId: newSessionId(),
       node: this.host.sessions.node,
       connectionId: this.connectionId,
@@ -250,10 +273,17 @@ export class ClientConnection {
     if (!decision) return;
     const session = decision.session;
     if (!session) throw new Error('connect decided no session');
+    if ('refused' in session) {
+      this.sendError(session.refused, `at most ${this.host.config.maxDevices} devices may be connected at once`);
+      this.served.refuse(CloseCode.UNAUTHORIZED, 'too many devices');
+      return;
+    }
     this.userId = check.userId;
+    this.deviceId = message.deviceId ?? DEFAULT_DEVICE;
     this.sessionId = session.sessionId;
     this.role = check.grants.role;
-    this.sentSeq = session.resumed && message.resume ? message.resume.lastSeq : 0;
+    this.sentSeq = session.resumed && message.resume && !message.resume.reload ? message.resume.lastSeq : 0;
+    this.reloading = session.resumed && message.resume?.reload === true;
     if (this.isClosed()) {
       await this.host.calls.handleQuietly(this.disconnectInput(false));
       return;
@@ -266,6 +296,7 @@ export class ClientConnection {
       type: 'welcome',
       userId: this.userId,
       sessionId: this.sessionId,
+      deviceId: this.deviceId,
       resumed: session.resumed,
       graceMs: config.graceMs,
       heartbeat: { intervalMs: config.heartbeatIntervalMs, timeoutMs: config.heartbeatIntervalMs * 2 },
@@ -336,6 +367,10 @@ export class ClientConnection {
   }
 
   private async signal(message: SignalMessage): Promise<void> {
+    if (message.data.kind === 'moved') {
+      this.sendError(ErrorCode.MALFORMED, "data.kind: 'moved' is the server's word, not a client's");
+      return;
+    }
     const result = await this.host.signals.relay({ userId: this.userId, sessionId: this.sessionId }, message);
     if (!result.ok) this.sendError(result.code, result.message);
   }
@@ -378,5 +413,15 @@ export class ClientConnection {
 
   sendError(code: number, message?: string, ref?: string): void {
     this.send(errorFrame(code, message, ref));
+  }
+}
+
+/** Whether `text` is a JSON object whose `type` is `type` (for a message that failed its schema). */
+function claimsType(text: string, type: string): boolean {
+  try {
+    const json: unknown = JSON.parse(text);
+    return typeof json === 'object' && json !== null && (json as { type?: unknown }).type === type;
+  } catch {
+    return false;
   }
 }

@@ -50,7 +50,8 @@ export class ClientGateway implements ConnectionRegistry {
   /** What each connection is given. */
   private readonly host: ConnectionHost;
   private readonly wss: WebSocketServer;
-  private readonly byUser = new Map<string, ClientConnection>();
+  private readonly byDevice = new Map<string, ClientConnection>();
+  private readonly byUser = new Map<string, Set<ClientConnection>>();
   private readonly all = new Set<ClientConnection>();
   private readonly heartbeats: HeartbeatWheel;
   private readonly originPolicy: OriginPolicy;
@@ -91,11 +92,11 @@ export class ClientGateway implements ConnectionRegistry {
     this.heartbeats = new HeartbeatWheel(this.config.heartbeatIntervalMs, () => this.forgetFullBudgets());
     // Outbound: what decisions on any node leave for the sockets of this node.
     options.backend.listen({
-      events: (userId) => this.deliver(userId),
+      events: (userId, deviceId) => this.deliver(userId, deviceId),
       kick: (kick) => this.kick(kick),
       restored: () => void this.verifySessions(),
       presence: (userIds) => this.presence.changed(userIds),
-      signal: (userId, message) => this.deliverSignal(userId, message),
+      signal: (userId, deviceId, message) => this.deliverSignal(userId, deviceId, message),
       ...(options.onQueueChanges ? { queues: options.onQueueChanges } : {}),
     });
   }
@@ -131,36 +132,45 @@ export class ClientGateway implements ConnectionRegistry {
   }
 
   attach(connection: ClientConnection): void {
-    const previous = this.byUser.get(connection.userId);
+    const key = deviceKey(connection.userId, connection.deviceId);
+    const previous = this.byDevice.get(key);
     if (previous && previous !== connection) previous.closeWithError(CloseCode.REPLACED, ErrorCode.REPLACED);
-    this.byUser.set(connection.userId, connection);
+    this.byDevice.set(key, connection);
+    let devices = this.byUser.get(connection.userId);
+    if (!devices) this.byUser.set(connection.userId, (devices = new Set()));
+    devices.add(connection);
   }
 
   detach(connection: ClientConnection): void {
-    if (this.byUser.get(connection.userId) !== connection) return;
+    const key = deviceKey(connection.userId, connection.deviceId);
+    if (this.byDevice.get(key) !== connection) return;
+    this.byDevice.delete(key);
+    const devices = this.byUser.get(connection.userId);
+    devices?.delete(connection);
+    if (devices?.size) return;
     this.byUser.delete(connection.userId);
     this.host.contactCentre.positions.left(connection.userId);
   }
 
-  /** Sends `message` to `userId` if this node holds its socket. */
+  /** Sends `message` to every socket of `userId` this node holds. */
   sendTo(userId: string, message: ServerMessage): void {
-    this.byUser.get(userId)?.send(message);
+    for (const connection of this.byUser.get(userId) ?? []) connection.send(message);
   }
 
-  /** New events for a user: send them if this node holds the user's socket. */
-  deliver(userId: string): void {
-    void this.byUser.get(userId)?.flush();
+  /** New events for a device: send them if this node holds its socket. */
+  deliver(userId: string, deviceId: string): void {
+    void this.byDevice.get(deviceKey(userId, deviceId))?.flush();
   }
 
-  deliverSignal(userId: string, message: SignalDeliveryMessage): boolean {
-    const connection = this.byUser.get(userId);
+  deliverSignal(userId: string, deviceId: string, message: SignalDeliveryMessage): boolean {
+    const connection = this.byDevice.get(deviceKey(userId, deviceId));
     if (!connection || connection.isClosed()) return false;
     connection.send(message);
     return true;
   }
 
   kick(kick: Kick): void {
-    const connection = this.byUser.get(kick.userId);
+    const connection = this.byDevice.get(deviceKey(kick.userId, kick.deviceId));
     if (connection?.connectionId === kick.connectionId) {
       connection.closeWithError(CloseCode.REPLACED, kick.code);
     }
@@ -171,15 +181,24 @@ export class ClientGateway implements ConnectionRegistry {
    * knows is closed (1012) so that its client reconnects and starts afresh.
    */
   async verifySessions(): Promise<void> {
-    const connections = [...this.byUser.values()];
+    const connections = [...this.byDevice.values()];
     const users = await this.backend.userRecords(connections.map((connection) => connection.userId)).catch(() => []);
     for (const [i, connection] of connections.entries()) {
-      if (users[i]?.sessionId !== connection.sessionId) connection.close(CloseCode.SERVICE_RESTART, 'session lost; reconnect');
+      const known = users[i]?.devices.some((device) => device.sessionId === connection.sessionId) === true;
+      if (!known) connection.close(CloseCode.SERVICE_RESTART, 'session lost; reconnect');
     }
   }
 
+  /** Users with at least one socket on this node. */
   get connectedUsers(): number {
     return this.byUser.size;
+  }
+
+  /** How many users have how many devices connected to this node: device count → users. */
+  get devicesPerUser(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const devices of this.byUser.values()) counts.set(devices.size, (counts.get(devices.size) ?? 0) + 1);
+    return counts;
   }
 
   /** Closes every socket (going away), stops accepting, and waits until their sessions are told. */
@@ -196,3 +215,5 @@ export class ClientGateway implements ConnectionRegistry {
   }
 }
 
+
+const deviceKey = (userId: string, deviceId: string): string => `${userId}\u0000${deviceId}`;

@@ -1,6 +1,8 @@
 import { ErrorCode, type SignalMessage } from '@callgate/protocol';
 import type { ControlResult } from '../calls/types.js';
 import type { StateBackend } from '../state/backend.js';
+import { participantOf } from '../calls/draft.js';
+import { deviceById, deviceBySession } from '../calls/devices.js';
 
 /**
  * Relays WebRTC signaling between the two parties of a started call, and to nobody else: the
@@ -11,15 +13,19 @@ import type { StateBackend } from '../state/backend.js';
 export class SignalRelay {
   constructor(private readonly backend: StateBackend) {}
 
+  /** Only the device taking part in the call may signal, and only to the peer's device taking part. */
   async relay(sender: { userId: string; sessionId: string }, message: SignalMessage): Promise<ControlResult> {
     const { user, call } = await this.backend.inspect(sender.userId);
-    if (!user || user.sessionId !== sender.sessionId || !call || call.phase !== 'talking' || call.roomId !== message.roomId) {
+    const device = deviceBySession(user, sender.sessionId);
+    if (!user || !device || !call || call.phase !== 'talking' || call.roomId !== message.roomId || participantOf(call, sender.userId) !== device.deviceId) {
       return { ok: false, code: ErrorCode.NOT_IN_ROOM };
     }
     const peerId = call.caller === sender.userId ? call.callee : call.caller;
     const [peer] = await this.backend.userRecords([peerId]);
-    if (peer?.connected && peer.callId === call.callId) {
-      await this.backend.sendSignal(peerId, peer.node, { type: 'signal', roomId: message.roomId, from: sender.userId, data: message.data });
+    const peerDevice = deviceById(peer, participantOf(call, peerId));
+    if (peer?.callId === call.callId && peerDevice?.connected) {
+      const signal = { type: 'signal' as const, roomId: message.roomId, from: sender.userId, data: message.data };
+      await this.backend.sendSignal(peerId, peerDevice.deviceId, peerDevice.node, signal);
     }
     return { ok: true };
   }

@@ -1,5 +1,6 @@
 import type { AgentFigures, AgentStatusName, EntryPosition, Queue, QueueFigures } from '@callgate/protocol';
 import type { UserRecord } from '../calls/types.js';
+import { present } from '../calls/devices.js';
 import type { LineRead } from '../state/backend.js';
 import { enteredAtOf } from './order.js';
 
@@ -12,11 +13,11 @@ export function agentFiguresOf(user: UserRecord): AgentFigures | undefined {
   if (!agent) return undefined;
   return {
     userId: user.userId,
-    status: user.connected ? agent.status : 'offline',
+    status: present(user) ? agent.status : 'offline',
     ...(agent.reason !== undefined ? { reason: agent.reason } : {}),
     since: agent.since,
     queues: agent.queues,
-    connected: user.connected,
+    connected: present(user),
   };
 }
 
@@ -58,7 +59,7 @@ export function lineFiguresOf(agents: readonly UserRecord[], handleMs: number | 
   let staffed = 0;
   for (const user of agents) {
     const agent = user.agent;
-    if (!agent || !user.connected || agent.status === 'away') continue;
+    if (!agent || !present(user) || agent.status === 'away') continue;
     staffed += 1;
     if (agent.status === 'available' && user.callId === null) available += 1;
   }

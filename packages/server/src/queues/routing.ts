@@ -1,6 +1,7 @@
 import { VideoCallEvent, type Queue } from '@callgate/protocol';
 import { echoOf, requestStepOf, ringTimerKey, stepOf, type DecisionDraft } from '../calls/draft.js';
 import type { CallRecord, UserRecord } from '../calls/types.js';
+import { isPresent, present } from '../calls/devices.js';
 import { changeAgent } from './agents.js';
 import { lineScore, servedBefore } from './order.js';
 import type { EntryRecord } from './types.js';
@@ -20,14 +21,20 @@ export function canTake(draft: DecisionDraft, agentId: string, entry: EntryRecor
   if (agentId === entry.customer || entry.tried.includes(agentId)) return false;
   const user = draft.user(agentId);
   const agent = user?.agent;
-  if (!user || !agent || !user.connected || user.callId !== null || agent.status !== 'available') return false;
+  if (!user || !agent || !present(user) || user.callId !== null || agent.status !== 'available') return false;
   return named || (agent.queues.includes(queue.id) && queue.skills.every((skill) => agent.skills.includes(skill)));
+}
+
+/** The customer's device that takes part in its queue calls: the one that entered, while it is there. */
+function customerDevice(customer: UserRecord, entry: EntryRecord): string {
+  const entered = customer.devices.find((d) => d.deviceId === entry.device);
+  return (entered ?? customer.devices.find(isPresent) ?? customer.devices[0])?.deviceId ?? entry.device;
 }
 
 /** Whether the entry's customer can take a call now: connected (not in a grace period) and in no call. */
 function customerReady(draft: DecisionDraft, entry: EntryRecord): boolean {
   const customer = draft.user(entry.customer);
-  return customer !== undefined && customer.connected && customer.callId === null && customer.entryId === entry.entryId;
+  return customer !== undefined && present(customer) && customer.callId === null && customer.entryId === entry.entryId;
 }
 
 /**
@@ -102,7 +109,7 @@ export function bestFor(draft: DecisionDraft, user: UserRecord, modes: readonly 
 /** An agent became free: offer it the customer it should serve next, if any (auto queues). */
 export function routeAgent(draft: DecisionDraft, agentId: string): void {
   const user = draft.user(agentId);
-  if (!user?.agent || !user.connected || user.callId !== null || user.agent.status !== 'available') return;
+  if (!user?.agent || !present(user) || user.callId !== null || user.agent.status !== 'available') return;
   const best = bestFor(draft, user, ['auto']);
   if (best) offer(draft, best.entry, agentId, best.queue);
 }
@@ -145,6 +152,7 @@ export function offer(draft: DecisionDraft, entry: EntryRecord, agentId: string,
     startedAt: 0,
     entryId: entry.entryId,
     queue: entry.queue,
+    callerDevice: customerDevice(customer, entry),
   };
   const call = draft.advance(requested, 'ringing');
   draft.putUser({ ...customer, callId: call.callId });
@@ -173,7 +181,7 @@ export function offer(draft: DecisionDraft, entry: EntryRecord, agentId: string,
 }
 
 /** Manual mode: the agent takes `entry` at once; no ringing, both get START. */
-export function takeEntry(draft: DecisionDraft, user: UserRecord, entry: EntryRecord): CallRecord | undefined {
+export function takeEntry(draft: DecisionDraft, user: UserRecord, entry: EntryRecord, agentDevice: string): CallRecord | undefined {
   const now = draft.ctx.now;
   const customer = draft.user(entry.customer);
   if (!customer) return undefined;
@@ -192,6 +200,8 @@ export function takeEntry(draft: DecisionDraft, user: UserRecord, entry: EntryRe
     startedAt: now,
     entryId: entry.entryId,
     queue: entry.queue,
+    callerDevice: customerDevice(customer, entry),
+    calleeDevice: agentDevice,
   };
   draft.putCall(call);
   draft.putUser({ ...customer, callId: call.callId });

@@ -1,6 +1,7 @@
 import { ErrorCode, VideoCallEvent, type EntryOutcome } from '@callgate/protocol';
 import { emptyPayload, ringTimerKey, stepOf, type DecisionDraft, type Ending } from '../calls/draft.js';
-import type { CallRecord, UserRecord } from '../calls/types.js';
+import { DEFAULT_DEVICE, type CallRecord, type UserRecord } from '../calls/types.js';
+import { deviceBySession } from '../calls/devices.js';
 import { changeAgent, closeWrapUp, settleAgent, wrapUpTimerKey } from './agents.js';
 import { bestFor, canTake, offer, routeAgent, routeEntry, routeQueue, takeEntry, waitTimerKey } from './routing.js';
 import type {
@@ -28,7 +29,7 @@ export const CLOSE_CHUNK = 100;
 /** The sender of a session input, or the failure that says why not. */
 function sessionUser(draft: DecisionDraft, input: { from: string; sessionId: string }): UserRecord | undefined {
   const user = draft.user(input.from);
-  if (!user || user.sessionId !== input.sessionId) {
+  if (!user || !deviceBySession(user, input.sessionId)) {
     draft.fail(ErrorCode.REPLACED);
     return undefined;
   }
@@ -76,6 +77,7 @@ export function enterQueue(draft: DecisionDraft, input: EnterQueueInput): void {
     entryId: draft.ctx.newEntryId(),
     queue: queue.id,
     customer: user.userId,
+    device: deviceBySession(user, input.sessionId)?.deviceId ?? DEFAULT_DEVICE,
     priority: input.priority ?? user.priority ?? 0,
     enteredAt: now,
     queuedAt: now,
@@ -191,7 +193,7 @@ export function nextCustomer(draft: DecisionDraft, input: NextCustomerInput): vo
     return;
   }
   if (user.agent.status === 'wrap-up') user = closeWrapUp(draft, user);
-  const call = takeEntry(draft, user, best.entry);
+  const call = takeEntry(draft, user, best.entry, deviceBySession(user, input.sessionId)?.deviceId ?? DEFAULT_DEVICE);
   if (call) draft.decision.ack = { callId: call.callId };
 }
 

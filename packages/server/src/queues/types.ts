@@ -35,6 +35,8 @@ export interface EntryRecord {
   /** When it entered its current queue (maxWait counts from here). */
   queuedAt: number;
   state: 'waiting' | 'offered' | 'connected';
+  /** The customer's device that entered: the one that takes part in its calls. */
+  device: string;
   flags: number;
   param: number;
   userStr: string;

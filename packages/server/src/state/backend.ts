@@ -1,6 +1,7 @@
 import type { PresenceEntry, SequencedMessage, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, DisconnectInput, Kick, Snapshot, TimerInput, UserRecord } from '../calls/types.js';
 import type { EntryRecord } from '../queues/types.js';
+import { present } from '../calls/devices.js';
 import type { QueueChanges } from './queue-indexes.js';
 
 /** Thrown by `transact` when the decision cannot be committed, e.g. the store is unreachable. */
@@ -10,16 +11,16 @@ export class StateUnavailableError extends Error {
 
 /** What a node must do for the users whose sockets it holds, told by the backend after commits on any node. */
 export interface DeliveryListeners {
-  /** New events wait in `userId`'s outbox. */
-  events(userId: string): void;
+  /** New events wait in the outbox of `userId`'s device `deviceId`. */
+  events(userId: string, deviceId: string): void;
   /** A socket held by this node must be closed. */
   kick(kick: Kick): void;
   /** The store is reachable again after an outage. */
   restored?(): void;
   /** These users' presence may have changed (by a decision on any node). */
   presence?(userIds: string[]): void;
-  /** A WebRTC signal for a user whose socket this node holds. */
-  signal?(userId: string, message: SignalDeliveryMessage): void;
+  /** A WebRTC signal for a device whose socket this node holds. */
+  signal?(userId: string, deviceId: string, message: SignalDeliveryMessage): void;
   /** These queues' lines or agents, and these agents, changed (by a decision on any node). */
   queues?(changes: QueueChanges): void;
 }
@@ -46,10 +47,11 @@ export interface StateBackend {
   onInput(listener: InputListener): void;
   transact(input: CallInput, decide: (snapshot: Snapshot) => Decision): Promise<Decision>;
   /**
-   * The events of `userId`'s session `sessionId` after `afterSeq`, in order; undefined when that
-   * session is gone or its outbox no longer holds every event after `afterSeq`.
+   * The messages of the session `sessionId` of `userId`'s device `deviceId` after `afterSeq`, in
+   * order; undefined when that session is gone or its outbox no longer holds every message after
+   * `afterSeq` (with `kept`: what it holds, for a page that reloaded).
    */
-  eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<SequencedMessage[] | undefined>;
+  eventsAfter(userId: string, deviceId: string, sessionId: string, afterSeq: number, kept?: boolean): Promise<SequencedMessage[] | undefined>;
   /** A user's record and the call it is in, read without a transaction (for queries, not decisions). */
   inspect(userId: string): Promise<{ user?: UserRecord; call?: CallRecord }>;
   /** These users' records, in order (undefined: offline), read in one step without a transaction. */
@@ -68,8 +70,8 @@ export interface StateBackend {
   line(queue: string): Promise<LineRead>;
   /** The online agents serving `queue`. */
   queueAgents(queue: string): Promise<UserRecord[]>;
-  /** Hands a signal to the socket of `userId` on `node`, wherever that is. */
-  sendSignal(userId: string, node: string, message: SignalDeliveryMessage): Promise<void>;
+  /** Hands a signal to the socket of `userId`'s device on `node`, wherever that is. */
+  sendSignal(userId: string, deviceId: string, node: string, message: SignalDeliveryMessage): Promise<void>;
   /** Whether the store can be used now (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -77,8 +79,10 @@ export interface StateBackend {
 
 /** What presence a user record stands for (undefined: offline). */
 export function presenceEntry(userId: string, user: UserRecord | undefined): PresenceEntry {
-  if (!user) return { userId, status: 'offline' };
-  return { userId, status: user.callId ? 'busy' : 'idle', ...(user.role ? { role: user.role } : {}) };
+  if (!user || user.devices.length === 0) return { userId, status: 'offline' };
+  // Busy while in a call, whatever its devices; otherwise online only with a device that can ring.
+  const status = user.callId ? 'busy' : present(user) ? 'idle' : 'offline';
+  return { userId, status, ...(user.role ? { role: user.role } : {}) };
 }
 
 /** The users whose presence (status or role) `decision` changes; `before` gives their records as read. */

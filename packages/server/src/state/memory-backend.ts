@@ -4,7 +4,7 @@ import type { EntryRecord, QueueView } from '../queues/types.js';
 import { presenceChanges, presenceEntry, type DeliveryListeners, type InputListener, type LineRead, type StateBackend } from './backend.js';
 import { availabilityOf, lineOf, servedQueues, userQueueChanges } from './queue-indexes.js';
 import { SortedIndex } from './sorted-index.js';
-import { Outbox } from './outbox.js';
+import { Outbox, outboxKey, targetDevices } from './outbox.js';
 
 export interface MemoryBackendOptions {
   /** Events kept per session for resume. */
@@ -62,9 +62,10 @@ export class MemoryStateBackend implements StateBackend {
     }
   }
 
-  async eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<SequencedMessage[] | undefined> {
-    const outbox = this.outboxes.get(userId);
-    return outbox?.sessionId === sessionId ? outbox.after(afterSeq) : undefined;
+  async eventsAfter(userId: string, deviceId: string, sessionId: string, afterSeq: number, kept = false): Promise<SequencedMessage[] | undefined> {
+    const outbox = this.outboxes.get(outboxKey(userId, deviceId));
+    if (outbox?.sessionId !== sessionId) return undefined;
+    return outbox.after(afterSeq) ?? (kept ? outbox.kept() : undefined);
   }
 
   async ready(): Promise<boolean> {
@@ -96,7 +97,10 @@ export class MemoryStateBackend implements StateBackend {
   }
 
   async presenceByRole(role: string): Promise<PresenceEntry[]> {
-    return [...this.users.values()].filter((user) => user.role === role).map((user) => presenceEntry(user.userId, user));
+    return [...this.users.values()]
+      .filter((user) => user.role === role)
+      .map((user) => presenceEntry(user.userId, user))
+      .filter((entry) => entry.status !== 'offline');
   }
 
   async entries(entryIds: readonly string[]): Promise<(EntryRecord | undefined)[]> {
@@ -115,8 +119,8 @@ export class MemoryStateBackend implements StateBackend {
     return [...(this.agentsOf.get(queue) ?? [])].flatMap((userId) => this.users.get(userId) ?? []);
   }
 
-  async sendSignal(userId: string, _node: string, message: SignalDeliveryMessage): Promise<void> {
-    this.delivery.signal?.(userId, message);
+  async sendSignal(userId: string, deviceId: string, _node: string, message: SignalDeliveryMessage): Promise<void> {
+    this.delivery.signal?.(userId, deviceId, message);
   }
 
   private snapshot(_input: CallInput): Snapshot {
@@ -139,14 +143,18 @@ export class MemoryStateBackend implements StateBackend {
     for (const [userId, user] of decision.users) {
       this.reindexUser(userId, this.users.get(userId), user ?? undefined);
       userQueueChanges(this.users.get(userId), user ?? undefined, queueChanges);
+      const before = this.users.get(userId);
+      for (const device of before?.devices ?? []) {
+        if (!user?.devices.some((d) => d.deviceId === device.deviceId)) this.outboxes.delete(outboxKey(userId, device.deviceId));
+      }
       if (user === null) {
         this.users.delete(userId);
-        this.outboxes.delete(userId);
         continue;
       }
       this.users.set(userId, user);
-      if (this.outboxes.get(userId)?.sessionId !== user.sessionId) {
-        this.outboxes.set(userId, new Outbox(user.sessionId, this.outboxCapacity));
+      for (const device of user.devices) {
+        const key = outboxKey(userId, device.deviceId);
+        if (this.outboxes.get(key)?.sessionId !== device.sessionId) this.outboxes.set(key, new Outbox(device.sessionId, this.outboxCapacity));
       }
     }
     for (const [callId, call] of decision.calls) {
@@ -169,16 +177,20 @@ export class MemoryStateBackend implements StateBackend {
       if (entry === null) this.entryRecords.delete(entryId);
       else this.entryRecords.set(entryId, entry);
     }
-    const notify = new Set<string>();
+    const notify = new Map<string, [string, string]>();
     for (const delivery of decision.deliveries) {
-      const outbox = this.outboxes.get(delivery.to);
-      if (!outbox) continue;
-      outbox.append(delivery);
-      notify.add(delivery.to);
+      for (const deviceId of targetDevices(delivery, this.users.get(delivery.to))) {
+        const key = outboxKey(delivery.to, deviceId);
+        const outbox = this.outboxes.get(key);
+        if (!outbox) continue;
+        outbox.append(delivery);
+        notify.set(key, [delivery.to, deviceId]);
+      }
     }
     decision.timers.forEach((change) => this.changeTimer(change));
     for (const kick of decision.kicks) this.delivery.kick(kick);
-    for (const userId of notify) this.delivery.events(userId);
+    for (const [userId, deviceId] of notify.values()) this.delivery.events(userId, deviceId);
+    for (const { to, device, message } of decision.signals) this.delivery.signal?.(to, device, message);
     if (presenceChanged.length > 0) this.delivery.presence?.(presenceChanged);
     if (queueChanges.queues.size > 0 || queueChanges.agents.size > 0) {
       this.delivery.queues?.({ queues: [...queueChanges.queues], agents: [...queueChanges.agents] });

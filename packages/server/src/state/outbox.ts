@@ -1,5 +1,5 @@
 import type { SequencedMessage } from '@callgate/protocol';
-import type { Delivery } from '../calls/types.js';
+import type { Delivery, UserRecord } from '../calls/types.js';
 
 /**
  * The numbered messages of one user session (call events, its entry's states, its agent status),
@@ -22,6 +22,11 @@ export class Outbox {
     return message;
   }
 
+  /** Every message it still holds. */
+  kept(): SequencedMessage[] {
+    return [...this.events];
+  }
+
   /** Events after `seq`, or undefined when some of them were already dropped. */
   after(seq: number): SequencedMessage[] | undefined {
     if (seq >= this.nextSeq - 1) return [];
@@ -35,5 +40,17 @@ export class Outbox {
 export function sequenced(delivery: Delivery, seq: number): SequencedMessage {
   if ('event' in delivery) return { type: 'event', seq, ...delivery.event };
   if ('entry' in delivery) return { type: 'entry', seq, entry: delivery.entry };
-  return { type: 'agent', seq, ...delivery.agent };
+  if ('agent' in delivery) return { type: 'agent', seq, ...delivery.agent };
+  if ('elsewhere' in delivery) return { type: 'elsewhere', seq, ...delivery.elsewhere };
+  return { type: 'waking', seq, ...delivery.waking };
+}
+
+/** Where a device's outbox is kept (both backends key outboxes by user and device). */
+export const outboxKey = (userId: string, deviceId: string): string => `${userId}\u0000${deviceId}`;
+
+/** The devices of `user` a delivery goes to: the one it names, all but the one it excepts, or all. */
+export function targetDevices(delivery: Delivery, user: UserRecord | undefined): string[] {
+  if (!user) return [];
+  if (delivery.device !== undefined) return user.devices.some((d) => d.deviceId === delivery.device) ? [delivery.device] : [];
+  return user.devices.map((d) => d.deviceId).filter((id) => id !== delivery.except);
 }

@@ -1,4 +1,5 @@
 import type { UserRecord } from '../calls/types.js';
+import { present } from '../calls/devices.js';
 import { lineScore } from '../queues/order.js';
 import type { EntryRecord } from '../queues/types.js';
 
@@ -18,7 +19,7 @@ export function lineOf(entry: EntryRecord | null | undefined): { queue: string; 
 /** The queues an agent is available in, and its idle time; undefined when it cannot be offered anyone. */
 export function availabilityOf(user: UserRecord | null | undefined): { queues: readonly string[]; score: number } | undefined {
   const agent = user?.agent;
-  if (!user || !agent || !user.connected || user.callId !== null || agent.status !== 'available') return undefined;
+  if (!user || !agent || !present(user) || user.callId !== null || agent.status !== 'available') return undefined;
   return { queues: agent.queues, score: agent.idleSince };
 }
 
@@ -37,7 +38,7 @@ export function userQueueChanges(before: UserRecord | undefined, after: UserReco
   const is = after?.agent;
   if (!was && !is) return;
   const changed =
-    was?.status !== is?.status || was?.reason !== is?.reason || before?.connected !== after?.connected || (before?.callId ?? null) !== (after?.callId ?? null);
+    was?.status !== is?.status || was?.reason !== is?.reason || present(before) !== present(after) || (before?.callId ?? null) !== (after?.callId ?? null);
   if (!changed && was?.queues.join() === is?.queues.join()) return;
   into.agents.add((after ?? before)!.userId);
   for (const queue of [...(was?.queues ?? []), ...(is?.queues ?? [])]) into.queues.add(queue);

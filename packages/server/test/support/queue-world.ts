@@ -14,7 +14,7 @@ import {
   type QueueDefinitionInput,
   type SequencedMessage,
 } from '@callgate/protocol';
-import type { CallInput, ControlResult } from '../../src/calls/types.js';
+import { DEFAULT_DEVICE, type CallInput, type ControlResult } from '../../src/calls/types.js';
 import type { QueueTransition } from '../../src/queues/types.js';
 import { MemoryStateBackend } from '../../src/state/memory-backend.js';
 import { Switchboard, type Answer } from '../../src/switchboard.js';
@@ -83,7 +83,7 @@ export class QueueWorld {
       ...(resume ? { resumeSessionId: resume } : {}),
       ...claims,
     });
-    if (!decision.session) throw new Error('no session');
+    if (!decision.session || 'refused' in decision.session) throw new Error(`${userId} got no session`);
     if (!decision.session.resumed) this.seen.set(userId, 0);
     this.sessions.set(userId, decision.session.sessionId);
   }
@@ -94,9 +94,9 @@ export class QueueWorld {
 
   /** Drops the user's socket (grace period); `final` is a normal close. */
   async drop(userId: string, final = false): Promise<void> {
-    const user = (await this.backend.userRecords([userId]))[0];
-    if (!user) throw new Error(`${userId} is not online`);
-    await this.switchboard.handle({ kind: 'disconnect', userId, sessionId: user.sessionId, connectionId: user.connectionId, final });
+    const device = (await this.backend.userRecords([userId]))[0]?.devices.find((d) => d.deviceId === DEFAULT_DEVICE);
+    if (!device) throw new Error(`${userId} is not online`);
+    await this.switchboard.handle({ kind: 'disconnect', userId, sessionId: device.sessionId, connectionId: device.connectionId, final });
     if (final) this.sessions.delete(userId);
   }
 
@@ -168,7 +168,7 @@ export class QueueWorld {
 
   /** The messages `userId` got since the last look. */
   async take(userId: string): Promise<SequencedMessage[]> {
-    const messages = (await this.backend.eventsAfter(userId, this.session(userId), this.seen.get(userId) ?? 0)) ?? [];
+    const messages = (await this.backend.eventsAfter(userId, DEFAULT_DEVICE, this.session(userId), this.seen.get(userId) ?? 0)) ?? [];
     const last = messages.at(-1);
     if (last) this.seen.set(userId, last.seq);
     return messages;
@@ -180,7 +180,7 @@ export class QueueWorld {
 
   /** Everything `userId` got in its session so far. */
   async all(userId: string): Promise<SequencedMessage[]> {
-    return (await this.backend.eventsAfter(userId, this.session(userId), 0)) ?? [];
+    return (await this.backend.eventsAfter(userId, DEFAULT_DEVICE, this.session(userId), 0)) ?? [];
   }
 
   /** The newest state the customer was told of its entry. */

@@ -5,9 +5,9 @@ export class RedisKeys {
   user = (userId: string): string => `${this.prefix}user:${userId}`;
   call = (callId: string): string => `${this.prefix}call:${callId}`;
   room = (roomId: number): string => `${this.prefix}room:${roomId}`;
-  /** The user session's numbered events (a list of JSON EventMessages). */
-  outbox = (userId: string): string => `${this.prefix}outbox:${userId}`;
-  /** "sessionId lastSeq" of the user's outbox. */
+  /** A device session's numbered messages (a list of JSON SequencedMessages). */
+  outbox = (userId: string, deviceId: string): string => `${this.prefix}outbox:${userId}:${deviceId}`;
+  /** Hash: deviceId → "sessionId lastSeq" of that device's outbox. */
   seq = (userId: string): string => `${this.prefix}seq:${userId}`;
   /** The users a node holds sockets for. */
   nodeUsers = (node: string): string => `${this.prefix}node-users:${node}`;

@@ -13,7 +13,7 @@ import {
 } from '../backend.js';
 import { availabilityOf, lineOf, servedQueues, userQueueChanges } from '../queue-indexes.js';
 import type { ClusterMessage } from '../cluster.js';
-import { sequenced } from '../outbox.js';
+import { outboxKey, sequenced, targetDevices } from '../outbox.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { RedisCluster } from './redis-cluster.js';
 import { Missing, TransactionReads, parse } from './transaction-reads.js';
@@ -30,9 +30,9 @@ export interface RedisBackendOptions {
 
 /** What the backend tells other nodes on their node channel (or all of them, for presence). */
 type StateMessage =
-  | { type: 'events'; userId: string }
+  | { type: 'events'; userId: string; deviceId: string }
   | { type: 'kick'; kick: Kick }
-  | { type: 'signal'; userId: string; message: SignalDeliveryMessage }
+  | { type: 'signal'; userId: string; deviceId: string; message: SignalDeliveryMessage }
   | { type: 'presence'; userIds: string[] }
   | { type: 'queues'; queues: string[]; agents: string[] };
 
@@ -88,9 +88,9 @@ export class RedisStateBackend implements StateBackend {
     await Promise.all(this.pool.connections.map((connection) => connection.connect()));
     const on = <T extends StateMessage['type']>(type: T, handle: (message: Extract<StateMessage, { type: T }>) => void): void =>
       this.cluster.onMessage(type, (message: ClusterMessage) => handle(message as unknown as Extract<StateMessage, { type: T }>));
-    on('events', (message) => this.delivery.events(message.userId));
+    on('events', (message) => this.delivery.events(message.userId, message.deviceId));
     on('kick', (message) => this.delivery.kick(message.kick));
-    on('signal', (message) => this.delivery.signal?.(message.userId, message.message));
+    on('signal', (message) => this.delivery.signal?.(message.userId, message.deviceId, message.message));
     on('presence', (message) => this.delivery.presence?.(message.userIds));
     on('queues', (message) => this.delivery.queues?.({ queues: message.queues, agents: message.agents }));
     this.cluster.onRestored(() => this.delivery.restored?.());
@@ -120,12 +120,14 @@ export class RedisStateBackend implements StateBackend {
     throw new StateUnavailableError('state store: too many conflicting transactions');
   }
 
-  async eventsAfter(userId: string, sessionId: string, afterSeq: number): Promise<SequencedMessage[] | undefined> {
+  async eventsAfter(userId: string, deviceId: string, sessionId: string, afterSeq: number, kept = false): Promise<SequencedMessage[] | undefined> {
     const reply = (await (this.redis as RedisWithScripts).eventsAfter(
       this.keys.seq(userId),
-      this.keys.outbox(userId),
+      this.keys.outbox(userId, deviceId),
+      deviceId,
       sessionId,
       afterSeq,
+      kept ? '1' : '0',
     )) as string[];
     if (reply[0] !== 'ok') return undefined;
     return reply.slice(1).map((event) => JSON.parse(event) as SequencedMessage);
@@ -156,7 +158,7 @@ export class RedisStateBackend implements StateBackend {
 
   async presenceByRole(role: string): Promise<PresenceEntry[]> {
     const members = await this.redis.smembers(this.keys.role(role));
-    return (await this.presence(members)).filter((entry) => entry.role === role);
+    return (await this.presence(members)).filter((entry) => entry.role === role && entry.status !== 'offline');
   }
 
   async entries(entryIds: readonly string[]): Promise<(EntryRecord | undefined)[]> {
@@ -181,8 +183,8 @@ export class RedisStateBackend implements StateBackend {
     return (await this.userRecords(ids)).filter((user): user is UserRecord => user?.agent !== undefined);
   }
 
-  async sendSignal(userId: string, node: string, message: SignalDeliveryMessage): Promise<void> {
-    await this.cluster.sendToNode(node, { type: 'signal', userId, message } satisfies StateMessage);
+  async sendSignal(userId: string, deviceId: string, node: string, message: SignalDeliveryMessage): Promise<void> {
+    await this.cluster.sendToNode(node, { type: 'signal', userId, deviceId, message } satisfies StateMessage);
   }
 
   ready(): Promise<boolean> {
@@ -228,7 +230,8 @@ export class RedisStateBackend implements StateBackend {
       const failed = result.find(([error]) => error !== null);
       if (failed) throw failed[0];
       for (const kick of local.kicks) this.delivery.kick(kick);
-      for (const userId of local.events) this.delivery.events(userId);
+      for (const [userId, deviceId] of local.events.values()) this.delivery.events(userId, deviceId);
+      for (const { to, device, message } of local.signals) this.delivery.signal?.(to, device, message);
       return decision;
     } finally {
       if (!committed) await connection.unwatch().catch(() => {});
@@ -247,34 +250,44 @@ export class RedisStateBackend implements StateBackend {
   }
 
   /** Queues every write of a decision; returns what this node must do itself after EXEC. */
-  private write(m: ChainableCommander, reads: TransactionReads, decision: Decision): { events: Set<string>; kicks: Kick[] } {
+  private write(
+    m: ChainableCommander,
+    reads: TransactionReads,
+    decision: Decision,
+  ): { events: Map<string, [string, string]>; kicks: Kick[]; signals: Decision['signals'] } {
     const k = this.keys;
     const after = (userId: string): UserRecord | undefined => {
       const written = decision.users.get(userId);
       return written === undefined ? reads.userBefore(userId) : (written ?? undefined);
     };
-    const outboxes = new Map<string, { sessionId: string; seq: number }>();
+    /** Per user and device: the outbox's session and last seq, as this decision leaves them. */
+    const outboxes = new Map<string, { userId: string; deviceId: string; sessionId: string; seq: number }>();
     const queueChanges = { queues: new Set<string>(), agents: new Set<string>() };
     for (const [userId, user] of decision.users) {
       const before = reads.userBefore(userId);
       this.reindexUser(m, userId, before, user ?? undefined);
       userQueueChanges(before, user ?? undefined, queueChanges);
       if (before?.role && before.role !== user?.role) m.srem(k.role(before.role), userId);
+      const nodesBefore = new Set(before?.devices.map((d) => d.node) ?? []);
+      const nodesAfter = new Set(user?.devices.map((d) => d.node) ?? []);
+      for (const node of nodesBefore) if (!nodesAfter.has(node)) m.srem(k.nodeUsers(node), userId);
+      for (const node of nodesAfter) if (!nodesBefore.has(node)) m.sadd(k.nodeUsers(node), userId);
+      for (const device of before?.devices ?? []) {
+        if (user?.devices.some((d) => d.deviceId === device.deviceId)) continue;
+        m.del(k.outbox(userId, device.deviceId));
+        m.hdel(k.seq(userId), device.deviceId);
+      }
       if (user === null) {
-        m.del(k.user(userId), k.outbox(userId), k.seq(userId));
-        if (before) m.srem(k.nodeUsers(before.node), userId);
+        m.del(k.user(userId), k.seq(userId));
         continue;
       }
       m.set(k.user(userId), JSON.stringify(user));
       if (user.role && before?.role !== user.role) m.sadd(k.role(user.role), userId);
-      if (before?.node !== user.node) {
-        if (before) m.srem(k.nodeUsers(before.node), userId);
-        m.sadd(k.nodeUsers(user.node), userId);
-      }
-      if (before?.sessionId !== user.sessionId) {
-        m.del(k.outbox(userId));
-        m.set(k.seq(userId), `${user.sessionId} 0`);
-        outboxes.set(userId, { sessionId: user.sessionId, seq: 0 });
+      for (const device of user.devices) {
+        if (before?.devices.find((d) => d.deviceId === device.deviceId)?.sessionId === device.sessionId) continue;
+        m.del(k.outbox(userId, device.deviceId));
+        m.hset(k.seq(userId), device.deviceId, `${device.sessionId} 0`);
+        outboxes.set(outboxKey(userId, device.deviceId), { userId, deviceId: device.deviceId, sessionId: device.sessionId, seq: 0 });
       }
     }
     for (const [callId, call] of decision.calls) {
@@ -304,29 +317,31 @@ export class RedisStateBackend implements StateBackend {
         m.sadd(k.liveEntries, entryId);
       }
     }
-    const local = { events: new Set<string>(), kicks: [] as Kick[] };
+    const local = { events: new Map<string, [string, string]>(), kicks: [] as Kick[], signals: [] as Decision['signals'] };
     const notified = new Set<string>();
     for (const delivery of decision.deliveries) {
-      const to = delivery.to;
-      const user = after(to);
-      if (!user) continue;
-      let outbox = outboxes.get(to);
-      if (!outbox) {
-        outbox = seqState(reads.seqs.get(to) ?? null, user.sessionId);
-        outboxes.set(to, outbox);
+      const user = after(delivery.to);
+      for (const deviceId of targetDevices(delivery, user)) {
+        const device = user!.devices.find((d) => d.deviceId === deviceId)!;
+        const key = outboxKey(delivery.to, deviceId);
+        let outbox = outboxes.get(key);
+        if (!outbox) {
+          outbox = { userId: delivery.to, deviceId, ...seqState(reads.seqs.get(delivery.to)?.[deviceId] ?? null, device.sessionId) };
+          outboxes.set(key, outbox);
+        }
+        outbox.seq += 1;
+        m.rpush(k.outbox(delivery.to, deviceId), JSON.stringify(sequenced(delivery, outbox.seq)));
+        notified.add(key);
       }
-      outbox.seq += 1;
-      const message = sequenced(delivery, outbox.seq);
-      m.rpush(k.outbox(to), JSON.stringify(message));
-      notified.add(to);
     }
-    for (const to of notified) {
-      const outbox = outboxes.get(to)!;
-      m.ltrim(k.outbox(to), -this.outboxCapacity, -1);
-      m.set(k.seq(to), `${outbox.sessionId} ${outbox.seq}`);
-      const node = after(to)!.node;
-      if (node === this.node) local.events.add(to);
-      else m.publish(k.nodeChannel(node), JSON.stringify({ type: 'events', userId: to } satisfies StateMessage));
+    for (const key of notified) {
+      const outbox = outboxes.get(key)!;
+      const { userId, deviceId } = outbox;
+      m.ltrim(k.outbox(userId, deviceId), -this.outboxCapacity, -1);
+      m.hset(k.seq(userId), deviceId, `${outbox.sessionId} ${outbox.seq}`);
+      const node = after(userId)!.devices.find((d) => d.deviceId === deviceId)!.node;
+      if (node === this.node) local.events.set(key, [userId, deviceId]);
+      else m.publish(k.nodeChannel(node), JSON.stringify({ type: 'events', userId, deviceId } satisfies StateMessage));
     }
     for (const change of decision.timers) {
       if ('set' in change) {
@@ -346,6 +361,12 @@ export class RedisStateBackend implements StateBackend {
     for (const kick of decision.kicks) {
       if (kick.node === this.node) local.kicks.push(kick);
       else m.publish(k.nodeChannel(kick.node), JSON.stringify({ type: 'kick', kick } satisfies StateMessage));
+    }
+    for (const signal of decision.signals) {
+      const node = after(signal.to)?.devices.find((d) => d.deviceId === signal.device)?.node;
+      if (node === undefined) continue;
+      if (node === this.node) local.signals.push(signal);
+      else m.publish(k.nodeChannel(node), JSON.stringify({ type: 'signal', userId: signal.to, deviceId: signal.device, message: signal.message } satisfies StateMessage));
     }
     return local;
   }
@@ -393,9 +414,9 @@ export class RedisStateBackend implements StateBackend {
       const userIds = await this.redis.smembers(this.keys.nodeUsers(node));
       const users = await this.userRecords(userIds);
       for (const [i, userId] of userIds.entries()) {
-        const user = users[i];
-        if (user?.node === node && user.connected) {
-          const { sessionId, connectionId } = user;
+        for (const device of users[i]?.devices ?? []) {
+          if (device.node !== node || !device.connected) continue;
+          const { sessionId, connectionId } = device;
           this.inputListener({ kind: 'disconnect', userId, sessionId, connectionId, final: false });
         }
       }
@@ -406,7 +427,7 @@ export class RedisStateBackend implements StateBackend {
 }
 
 type RedisWithScripts = Redis & {
-  eventsAfter(seqKey: string, outboxKey: string, sessionId: string, afterSeq: number): Promise<unknown>;
+  eventsAfter(seqKey: string, outboxKey: string, deviceId: string, sessionId: string, afterSeq: number, kept: string): Promise<unknown>;
   claimTimers(timers: string, inputs: string, now: number, lease: number, limit: number): Promise<unknown>;
   releaseTimer(timers: string, inputs: string, key: string, lease: number): Promise<unknown>;
 };

@@ -3,18 +3,21 @@
  * in KEYS and runs atomically in Redis.
  */
 
-/** KEYS: seq, outbox. ARGV: sessionId, afterSeq. Returns [status, events...]; status: "gone", "gap" or "ok". */
+/**
+ * KEYS: the user's seq hash, the device's outbox. ARGV: deviceId, sessionId, afterSeq, kept ("1":
+ * on a gap, what the outbox holds). Returns [status, events...]; status: "gone", "gap" or "ok".
+ */
 export const eventsAfterScript = `
-local seq = redis.call('GET', KEYS[1])
+local seq = redis.call('HGET', KEYS[1], ARGV[1])
 if not seq then return {'gone'} end
 local space = string.find(seq, ' ')
-if string.sub(seq, 1, space - 1) ~= ARGV[1] then return {'gone'} end
+if string.sub(seq, 1, space - 1) ~= ARGV[2] then return {'gone'} end
 local last = tonumber(string.sub(seq, space + 1))
-local after = tonumber(ARGV[2])
+local after = tonumber(ARGV[3])
 if after >= last then return {'ok'} end
 local wanted = last - after
 local events = redis.call('LRANGE', KEYS[2], -wanted, -1)
-if #events < wanted then return {'gap'} end
+if #events < wanted and ARGV[4] ~= '1' then return {'gap'} end
 local out = {'ok'}
 for _, event in ipairs(events) do out[#out + 1] = event end
 return out

@@ -64,8 +64,8 @@ const BATCH = 100;
 export class TransactionReads {
   readonly users = new OnDemandMap<UserRecord>('user');
   readonly calls = new OnDemandMap<CallRecord>('call');
-  /** "sessionId lastSeq" of each loaded user's outbox. */
-  readonly seqs = new Map<string, string | null>();
+  /** Per loaded user: deviceId → "sessionId lastSeq" of that device's outbox. */
+  readonly seqs = new Map<string, Record<string, string>>();
   private readonly entryRecords = new Map<string, EntryRecord | null>();
   private readonly ranges = { line: new Map<string, string[]>(), available: new Map<string, string[]>() };
   private readonly complete = { line: new Set<string>(), available: new Set<string>() };
@@ -160,12 +160,16 @@ export class TransactionReads {
   private async loadUsers(ids: readonly string[]): Promise<void> {
     const fresh = [...new Set(ids)].filter((id) => !this.seqs.has(id)).slice(0, BATCH);
     if (fresh.length === 0) return;
-    const keys = fresh.flatMap((id) => [this.keys.user(id), this.keys.seq(id)]);
-    const [values] = await this.watchAnd(keys, (p) => p.mget(...keys));
+    const userKeys = fresh.map(this.keys.user);
+    const seqKeys = fresh.map(this.keys.seq);
+    const [values, ...seqs] = await this.watchAnd([...userKeys, ...seqKeys], (p) => {
+      p.mget(...userKeys);
+      for (const key of seqKeys) p.hgetall(key);
+    });
     const read = (values as (string | null)[] | null) ?? [];
     fresh.forEach((id, i) => {
-      this.users.put(id, parse<UserRecord>(read[2 * i] ?? null));
-      this.seqs.set(id, read[2 * i + 1] ?? null);
+      this.users.put(id, parse<UserRecord>(read[i] ?? null));
+      this.seqs.set(id, (seqs[i] as Record<string, string> | null) ?? {});
     });
   }
 
