@@ -8,6 +8,7 @@ import {
   userIdSchema,
   type BusinessEventMessage,
   type BusinessLinkEvent,
+  type BusinessPushMessage,
   type BusinessQueueEntryMessage,
   type BusinessQueueEventMessage,
   type UserState,
@@ -70,6 +71,16 @@ export type QueueEvent = Omit<BusinessQueueEventMessage, 'type'>;
 /** Hears every step of every queue entry, in order per entry; what it returns is ignored. */
 export type QueueEventCallback = (event: QueueEvent) => void | Promise<void>;
 
+/**
+ * A REQUEST found no device of `callee` connected and waits until `until` for one (docs/business.md,
+ * "Waking a callee"): `step: "wake"` — send the callee's app a push (APNs VoIP, FCM…) so that it
+ * connects; `step: "cancelled"` — the wait is over (the caller gave up, or nobody came): withdraw it.
+ */
+export type PushRequest = Omit<BusinessPushMessage, 'type'>;
+
+/** Sends (or withdraws) a push; what it returns is ignored, a throw is reported as an 'error'. */
+export type PushCallback = (push: PushRequest) => void | Promise<void>;
+
 export interface BusinessClientOptions {
   /** Callgate's base URL, the same the client SDK takes, e.g. ws://127.0.0.1:8080. */
   url: string;
@@ -97,6 +108,7 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
   private callback: BusinessEventCallback | null = null;
   private entryCallback: QueueEntryCallback | null = null;
   private queueCallback: QueueEventCallback | null = null;
+  private pushCallback: PushCallback | null = null;
   private readonly ledger = new EventLedger();
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
@@ -104,7 +116,7 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
   constructor(options: BusinessClientOptions) {
     super();
     if (!options.secret) throw new TypeError('BusinessClient: the business secret is required');
-    this.connection = new BusinessConnection(options);
+    this.connection = new BusinessConnection({ ...options, sendsPush: () => this.pushCallback !== null });
     this.connection.on('state', (state) => this.emit('connection-state', state));
     this.connection.on('message', (message) => this.received(message));
     this.connection.on('lost', () => this.settleAll());
@@ -144,6 +156,18 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
   /** Hears every step of every queue entry (entered, offered, answered, transferred, served, …, rated), in order per entry. */
   setOnQueueEventCallback(callback: QueueEventCallback | null): void {
     this.queueCallback = callback;
+  }
+
+  /**
+   * Turns this business server into the push hook: while set, a REQUEST to a user with no device
+   * connected waits (`--offline-wait`, default 30 s) for one instead of failing OFFLINE, and the
+   * callback is asked to wake the callee (`step: "wake"`) and later told when to withdraw that
+   * notification (`step: "cancelled"`). Null turns it off.
+   */
+  setOnPushCallback(callback: PushCallback | null): void {
+    const was = this.pushCallback !== null;
+    this.pushCallback = callback;
+    if (was !== (callback !== null)) this.connection.send({ type: 'push-hook', enabled: callback !== null });
   }
 
   /**
@@ -206,6 +230,7 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
       case 'event':
       case 'queue-event':
       case 'queue-entry':
+      case 'push':
         this.handle(message);
         return;
       case 'result':
@@ -235,6 +260,8 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
           return this.tell(event);
         case 'queue-entry':
           return this.decideEntry(event);
+        case 'push':
+          return this.sendPush(event);
       }
     };
     const answer = this.ledger.answer(event, run);
@@ -253,6 +280,17 @@ export class BusinessClient extends EventEmitter<BusinessClientEvents> {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.emit('error', new BusinessError(ErrorCode.BUSINESS_UNAVAILABLE, `the queue event callback threw: ${reason}`));
+    }
+    return {};
+  }
+
+  private async sendPush(message: BusinessPushMessage): Promise<Answer> {
+    const { type: _type, ...push } = message;
+    try {
+      await this.pushCallback?.(push);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.emit('error', new BusinessError(ErrorCode.BUSINESS_UNAVAILABLE, `the push callback threw: ${reason}`));
     }
     return {};
   }

@@ -32,6 +32,8 @@ export interface LinkOptions {
   url: string;
   secret: string;
   reconnect?: ReconnectPolicy;
+  /** Asked at each (re)connect: whether the link turns its push hook on in `auth`. */
+  sendsPush?: () => boolean;
 }
 
 /** `<base URL>/business`, from the base URL both SDKs take (ws:, wss:, http: or https:). */
@@ -48,10 +50,12 @@ export class BusinessConnection extends ReconnectingConnection<BusinessWelcomeMe
   /** Why the socket being opened failed, from its 'error' event. */
   private failure = '';
   private readonly secret: string;
+  private readonly sendsPush: () => boolean;
 
   constructor(options: LinkOptions) {
     super({ endpoint: businessEndpoint(options.url), reconnect: options.reconnect, failure: BusinessError, party: 'business server' });
     this.secret = options.secret;
+    this.sendsPush = options.sendsPush ?? (() => false);
   }
 
   /** Sends a message if authenticated; false otherwise. */
@@ -66,7 +70,7 @@ export class BusinessConnection extends ReconnectingConnection<BusinessWelcomeMe
   protected override connect(): WebSocket {
     this.failure = '';
     const socket = new WebSocket(this.endpoint);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'auth', secret: this.secret })));
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'auth', secret: this.secret, ...(this.sendsPush() ? { push: true } : {}) })));
     socket.on('message', (data) => this.receive(socket, String(data)));
     socket.on('ping', () => this.heard(socket));
     socket.on('error', (error) => (this.failure = error.message));

@@ -9,6 +9,8 @@ export {
   type QueueEntryCallback,
   type QueueEvent,
   type QueueEventCallback,
+  type PushRequest,
+  type PushCallback,
 } from './business-client.js';
 export type { LinkState } from './business-connection.js';
 export { BusinessError } from './errors.js';
@@ -31,6 +33,8 @@ export {
   businessEventSchema,
   businessQueueEventSchema,
   businessQueueEntrySchema,
+  businessPushSchema,
+  type BusinessPush,
   type BusinessEvent,
   type BusinessQueueEvent,
   type BusinessQueueEntry,

@@ -49,6 +49,10 @@ export interface ServerOptions {
   ringTimeoutMs?: number;
   /** How long a dropped user keeps its call for a resume. Default 15 000. */
   graceMs?: number;
+  /** Devices one user may be connected from at once; 1 = a second login replaces the first. Default 5. */
+  maxDevices?: number;
+  /** With a push hook: how long a REQUEST to a user with no device waits for one to connect. Default 30 000. */
+  offlineWaitMs?: number;
   /** Server ping interval; a socket silent for two intervals is dropped. Default 20 000. */
   heartbeatIntervalMs?: number;
   /** Time allowed between connecting and a valid auth message. Default 10 000. */
@@ -164,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxPayload = options.maxPayload ?? 65_536;
   const metrics: CallMetrics = new CallMetrics({
     connectedUsers: (): number => gateway.connectedUsers,
+    devicesPerUser: () => gateway.devicesPerUser,
     liveCalls: () => backend.liveCalls(),
     recordQueueDepth: (): number => callRecords.writer.depth,
   });
@@ -184,6 +189,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
     graceMs,
+    offlineWaitMs: options.offlineWaitMs ?? 30_000,
+    maxDevices: options.maxDevices ?? 5,
     queues: directory.lookup,
   });
   switchboard.onTransition((transition) => {
@@ -229,6 +236,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     config: {
       limits,
       graceMs,
+      maxDevices: options.maxDevices ?? 5,
       heartbeatIntervalMs,
       authTimeoutMs,
       iceServersFor: options.iceServers ?? (options.ice ? iceServersFor(options.ice) : () => []),

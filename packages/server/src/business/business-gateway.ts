@@ -59,7 +59,7 @@ export class BusinessGateway implements LinkHost {
     this.heartbeat.unref();
   }
 
-  /** Called whenever a link comes or goes. */
+  /** Called whenever a link comes or goes, or turns its push hook on or off. */
   onLinksChanged(listener: () => void): void {
     this.linkListeners.push(listener);
   }
@@ -85,6 +85,11 @@ export class BusinessGateway implements LinkHost {
 
   detach(link: BusinessLink): void {
     this.dispatch.detach(link);
+    this.linkListeners.forEach((listener) => listener());
+  }
+
+  pushChanged(_link: BusinessLink): void {
+    this.dispatch.pushChanged();
     this.linkListeners.forEach((listener) => listener());
   }
 

@@ -27,12 +27,16 @@ export interface LinkHost {
   detach(link: BusinessLink): void;
   ack(eventId: string, ack: EventAck): void;
   control(message: BusinessControlMessage): Promise<number>;
+  /** The link turned its push hook on or off. */
+  pushChanged(link: BusinessLink): void;
   userState(userId: string): Promise<UserState>;
 }
 
 /** One business server's WebSocket: authentication, events out, acks, controls and queries in. */
 export class BusinessLink implements EventReceiver {
   readonly linkId = randomUUID();
+  /** Whether this business server sends pushes (auth `push`, or a later `push-hook`). */
+  push = false;
   private phase: 'authenticating' | 'open' | 'closed' = 'authenticating';
   private readonly served: ServedSocket;
 
@@ -97,6 +101,11 @@ export class BusinessLink implements EventReceiver {
       case 'get-user-state':
         await this.userState(message.id, message.userId);
         return;
+      case 'push-hook':
+        if (this.push === message.enabled) return;
+        this.push = message.enabled;
+        this.host.pushChanged(this);
+        return;
     }
   }
 
@@ -128,13 +137,14 @@ export class BusinessLink implements EventReceiver {
       return;
     }
     this.phase = 'open';
+    this.push = parsed.message.push === true;
     this.send({
       type: 'welcome',
       linkId: this.linkId,
       decisionTimeoutMs: this.host.decisionTimeoutMs,
       heartbeat: { intervalMs: this.host.heartbeatIntervalMs, timeoutMs: this.host.heartbeatIntervalMs * 2 },
     });
-    this.host.logger.info({ linkId: this.linkId }, 'business server connected');
+    this.host.logger.info({ linkId: this.linkId, push: this.push }, 'business server connected');
     this.host.attach(this);
   }
 

@@ -9,7 +9,9 @@ import type { EventAck } from './link-dispatch.js';
 export interface BusinessRoute {
   /** Business links that can hear events now. */
   readonly linkCount: number;
-  /** Called whenever `linkCount` may have changed. */
+  /** Of them, the links that send pushes. */
+  readonly pushLinkCount: number;
+  /** Called whenever `linkCount` or `pushLinkCount` may have changed. */
   onLinksChanged(listener: () => void): void;
   /** Tells a call event or an entry step; `last` marks the final event of its call. */
   notify(event: BusinessLinkEvent, last: boolean): void;
@@ -26,6 +28,10 @@ export class LocalBusinessRoute implements BusinessRoute {
 
   get linkCount(): number {
     return this.gateway.dispatch.linkCount;
+  }
+
+  get pushLinkCount(): number {
+    return this.gateway.dispatch.pushLinkCount;
   }
 
   onLinksChanged(listener: () => void): void {

@@ -7,6 +7,7 @@ import { BusinessHook } from './business-hook.js';
 import { LocalBusinessRoute, type BusinessRoute } from './business-route.js';
 import { ClusterBusinessRoute } from './cluster-business-route.js';
 import { ClusterWebhooks } from './cluster-webhooks.js';
+import { PushHook } from './push-hook.js';
 import { QueueBusinessHook, type RatingSource } from './queue-business-hook.js';
 import { WebhookSender, type WebhookOptions } from './webhook-sender.js';
 
@@ -66,12 +67,14 @@ export function createBusinessSide(options: BusinessSideOptions): BusinessSide {
   const hookOptions = { switchboard: options.switchboard, logger, route, webhooks, decisionTimeoutMs: options.decisionTimeoutMs, failOpen: options.failOpen };
   const hook = route || webhooks ? new BusinessHook(hookOptions) : null;
   const queueHook = route || webhooks ? new QueueBusinessHook({ ...hookOptions, ratings: options.ratings }) : null;
+  const pushHook = route || webhooks?.push ? new PushHook({ switchboard: options.switchboard, logger, route, webhooks }) : null;
   return {
     gateway,
     get linkCount() {
       return route?.linkCount ?? 0;
     },
     async close() {
+      pushHook?.close();
       queueHook?.close();
       hook?.close();
       await route?.close();

@@ -7,6 +7,8 @@ import type { EventAck } from './link-dispatch.js';
 
 /** The cluster figure: business links per node. */
 const LINKS_FIGURE = 'business-links';
+/** The cluster figure: business links that send pushes, per node. */
+const PUSH_LINKS_FIGURE = 'business-push-links';
 
 interface BusinessEntry {
   event: BusinessLinkEvent;
@@ -24,6 +26,7 @@ interface BusinessEntry {
  */
 export class ClusterBusinessRoute implements BusinessRoute {
   private total = 0;
+  private pushTotal = 0;
   private readonly listeners: (() => void)[] = [];
   private readonly waiting = new Map<string, (ack: EventAck) => void>();
   private readonly hub: WorkStream<BusinessEntry>;
@@ -50,6 +53,10 @@ export class ClusterBusinessRoute implements BusinessRoute {
   /** Business links on the live nodes of the cluster. */
   get linkCount(): number {
     return this.total;
+  }
+
+  get pushLinkCount(): number {
+    return this.pushTotal;
   }
 
   onLinksChanged(listener: () => void): void {
@@ -81,6 +88,7 @@ export class ClusterBusinessRoute implements BusinessRoute {
     clearInterval(this.recount);
     await this.hub.close();
     await this.cluster.clearFigure(LINKS_FIGURE).catch(() => {});
+    await this.cluster.clearFigure(PUSH_LINKS_FIGURE).catch(() => {});
     await this.cluster.broadcast({ type: 'business-links' }).catch(() => {});
   }
 
@@ -104,6 +112,8 @@ export class ClusterBusinessRoute implements BusinessRoute {
   }
 
   private async linksChanged(): Promise<void> {
+    // Pushes first: a node that sees the new link count sees its push links too.
+    await this.cluster.setFigure(PUSH_LINKS_FIGURE, this.gateway.dispatch.pushLinkCount).catch(() => {});
     await this.cluster.setFigure(LINKS_FIGURE, this.gateway.dispatch.linkCount).catch(() => {});
     await this.cluster.broadcast({ type: 'business-links' }).catch(() => {});
     await Promise.all([this.countLinks(), this.hub.lead()]);
@@ -111,9 +121,10 @@ export class ClusterBusinessRoute implements BusinessRoute {
 
   private async countLinks(): Promise<void> {
     try {
-      const total = await this.cluster.sumFigure(LINKS_FIGURE);
-      if (total === this.total) return;
+      const [total, pushTotal] = await Promise.all([this.cluster.sumFigure(LINKS_FIGURE), this.cluster.sumFigure(PUSH_LINKS_FIGURE)]);
+      if (total === this.total && pushTotal === this.pushTotal) return;
       this.total = total;
+      this.pushTotal = pushTotal;
       this.listeners.forEach((listener) => listener());
     } catch {
       // Keep the last count while the store is away.

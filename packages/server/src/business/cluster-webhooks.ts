@@ -23,6 +23,10 @@ export class ClusterWebhooks implements Webhooks {
     return this.sender.veto;
   }
 
+  get push(): boolean {
+    return this.sender.push;
+  }
+
   notify(event: BusinessLinkEvent): void {
     this.hub.append(event).catch((error: unknown) =>
       this.logger.warn({ err: error, eventId: event.id }, 'webhook event not queued: state store unavailable'),

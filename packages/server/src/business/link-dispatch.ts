@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 /** Where dispatched events go: one authenticated business link. */
 export interface EventReceiver {
   readonly linkId: string;
+  /** Whether this link sends pushes: only such links get `push` events. */
+  readonly push: boolean;
   sendEvent(event: BusinessLinkEvent): void;
 }
 
@@ -47,6 +49,16 @@ export class LinkDispatch {
 
   get linkCount(): number {
     return this.receivers.length;
+  }
+
+  /** Links that send pushes. */
+  get pushLinkCount(): number {
+    return this.receivers.filter((receiver) => receiver.push).length;
+  }
+
+  /** A link turned its push hook on: pushes that waited for one go to it. */
+  pushChanged(): void {
+    for (const pending of this.unacked.values()) if (pending.receiver === null) this.dispatch(pending);
   }
 
   attach(receiver: EventReceiver): void {
@@ -134,7 +146,8 @@ export class LinkDispatch {
     const { key } = pending;
     let receiver = this.owners.get(key);
     if (!receiver) {
-      receiver = this.receivers[this.turn++ % Math.max(1, this.receivers.length)];
+      const candidates = pending.event.type === 'push' ? this.receivers.filter((r) => r.push) : this.receivers;
+      receiver = candidates[this.turn++ % Math.max(1, candidates.length)];
       if (!receiver) return;
       this.owners.set(key, receiver);
     }

@@ -9,6 +9,8 @@ export interface WebhookOptions {
   secret: string;
   /** REQUEST waits for the receiver's answer: a JSON body `{ "errorCode": N }` with N ≠ 0 refuses the call. */
   veto?: boolean;
+  /** POST `push` events too (docs/business.md, "Waking a callee"): a REQUEST to a user with no device waits for the user. */
+  push?: boolean;
   /** How long a notification is retried after its first attempt, in ms. Default 300 000. */
   retryForMs?: number;
   /** First delay between attempts, doubled after each failure up to 30 s. Default 500. */
@@ -34,11 +36,11 @@ interface Queued {
 }
 
 /** What the business hook needs of webhooks, on one node or in a cluster. */
-export type Webhooks = Pick<WebhookSender, 'veto' | 'notify' | 'decide' | 'close'>;
+export type Webhooks = Pick<WebhookSender, 'veto' | 'push' | 'notify' | 'decide' | 'close'>;
 
 /**
  * The body of a webhook: a call event as it always was (no `type`), an entry step or an entry
- * decision with their `type` (`queue-event`, `queue-entry`), so that a receiver tells them apart.
+ * decision and a push with their `type` (`queue-event`, `queue-entry`, `push`), so that a receiver tells them apart.
  */
 export function webhookBodyOf(event: BusinessLinkEvent): string {
   if (event.type !== 'event') return JSON.stringify(event);
@@ -69,6 +71,10 @@ export class WebhookSender {
 
   get veto(): boolean {
     return this.options.veto === true;
+  }
+
+  get push(): boolean {
+    return this.options.push === true;
   }
 
   /** Queues a notification; `done` runs once it was delivered or given up on. */

@@ -33,6 +33,18 @@ const specs: Spec[] = [
   { flags: '--token-audience <aud>', description: 'take only tokens whose aud claim is (or lists) this' },
   { flags: '--ring-timeout <seconds>', description: 'how long a call rings before TIMEOUT', kind: 'number', default: 60 },
   { flags: '--grace <seconds>', description: 'how long a dropped user keeps its call to reconnect', kind: 'number', default: 15 },
+  {
+    flags: '--max-devices <n>',
+    description: 'devices one user may be connected from at once (1 = a second login replaces the first)',
+    kind: 'number',
+    default: 5,
+  },
+  {
+    flags: '--offline-wait <seconds>',
+    description: 'with a push hook: how long a call to a user with no device waits for one to connect',
+    kind: 'number',
+    default: 30,
+  },
   { flags: '--allow-origin <origin>', description: "a browser origin allowed to connect besides the server's own (repeatable; * for any)", kind: 'strings' },
   { flags: '--public-url <url>', description: "the URL browsers reach the server at; its origin is the server's own (default: http://<host>:<port>)" },
   { flags: '--max-connections-per-ip <n>', description: 'open WebSockets per client address (0 = no limit)', kind: 'number', default: 200 },
@@ -76,6 +88,7 @@ const specs: Spec[] = [
   { flags: '--webhook-url <url>', description: 'POST every call event, signed, to this URL' },
   { flags: '--webhook-secret <secret>', description: 'key of the webhook signatures (HMAC-SHA256)' },
   { flags: '--webhook-veto', description: 'REQUEST waits for the webhook answer {"errorCode": N}; N != 0 refuses' },
+  { flags: '--webhook-push', description: 'the webhook sends pushes: it gets push events, and a call to a user with no device waits for one (--offline-wait)' },
   { flags: '--queues <file>', description: 'contact centre: a JSON file of queues, written into the records database at start', kind: 'path' },
 ];
 
@@ -103,6 +116,8 @@ export interface ServeFlags {
   tokenAudience?: string;
   ringTimeout: number;
   grace: number;
+  maxDevices: number;
+  offlineWait: number;
   logLevel: LogLevel;
   dev?: boolean;
   stun?: string[];
@@ -130,5 +145,6 @@ export interface ServeFlags {
   webhookUrl?: string;
   webhookSecret?: string;
   webhookVeto?: boolean;
+  webhookPush?: boolean;
   queues?: string;
 }

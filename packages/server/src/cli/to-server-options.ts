@@ -19,7 +19,7 @@ export function toServerOptions(flags: ServeFlags, dev: DevDefaults, logger: Log
   const secret = flags.secret || dev.secret;
   const adminKey = flags.adminKey || dev.adminKey;
   const businessSecret = flags.businessSecret || dev.businessSecret;
-  const webhook = flags.webhookUrl || flags.webhookSecret || flags.webhookVeto;
+  const webhook = flags.webhookUrl || flags.webhookSecret || flags.webhookVeto || flags.webhookPush;
   const turn = flags.turnUrl?.length || flags.turnSecret;
   return {
     // Empty: none given, which startServer refuses, naming --secret.
@@ -31,6 +31,8 @@ export function toServerOptions(flags: ServeFlags, dev: DevDefaults, logger: Log
     ...(flags.tokenAudience ? { tokenAudience: flags.tokenAudience } : {}),
     ringTimeoutMs: flags.ringTimeout * 1000,
     graceMs: flags.grace * 1000,
+    maxDevices: flags.maxDevices,
+    offlineWaitMs: flags.offlineWait * 1000,
     dev: flags.dev === true,
     logger,
     allowOrigins: flags.allowOrigin ?? [],
@@ -53,7 +55,7 @@ export function toServerOptions(flags: ServeFlags, dev: DevDefaults, logger: Log
     ...(businessSecret ? { businessSecret } : {}),
     businessTimeoutMs: flags.businessTimeout * 1000,
     businessFailOpen: flags.businessFailOpen === true,
-    ...(webhook ? { webhook: { url: flags.webhookUrl ?? '', secret: flags.webhookSecret ?? '', veto: flags.webhookVeto === true } } : {}),
+    ...(webhook ? { webhook: { url: flags.webhookUrl ?? '', secret: flags.webhookSecret ?? '', veto: flags.webhookVeto === true, push: flags.webhookPush === true } } : {}),
     db: flags.db,
     ...(adminKey ? { adminKey } : {}),
     ...(flags.queues ? { queuesFile: flags.queues } : {}),

@@ -24,7 +24,7 @@ export function logTransition(logger: Logger, transition: CallTransition): void 
           errorCode: transition.step.errorCode,
           endedBy: transition.endedBy,
           from: transition.endedIn,
-          ...(call.startedAt ? { durationMs: transition.at - call.startedAt } : {}),
+          ...(call.startedAt ? { durationMs: (transition.talkEndedAt ?? transition.at) - call.startedAt } : {}),
         },
         `call ended: ${transition.outcome}`,
       );

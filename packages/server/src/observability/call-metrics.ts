@@ -8,6 +8,8 @@ import { RingDeliveryClock } from './ring-delivery.js';
 /** What the metrics read when scraped. */
 export interface MetricSources {
   connectedUsers(): number;
+  /** Device count → users with that many devices connected. */
+  devicesPerUser(): ReadonlyMap<number, number>;
   liveCalls(): Promise<CallRecord[]>;
   recordQueueDepth(): number;
 }
@@ -36,6 +38,30 @@ export class CallMetrics {
       registers,
       collect() {
         this.set(sources.connectedUsers());
+      },
+    });
+    new Gauge({
+      name: 'callgate_connected_devices',
+      help: 'Devices (sockets that signed in) connected to this server',
+      registers,
+      collect() {
+        let devices = 0;
+        for (const [count, users] of sources.devicesPerUser()) devices += count * users;
+        this.set(devices);
+      },
+    });
+    new Gauge({
+      name: 'callgate_users_by_devices',
+      help: 'Users connected to this server, by how many of their devices are connected to it (1, 2, 3, 4, 5+)',
+      labelNames: ['devices'],
+      registers,
+      collect() {
+        const buckets = new Map<string, number>(['1', '2', '3', '4', '5+'].map((label) => [label, 0]));
+        for (const [count, users] of sources.devicesPerUser()) {
+          const label = count >= 5 ? '5+' : String(count);
+          buckets.set(label, (buckets.get(label) ?? 0) + users);
+        }
+        for (const [devices, users] of buckets) this.set({ devices }, users);
       },
     });
     new Gauge({

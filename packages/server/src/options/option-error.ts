@@ -8,6 +8,8 @@ export const OPTION_FLAGS = {
   secret: '--secret',
   ringTimeoutMs: '--ring-timeout',
   graceMs: '--grace',
+  maxDevices: '--max-devices',
+  offlineWaitMs: '--offline-wait',
   heartbeatIntervalMs: null,
   authTimeoutMs: null,
   maxPayload: null,
@@ -36,6 +38,7 @@ export const OPTION_FLAGS = {
   'webhook.url': '--webhook-url',
   'webhook.secret': '--webhook-secret',
   'webhook.veto': '--webhook-veto',
+  'webhook.push': '--webhook-push',
   adminKey: '--admin-key',
 } as const satisfies Record<string, `--${string}` | null>;
 

@@ -36,8 +36,12 @@ function checkNumbers(options: ServerOptions): void {
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     fail((name) => `${name('port')} must be a whole number from 0 to 65535`);
   }
-  for (const path of ['ringTimeoutMs', 'graceMs', 'heartbeatIntervalMs', 'authTimeoutMs', 'maxPayload', 'nodeTimeoutMs', 'businessTimeoutMs'] as const) {
+  for (const path of ['ringTimeoutMs', 'graceMs', 'heartbeatIntervalMs', 'authTimeoutMs', 'maxPayload', 'nodeTimeoutMs', 'businessTimeoutMs', 'offlineWaitMs'] as const) {
     atLeastZero(path, options[path]);
+  }
+  const { maxDevices } = options;
+  if (maxDevices !== undefined && !(Number.isInteger(maxDevices) && maxDevices >= 1 && maxDevices <= 100)) {
+    fail((name) => `${name('maxDevices')} must be a whole number from 1 to 100`);
   }
   for (const field of Object.keys(defaultLimits) as (keyof typeof defaultLimits)[]) atLeastZero(`limits.${field}`, options.limits?.[field]);
   const timeouts: HttpTimeouts = { ...defaultHttpTimeouts, ...options.httpTimeouts };
@@ -50,7 +54,7 @@ function checkNumbers(options: ServerOptions): void {
 function checkWebhook(webhook: ServerOptions['webhook']): void {
   if (!webhook) return;
   if (webhook.url && !webhook.secret) fail((name) => `${name('webhook.url')} needs ${name('webhook.secret')} to sign the webhooks`);
-  if (!webhook.url) fail((name) => `${name('webhook.secret')} and ${name('webhook.veto')} need ${name('webhook.url')}`);
+  if (!webhook.url) fail((name) => `${name('webhook.secret')}, ${name('webhook.veto')} and ${name('webhook.push')} need ${name('webhook.url')}`);
   if (!isHttpUrl(webhook.url)) fail((name) => `${name('webhook.url')} must be an http:// or https:// URL`);
 }
 

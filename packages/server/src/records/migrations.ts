@@ -122,6 +122,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('queue_entries').dropColumn('ended_by').execute();
     },
   },
+  '0005_device_waits': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // A REQUEST that waited for a device of the callee (docs/records.md), and which device answered.
+      await db.schema.alterTable('call_records').addColumn('pushed', 'bigint').execute();
+      await db.schema.alterTable('call_records').addColumn('woke_after_ms', 'bigint').execute();
+      await db.schema.alterTable('call_records').addColumn('answered_on', 'text').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const column of ['answered_on', 'woke_after_ms', 'pushed']) await db.schema.alterTable('call_records').dropColumn(column).execute();
+    },
+  },
 };
 
 export const recordMigrations: MigrationProvider = {

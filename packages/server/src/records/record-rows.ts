@@ -34,12 +34,15 @@ export function recordRowOf(transition: CallTransition, node: string): CallRecor
     updated_at: at,
     queue: call.queue ?? null,
     entry_id: call.entryId ?? null,
+    pushed: call.waking ? Number(call.waking.pushed) : null,
+    woke_after_ms: null,
+    answered_on: call.phase === 'talking' ? (call.calleeDevice ?? null) : null,
   };
   switch (transition.type) {
     case 'requested':
       return row;
     case 'ringing':
-      return { ...row, ringing_at: at };
+      return transition.woke ? { ...row, ringing_at: at, pushed: Number(transition.woke.pushed), woke_after_ms: transition.woke.afterMs } : { ...row, ringing_at: at };
     case 'started':
       return row;
     case 'ended':
@@ -47,7 +50,7 @@ export function recordRowOf(transition: CallTransition, node: string): CallRecor
         ...row,
         phase: 'ended',
         ended_at: at,
-        duration_ms: row.started_at === null ? null : at - row.started_at,
+        duration_ms: row.started_at === null ? null : Math.max(0, (transition.talkEndedAt ?? at) - row.started_at),
         outcome: transition.outcome,
         error_code: transition.step.errorCode,
         ended_by: transition.endedBy,

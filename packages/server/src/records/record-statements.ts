@@ -6,7 +6,14 @@ import { CALL_RECORD_COLUMNS, QUEUE_ENTRY_COLUMNS, RECOVERY, WRAP_UP_COLUMNS, ty
  * (docs/records.md, "When a record is written").
  */
 
-type KeepColumn = 'room_id' | 'ringing_at' | 'answered_at' | 'started_at' | 'ended_at' | 'duration_ms' | 'outcome' | 'error_code' | 'ended_by' | 'ended_in';
+type KeepColumn =
+  | 'room_id'
+  | 'ringing_at'
+  | 'answered_at'
+  | 'pushed'
+  | 'woke_after_ms'
+  | 'answered_on'
+  | 'started_at' | 'ended_at' | 'duration_ms' | 'outcome' | 'error_code' | 'ended_by' | 'ended_in';
 
 /**
  * The upsert of call records: a known column never turns back into null, and a record that ended
@@ -27,6 +34,9 @@ export function upsertCalls(db: Kysely<RecordsSchema>, rows: readonly CallRecord
             room_id: known('room_id'),
             ringing_at: known('ringing_at'),
             answered_at: known('answered_at'),
+            pushed: known('pushed'),
+            woke_after_ms: known('woke_after_ms'),
+            answered_on: known('answered_on'),
             started_at: known('started_at'),
             ended_at: known('ended_at'),
             duration_ms: known('duration_ms'),

@@ -25,6 +25,15 @@ export interface CallRecordView {
   startedAt: string | null;
   endedAt: string | null;
   durationMs: number | null;
+  /**
+   * Null when the callee had a device to ring. Otherwise the REQUEST waited for one: true when a
+   * push hook was asked to wake the callee, false when it waited for devices in their grace period.
+   */
+  pushed: boolean | null;
+  /** After such a wait: how long until a device of the callee came and the call rang (null: none came). */
+  wokeAfterMs: number | null;
+  /** The device of the callee that answered (its deviceId). */
+  answeredOn: string | null;
   /** A queue call (an offer to an agent): its queue and entry; null for a direct call. */
   queue: string | null;
   entryId: string | null;
@@ -81,6 +90,9 @@ export function toCallRecordView(row: CallRecordsTable): CallRecordView {
     startedAt: iso(row.started_at),
     endedAt: iso(row.ended_at),
     durationMs: row.duration_ms,
+    pushed: row.pushed === null ? null : row.pushed !== 0,
+    wokeAfterMs: row.woke_after_ms,
+    answeredOn: row.answered_on,
     queue: row.queue,
     entryId: row.entry_id,
     disposition: row.disposition,

@@ -31,6 +31,15 @@ export interface CallRecordsTable {
   /** A queue call: its queue and entry. */
   queue: string | null;
   entry_id: string | null;
+  /**
+   * Set when the REQUEST found no device of the callee to ring and waited (docs/records.md):
+   * 1 when a push hook was asked to wake the callee, 0 when it only waited for devices coming back.
+   */
+  pushed: number | null;
+  /** How long after the REQUEST a device of the callee came and the call rang; null if none came. */
+  woke_after_ms: number | null;
+  /** The device of the callee that answered. */
+  answered_on: string | null;
   /** Written by the agent's wrap-up. */
   disposition: string | null;
   notes: string | null;
@@ -117,6 +126,9 @@ const columns: Record<keyof CallRecordRow, true> = {
   requested_at: true,
   ringing_at: true,
   answered_at: true,
+  pushed: true,
+  woke_after_ms: true,
+  answered_on: true,
   started_at: true,
   ended_at: true,
   duration_ms: true,
