@@ -5,13 +5,18 @@ import {
   controlMessageSchema,
   type AgentState,
   type ErrorMessage,
+  type ElsewhereMessage,
   type EventMessage,
   type PresenceEntry,
   type VideoCallEventType,
+  type WakingMessage,
   type WelcomeMessage,
 } from '@callgate/protocol';
 import type { ReconnectPolicy } from '@callgate/protocol';
-import { Call, type CallOptions } from './call.js';
+import { Call, type CallDirection, type CallOptions } from './call.js';
+import { CallsElsewhere, type CallElsewhere } from './call-elsewhere.js';
+import type { DevicePlatform } from './device-memory.js';
+import { DeviceSession, detachedDevice, deviceIdFor } from './device-session.js';
 import { SignalConnection, type ConnectionState, type TokenSource } from './connection.js';
 import { CallgateError, notConnected } from './errors.js';
 import type { SocketFactory } from './socket.js';
@@ -56,10 +61,16 @@ export interface CallClientOptions {
    */
   media?: false | MediaOptions;
   /**
-   * Continue this session (saved from `client.session`, e.g. in sessionStorage before a page
-   * reload) within the grace period: the entry in a queue is kept, and what was missed arrives.
+   * Continue this session (saved from `client.session`) within the grace period: the entry in a
+   * queue is kept, and what was missed arrives. Browsers do this by themselves after a reload.
    */
   resume?: SavedSession;
+  /**
+   * Which of the user's devices this client is (1–64 characters of A-Z a-z 0-9 _ . @ -): an app
+   * install's own id, say. Without one the SDK keeps one itself: per tab in browsers (in
+   * sessionStorage, so that a reload is the same device), per process in Node.
+   */
+  deviceId?: string;
 }
 
 export interface CallClientEvents {
@@ -76,6 +87,14 @@ export interface CallClientEvents {
   media: (session: MediaSession) => void;
   /** An agent's status changed (available, offered, talking, wrap-up, away, offline). */
   'agent-status': (state: AgentState) => void;
+  /** The user's call on another of its devices began or changed; null once there is none (it ended, or moved here). */
+  elsewhere: (call: CallElsewhere | null) => void;
+  /**
+   * A call of this device that the page did not make itself came back: an outgoing call after a
+   * page reload (incoming ones ring again through `incoming`), or a call moved here. Its
+   * `ringing`, `started` and `media-state` follow.
+   */
+  resumed: (call: Call) => void;
 }
 
 interface PendingControl {
@@ -100,18 +119,27 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   private readonly media: CallMedia | null;
   private readonly presenceWatch: PresenceWatch;
   private readonly centre: ContactCentre;
+  private readonly device: DeviceSession;
+  private readonly elsewhere: CallsElsewhere;
+  /** `moveCallHere` calls waiting for their call's START. */
+  private moves: { resolve: (call: Call) => void; reject: (error: CallgateError) => void }[] = [];
 
-  constructor(options: CallClientOptions & { createSocket: SocketFactory }) {
+  /** Throws a CallgateError (MALFORMED) for a `deviceId` the server would refuse. */
+  constructor(options: CallClientOptions & { createSocket: SocketFactory; device?: DevicePlatform }) {
     super();
+    const platform = options.device ?? detachedDevice;
     this.connection = new SignalConnection({
       url: options.url,
       token: options.token,
       createSocket: options.createSocket,
+      deviceId: deviceIdFor(options.deviceId, platform),
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
     });
     this.connection.on('state', (state) => this.emit('connection-state', state));
     this.connection.on('welcome', (welcome) => this.welcomed(welcome));
     this.connection.on('event', (event) => this.received(event));
+    this.connection.on('waking', (message) => this.waking(message));
+    this.connection.on('elsewhere', (message) => this.elsewhere.apply(message));
     this.connection.on('ack', (id) => this.settle(id, null));
     this.connection.on('error', (message) => this.serverError(message));
     this.connection.on('closed', (error) => this.connectionClosed(error));
@@ -122,12 +150,54 @@ export class CallClient extends EventEmitter<CallClientEvents> {
       invoke: (fn) => this.invoke(fn),
       agentStatus: (state) => this.invoke(() => this.emit('agent-status', state)),
     });
+    this.elsewhere = new CallsElsewhere(
+      () => this.moveCallHere(),
+      (call) => this.invoke(() => this.emit('elsewhere', call)),
+    );
+    this.device = new DeviceSession(this.connection, platform, options.url, () => this.session);
+    const saved = options.resume ?? this.device.restore();
     if (options.resume) {
       this.connection.sessionId = options.resume.sessionId;
       this.connection.lastSeq = options.resume.lastSeq;
-      this.hadSession = true;
-      this.centre.restore(options.resume.entry);
     }
+    if (saved) {
+      this.hadSession = true;
+      this.centre.restore(saved.entry);
+    }
+  }
+
+  /** Which of the user's devices this client is (sent in every auth). */
+  get deviceId(): string {
+    return this.connection.deviceId;
+  }
+
+  /** The user's call on another of its devices, while there is one (see the `elsewhere` event). */
+  get callElsewhere(): CallElsewhere | null {
+    return this.elsewhere.current;
+  }
+
+  /**
+   * Moves the user's started call from its other device to this one (see `CallElsewhere.moveHere`):
+   * resolves with the Call here once started; rejects with a CallgateError, NOTINCALL when the
+   * user has no started call to move.
+   */
+  async moveCallHere(): Promise<Call> {
+    const waiter = { resolve: (_call: Call) => {}, reject: (_error: CallgateError) => {} };
+    const arrived = new Promise<Call>((resolve, reject) => Object.assign(waiter, { resolve, reject }));
+    this.moves.push(waiter);
+    try {
+      await this.centre.requests.send({ type: 'call.move' });
+    } catch (error) {
+      this.moves = this.moves.filter((w) => w !== waiter);
+      throw error;
+    }
+    const here = this.currentCall;
+    if (here?.state === 'talking') {
+      // Its START came first (or the call was here already).
+      this.moves = this.moves.filter((w) => w !== waiter);
+      return here;
+    }
+    return arrived;
   }
 
   /** This session, to continue it with the `resume` option (e.g. after a page reload); null before the first connect. */
@@ -187,8 +257,9 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     await this.connection.refresh(token);
   }
 
-  /** Leaves: the server ends this user's session (and call) at once. */
+  /** Leaves: the server ends this device's session (and its call) at once. */
   close(): void {
+    this.device.close();
     this.connection.close();
   }
 
@@ -332,22 +403,54 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     this.invoke(() =>
       this.callback?.(event.event, event.userId, event.errorCode, event.flags, event.param, event.userStr),
     );
+    const replayed = this.device.replayed(event.seq);
     let calls = this.calls.get(event.callId);
     let incoming: Call | undefined;
+    let adopted: Call | null = null;
     if (!calls) {
       if (event.event === VideoCallEvent.REQUEST) {
         incoming = new Call(this.sendControl, event.userId, 'incoming', event, this.centre.transfers);
         calls = [incoming];
       } else {
         calls = this.bindUnbound(event);
+        if (calls.length === 0 && (adopted = this.adopt(event, replayed))) calls = [adopted];
         if (calls.length === 0) calls = this.centre.callsFor(event);
       }
       if (calls.some((call) => call.isLive)) this.track(event.callId, calls);
     }
-    this.media?.follow(event, calls);
+    this.media?.follow(event, calls, replayed);
     for (const call of calls) call.apply(event);
     if (incoming) this.invoke(() => this.emit('incoming', incoming));
+    if (adopted?.state === 'talking' && !replayed) for (const move of this.moves.splice(0)) move.resolve(adopted);
     this.invoke(() => this.emit('event', event));
+  }
+
+  /**
+   * A Call for an event of a call this page did not make: a START that brings the user's call
+   * from another device here (moved, also heard again after a reload), or the caller's own
+   * outgoing call heard again after a reload (REPLY 0). Announced with `resumed`, unless a
+   * `moveCallHere` waits for it.
+   */
+  private adopt(event: Pick<EventMessage, 'callId' | 'event' | 'errorCode' | 'userId' | 'flags' | 'param' | 'userStr' | 'queue'>, replayed: boolean): Call | null {
+    const fromElsewhere = event.event === VideoCallEvent.START ? this.elsewhere.arrived(event.callId) : null;
+    const direction: CallDirection | null =
+      fromElsewhere?.direction ?? (event.event === VideoCallEvent.REPLY && event.errorCode === 0 && replayed ? 'outgoing' : null);
+    if (!direction) return null;
+    const call = new Call(this.sendControl, event.userId, direction, event, direction === 'incoming' ? this.centre.transfers : undefined);
+    if (replayed || this.moves.length === 0) this.invoke(() => this.emit('resumed', call));
+    return call;
+  }
+
+  /** The callee of an outgoing call has no device to ring yet and is being woken (the seed callback hears nothing of it). */
+  private waking(message: WakingMessage): void {
+    let call = this.calls.get(message.callId)?.[0];
+    if (!call) {
+      const event = { callId: message.callId, userId: message.userId, event: VideoCallEvent.REPLY, errorCode: 0, flags: 0, param: 0, userStr: '' };
+      call = this.bindUnbound(event)[0] ?? (this.device.replayed(message.seq) ? this.adopt(event, true) : null) ?? undefined;
+      if (!call) return;
+      this.track(message.callId, [call]);
+    }
+    call.wake({ pushed: message.pushed, until: message.until });
   }
 
   /**
@@ -366,7 +469,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   }
 
   /** The outgoing calls an event with a new call id answers: the first to its peer (all of them for START). */
-  private bindUnbound(event: EventMessage): Call[] {
+  private bindUnbound(event: Pick<EventMessage, 'callId' | 'event' | 'userId'>): Call[] {
     const toPeer = this.unbound.filter((call) => call.peer === event.userId);
     const bound = event.event === VideoCallEvent.START ? toPeer : toPeer.slice(0, 1);
     this.unbound = this.unbound.filter((call) => !bound.includes(call));
@@ -382,7 +485,14 @@ export class CallClient extends EventEmitter<CallClientEvents> {
       for (const id of [...this.pending.keys()]) this.settle(id, new CallgateError(ErrorCode.DISCONNECT));
       this.endEverything(ErrorCode.DISCONNECT, true);
     }
+    if (!welcome.resumed) this.forgetDevices(new CallgateError(ErrorCode.DISCONNECT));
     this.hadSession = true;
+  }
+
+  /** A new session or none: no call is elsewhere until the server says so, and no move can arrive. */
+  private forgetDevices(error: CallgateError): void {
+    this.elsewhere.forget();
+    for (const move of this.moves.splice(0)) move.reject(error);
   }
 
   /** Ends every live call locally, e.g. when the session could not be resumed. */
@@ -418,6 +528,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   private connectionClosed(error: CallgateError | null): void {
     for (const id of [...this.pending.keys()]) this.settle(id, error ?? notConnected());
     this.endEverything(ErrorCode.DISCONNECT, error !== null);
+    this.forgetDevices(error ?? notConnected());
     this.hadSession = false;
     // An error the server sent was emitted when it came; only the client's own reasons are new here.
     if (error && !this.connection.heardOnWire(error)) this.invoke(() => this.emit('error', error));

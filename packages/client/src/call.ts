@@ -8,7 +8,17 @@ export type CallDirection = 'outgoing' | 'incoming';
 /** A call's phase, the protocol's one vocabulary: dialing (REQUEST sent, not yet at the callee), ringing, talking, ended. */
 export type CallState = CallPhase;
 
+/** An outgoing call's callee has no device that can ring yet and is being woken. */
+export interface CallWaking {
+  /** Whether the server asked a push hook to wake the callee's app (else: its devices are coming back). */
+  pushed: boolean;
+  /** When the wait ends (ms since the epoch, server clock): `ringing` before it, or `ended` OFFLINE. */
+  until: number;
+}
+
 export interface CallEvents {
+  /** Outgoing: the callee has no device to ring now and is being woken; `ringing` or `ended` (OFFLINE) follows. */
+  waking: (wait: CallWaking) => void;
   /** Outgoing: the callee's device is ringing (REPLY 0). */
   ringing: () => void;
   /** Both sides got START; join `roomId`. */
@@ -43,6 +53,8 @@ export class Call extends EventEmitter<CallEvents> {
   state: CallState;
   /** The room to join once started; 0 before. */
   roomId = 0;
+  /** Outgoing, while the callee is being woken (see the `waking` event); null otherwise. */
+  waking: CallWaking | null = null;
   /** Why the call ended (0: hung up normally); undefined while live. */
   endCode: number | undefined;
   /** The userStr of the REPLY or FINISH that ended the call; undefined while live. */
@@ -128,6 +140,13 @@ export class Call extends EventEmitter<CallEvents> {
     return this.desk.transfer(target);
   }
 
+  /** Called by the SDK when the server says the callee is being woken. */
+  wake(wait: CallWaking): void {
+    if (this.state !== 'dialing') return;
+    this.waking = wait;
+    this.emit('waking', wait);
+  }
+
   /** Applies a server event about this call. Returns true when it ended the call. */
   apply(event: Pick<EventMessage, 'event' | 'errorCode' | 'param' | 'userStr'>): boolean {
     if (this.state === 'ended') return true;
@@ -136,6 +155,7 @@ export class Call extends EventEmitter<CallEvents> {
         if (event.errorCode === 0) {
           if (this.state === 'dialing') {
             this.state = 'ringing';
+            this.waking = null;
             this.emit('ringing');
           }
           return false;
@@ -159,6 +179,7 @@ export class Call extends EventEmitter<CallEvents> {
   end(errorCode: number, userStr = ''): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
+    this.waking = null;
     this.endCode = errorCode;
     this.endUserStr = userStr;
     this.emit('ended', errorCode, userStr);

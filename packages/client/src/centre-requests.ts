@@ -1,4 +1,4 @@
-import { ErrorCode, clientMessageSchema, type AckMessage, type ContactCentreClientMessage, type QueueListMessage } from '@callgate/protocol';
+import { ErrorCode, clientMessageSchema, type AckMessage, type ContactCentreClientMessage, type MoveHereMessage, type QueueListMessage } from '@callgate/protocol';
 import type { SignalConnection } from './connection.js';
 import { CallgateError, notConnected } from './errors.js';
 
@@ -7,6 +7,9 @@ export type CentreAnswer = AckMessage | QueueListMessage;
 
 /** A contact-centre message without its id (the requests give it one). */
 export type CentreMessage = ContactCentreClientMessage extends infer M ? (M extends { id?: string } ? Omit<M, 'id'> : never) : never;
+
+/** A request answered by `ack` or `error`: the contact centre's, and `call.move`. */
+export type RequestMessage = CentreMessage | Omit<MoveHereMessage, 'id'>;
 
 interface Pending {
   message: { type: string; id: string };
@@ -45,7 +48,7 @@ export class CentreRequests {
   }
 
   /** Sends `fields` with an id; resolves with its answer, rejects with a CallgateError (MALFORMED for a bad field). */
-  send(fields: CentreMessage): Promise<CentreAnswer> {
+  send(fields: RequestMessage): Promise<CentreAnswer> {
     const id = `q${this.nextId++}`;
     const parsed = clientMessageSchema.safeParse({ ...fields, id });
     if (!parsed.success) {

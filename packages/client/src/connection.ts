@@ -4,11 +4,13 @@ import {
   parseServerMessage,
   type AckMessage,
   type ContactCentreServerMessage,
+  type ElsewhereMessage,
   type ErrorMessage,
   type EventMessage,
   type PresenceMessage,
   type ServerMessage,
   type SignalDeliveryMessage,
+  type WakingMessage,
   type WelcomeMessage,
 } from '@callgate/protocol';
 import type { ReconnectPolicy } from '@callgate/protocol';
@@ -28,6 +30,12 @@ export interface ConnectionEvents {
   /** A call event, exactly once and in order within a session. */
   event: (event: EventMessage) => void;
   ack: (id: string, ack: AckMessage) => void;
+  /** The caller's callee has no device to ring yet and is being woken (numbered, like events). */
+  waking: (message: WakingMessage) => void;
+  /** What the user's call on another of its devices is (numbered, like events). */
+  elsewhere: (message: ElsewhereMessage) => void;
+  /** A numbered message was passed on: `lastSeq` moved. */
+  sequenced: (seq: number) => void;
   /** A contact-centre message; the numbered ones (entry, agent) exactly once and in order, like events. */
   'contact-centre': (message: ContactCentreServerMessage) => void;
   /** The server took a refreshed token that expires at `tokenExpiresAt`. */
@@ -45,6 +53,8 @@ export interface ConnectionOptions {
   token: TokenSource;
   createSocket: SocketFactory;
   reconnect?: ReconnectPolicy;
+  /** Which of the user's devices this is, sent in every `auth`. */
+  deviceId: string;
 }
 
 /** Close codes after which reconnecting cannot help. */
@@ -61,6 +71,12 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
   sessionId: string | null = null;
   /** seq of the last event passed on, so a resume gets exactly the rest. */
   lastSeq = 0;
+  readonly deviceId: string;
+  /**
+   * After a page reload: the `lastSeq` the page had. The next auth resumes with `reload: true`,
+   * so the server sends the session's state (whose messages were numbered before) instead.
+   */
+  reloadedAt: number | null = null;
   private token: TokenSource;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly createSocket: SocketFactory;
@@ -71,6 +87,19 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
     super({ endpoint: clientEndpoint(options.url), reconnect: options.reconnect, failure: CallgateError, party: 'client' });
     this.token = options.token;
     this.createSocket = options.createSocket;
+    this.deviceId = options.deviceId;
+  }
+
+  /** Resumes `sessionId` after a page reload (see `reloadedAt`). */
+  reload(sessionId: string, lastSeq: number): void {
+    this.sessionId = sessionId;
+    this.lastSeq = 0;
+    this.reloadedAt = lastSeq;
+  }
+
+  /** Tells the server this device is going away (its page closes): it is not rung meanwhile. */
+  leaving(): void {
+    this.send({ type: 'leaving' });
   }
 
   /** Sends a message if authenticated; false otherwise. */
@@ -115,6 +144,7 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
   close(): void {
     this.sessionId = null;
     this.lastSeq = 0;
+    this.reloadedAt = null;
     this.stop(null);
   }
 
@@ -159,8 +189,11 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
       return;
     }
     if (this.socket !== socket || socket.readyState !== SOCKET_OPEN) return;
-    const resume = this.sessionId ? { sessionId: this.sessionId, lastSeq: this.lastSeq } : undefined;
-    socket.send(JSON.stringify({ type: 'auth', token, ...(resume ? { resume } : {}) }));
+    const reload = this.reloadedAt;
+    const resume = this.sessionId
+      ? { sessionId: this.sessionId, ...(reload === null ? { lastSeq: this.lastSeq } : { lastSeq: reload, reload: true }) }
+      : undefined;
+    socket.send(JSON.stringify({ type: 'auth', token, deviceId: this.deviceId, ...(resume ? { resume } : {}) }));
   }
 
   private receive(socket: SocketLike, data: unknown): void {
@@ -178,10 +211,15 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
       case 'event':
       case 'entry':
       case 'agent':
+      case 'waking':
+      case 'elsewhere':
         if (message.seq <= this.lastSeq) return;
         this.lastSeq = message.seq;
         if (message.type === 'event') this.emit('event', message);
+        else if (message.type === 'waking') this.emit('waking', message);
+        else if (message.type === 'elsewhere') this.emit('elsewhere', message);
         else this.emit('contact-centre', message);
+        this.emit('sequenced', message.seq);
         return;
       case 'entry.position':
       case 'queues':
@@ -213,6 +251,7 @@ export class SignalConnection extends ReconnectingConnection<WelcomeMessage, Soc
 
   protected override welcomed(welcome: WelcomeMessage): void {
     if (!welcome.resumed) this.lastSeq = 0;
+    this.reloadedAt = null;
     this.sessionId = welcome.sessionId;
     this.scheduleRefresh(welcome.tokenExpiresAt);
     super.welcomed(welcome);

@@ -3,7 +3,8 @@ export { QueueEntry, type QueueEntryEvents, type EnterQueueOptions, type EntryTr
 export { QueueBoard, type QueueBoardEvents } from './queue-board.js';
 export type { TransferTarget, AgentStatusSetting, WrapUpOptions } from './agent-desk.js';
 export type { CallRating, QueueChoice } from './contact-centre.js';
-export { Call, type CallDirection, type CallEvents, type CallOptions, type CallState } from './call.js';
+export { Call, type CallDirection, type CallEvents, type CallOptions, type CallState, type CallWaking } from './call.js';
+export type { CallElsewhere } from './call-elsewhere.js';
 export { CallgateError } from './errors.js';
 export { MediaSession, type MediaState, type MediaConnectionState, type MediaKind } from './media/media-session.js';
 export { browserMediaPlatform, type MediaPlatform, type MediaOptions } from './media/platform.js';

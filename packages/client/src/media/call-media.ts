@@ -52,9 +52,12 @@ export class CallMedia {
     return null;
   }
 
-  /** Follows a call event, before `calls` (the SDK's Call objects for its call id) apply it. */
-  follow(event: EventMessage, calls: Call[]): void {
-    if (event.event === VideoCallEvent.START) this.start(event, calls);
+  /**
+   * Follows a call event, before `calls` (the SDK's Call objects for its call id) apply it;
+   * `rejoin`: a START the page heard before it reloaded (the peer's media faces the old page).
+   */
+  follow(event: EventMessage, calls: Call[], rejoin = false): void {
+    if (event.event === VideoCallEvent.START) this.start(event, calls, rejoin);
     else if (endsCall(event)) this.stop(event.callId);
   }
 
@@ -79,7 +82,7 @@ export class CallMedia {
     for (const callId of [...this.sessions.keys()]) this.stop(callId);
   }
 
-  private start(event: EventMessage, calls: Call[]): void {
+  private start(event: EventMessage, calls: Call[], rejoin: boolean): void {
     if (this.sessions.has(event.callId)) return;
     const side = calls[0]?.direction === 'incoming' ? 'callee' : 'caller';
     const session = new MediaSession({
@@ -89,6 +92,7 @@ export class CallMedia {
       platform: this.options.platform,
       iceServers: this.host.iceServers(),
       send: (data) => void this.host.send({ type: 'signal', roomId: event.param, data }),
+      rejoin,
       constraints: {
         ...(this.options.audio ? { audio: this.options.audio } : {}),
         ...(this.options.video ? { video: this.options.video } : {}),

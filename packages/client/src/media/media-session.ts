@@ -38,6 +38,11 @@ export interface MediaSessionOptions {
   /** Sends a signal to the peer through the server. */
   send(data: SignalData): void;
   constraints?: Pick<MediaOptions, 'audio' | 'video'>;
+  /**
+   * The call started before this session (its page reloaded, or the call moved here): the peer's
+   * media still faces the old one, so the callee asks the caller for a fresh offer.
+   */
+  rejoin?: boolean;
 }
 
 const kinds: MediaKind[] = ['audio', 'video'];
@@ -131,6 +136,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
           else this.candidates.push(data.candidate);
           return;
         case 'restart':
+        case 'moved':
+          // The peer asks for a new path, or (from the server) the call moved to another of the
+          // peer's devices, whose new connection waits for an offer: the caller offers anew.
           if (this.side === 'caller') await this.offer(true);
           return;
       }
@@ -168,7 +176,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       return;
     }
     this.setConnection('connecting');
-    if (this.side !== 'caller') return;
+    if (this.side !== 'caller') {
+      if (this.options.rejoin) this.options.send({ kind: 'restart' });
+      return;
+    }
     // The caller lays out the media lines: one per kind either side may send.
     for (const kind of kinds) {
       const track = this.tracks(kind)[0];
