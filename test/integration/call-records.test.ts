@@ -157,20 +157,25 @@ describe.each(DATABASE_KINDS)('call records in %s', (kind) => {
     expect(ms(timedOut.endedAt) - ms(timedOut.requestedAt)).toBeGreaterThanOrEqual(600);
   });
 
-  it('disconnected: a party that does not come back within the grace period', async () => {
+  it('disconnected: a party that does not come back within the grace period; the billable time ends when it dropped', async () => {
     const [customer, agent] = await connect(server, 'c5-customer', 'c5-agent');
     const calls = incomingCalls(agent!);
     const steps = stepsOf(customer!.client.call('c5-agent'));
     await (await calls.next('incoming')).accept();
     await until(steps, 'started');
+    await sleep(40);
     agent!.drop();
     expect(await until(steps, 'ended')).toBe(`ended:${ErrorCode.DISCONNECT}`);
-    expect(await lastRecordOf(server, 'c5-customer')).toMatchObject({
+    const record = await lastRecordOf(server, 'c5-customer');
+    expect(record).toMatchObject({
       outcome: 'disconnected',
       errorCode: ErrorCode.DISCONNECT,
       endedBy: 'c5-agent',
       endedIn: 'talking',
     });
+    // The record ends when the grace period (300 ms) ran out; the talk ended when the agent's socket went.
+    expect(record.durationMs).toBeGreaterThanOrEqual(40);
+    expect(ms(record.endedAt) - ms(record.startedAt) - record.durationMs!).toBeGreaterThanOrEqual(299);
   });
 
   it('force-ended by the business side (RunningServer.finishCall)', async () => {

@@ -93,15 +93,17 @@ describe('sessions', () => {
     expect(await bob.events.next('REQUEST')).toMatchObject({ event: VideoCallEvent.REQUEST, userId: 'alice' });
   });
 
-  it('a user in its grace period still gets calls: they ring when it is back', async () => {
+  it('a call to a user whose device is in its grace period waits for it, and rings when it is back', async () => {
     await setup({ graceMs: 5000 });
     const alice = await user('alice');
     const bob = await user('bob');
     bob.drop();
     await sleep(100);
     alice.client.videoCallControl(VideoCallEvent.REQUEST, 'bob', 0, 1, 5, 'are you there?');
-    expect(await alice.events.next('REPLY 0')).toMatchObject({ event: VideoCallEvent.REPLY, errorCode: 0 });
+    // Not REPLY 0 (ringing) while nothing rings.
+    expect(await alice.events.drain(300)).toEqual([]);
     await bob.reconnect();
+    expect(await alice.events.next('REPLY 0')).toMatchObject({ event: VideoCallEvent.REPLY, errorCode: 0 });
     expect(bob.client.welcome?.resumed).toBe(true);
     expect(await bob.events.next('REQUEST after resume')).toMatchObject({
       event: VideoCallEvent.REQUEST,
@@ -122,8 +124,8 @@ describe('sessions', () => {
     bob.client.videoCallControl(VideoCallEvent.FINISH, 'alice', 0, 0, 0, 'bye');
     await bob.events.next('FINISH');
     carol.client.videoCallControl(VideoCallEvent.REQUEST, 'alice', 0, 0, 9);
-    await carol.events.next('REPLY 0');
     await alice.reconnect();
+    await carol.events.next('REPLY 0');
     expect(alice.client.welcome?.resumed).toBe(true);
     const got = [await alice.events.next('FINISH'), await alice.events.next('REQUEST')];
     expect(got.map((e) => [e.event, e.userId, e.errorCode, e.param, e.userStr])).toEqual([
@@ -133,7 +135,7 @@ describe('sessions', () => {
     expect(await alice.events.drain(200)).toEqual([]);
   });
 
-  it('no stale ringing: a call that rang and ended while the user was away is not replayed', async () => {
+  it('no stale ringing: a call that waited and ended while the user was away is not replayed', async () => {
     await setup({ graceMs: 5000 });
     const alice = await user('alice');
     const bob = await user('bob');
@@ -141,14 +143,14 @@ describe('sessions', () => {
     alice.drop();
     await sleep(100);
     bob.client.videoCallControl(VideoCallEvent.REQUEST, 'alice', 0, 0, 1);
-    await bob.events.next('REPLY 0');
     carol.client.videoCallControl(VideoCallEvent.REQUEST, 'alice');
     expect(await carol.events.next('BUSY')).toMatchObject({ errorCode: ErrorCode.BUSY });
     bob.client.videoCallControl(VideoCallEvent.FINISH, 'alice');
     expect(await bob.events.next('FINISH')).toMatchObject({ errorCode: ErrorCode.CANCEL });
     bob.client.videoCallControl(VideoCallEvent.REQUEST, 'alice', 0, 0, 2);
-    await bob.events.next('REPLY 0');
+    await sleep(100);
     await alice.reconnect();
+    await bob.events.next('REPLY 0');
     expect(await alice.events.next('the live REQUEST')).toMatchObject({ event: VideoCallEvent.REQUEST, userId: 'bob', param: 2 });
     expect(await alice.events.drain(200)).toEqual([]);
     alice.client.videoCallControl(VideoCallEvent.REPLY, 'bob', 0);

@@ -22,6 +22,11 @@ export class TcpProxy {
     return this;
   }
 
+  /** Connections open through the proxy (each counted on both sides). */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
   get url(): string {
     return `ws://127.0.0.1:${this.port}`;
   }

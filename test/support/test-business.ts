@@ -3,6 +3,7 @@ import {
   BusinessError,
   type BusinessEventDetails,
   type LinkState,
+  type PushRequest,
   type QueueEntryCallback,
   type QueueEntryRequest,
   type QueueEvent,
@@ -42,6 +43,8 @@ export class TestBusiness {
   readonly entriesAsked: QueueEntryRequest[] = [];
   /** Decides on a customer entering a queue (0 by default: allowed). */
   decideEntry: QueueEntryCallback = () => 0;
+  /** The pushes heard while `sendPushes()` is on. */
+  readonly pushes = new EventQueue<PushRequest>();
   /** The server this client counts as connected to (see everyNodeSees). */
   server: RunningServer | undefined;
   readonly client: BusinessClient;
@@ -76,8 +79,16 @@ export class TestBusiness {
     return new TestBusiness(name, proxy, secret);
   }
 
-  static async connect(server: RunningServer, name = 'business'): Promise<TestBusiness> {
+  /** Turns the push hook on (before connect: the link says so in its auth) and records the pushes. */
+  sendPushes(): this {
+    this.client.setOnPushCallback((push) => this.pushes.push(push));
+    return this;
+  }
+
+  /** Connects; with `push`, as a push hook (`sendPushes`). */
+  static async connect(server: RunningServer, name = 'business', options: { push?: boolean } = {}): Promise<TestBusiness> {
     const business = await TestBusiness.create(server, name);
+    if (options.push) business.sendPushes();
     await business.client.connect();
     const links = (connectedTo.get(server) ?? 0) + 1;
     connectedTo.set(server, links);
