@@ -142,7 +142,9 @@ describe('sessions', () => {
     const carol = await user('carol');
     alice.drop();
     await sleep(100);
-    bob.client.videoCallControl(VideoCallEvent.REQUEST, 'alice', 0, 0, 1);
+    const waiting = bob.client.call('alice', { param: 1 });
+    // bob's REQUEST holds alice while it waits for her device (on a cluster, carol's could overtake it otherwise).
+    await new Promise((resolve) => waiting.once('waking', resolve));
     carol.client.videoCallControl(VideoCallEvent.REQUEST, 'alice');
     expect(await carol.events.next('BUSY')).toMatchObject({ errorCode: ErrorCode.BUSY });
     bob.client.videoCallControl(VideoCallEvent.FINISH, 'alice');
