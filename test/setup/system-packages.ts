@@ -24,6 +24,9 @@ export function ensureBinary(binary: string, debianPackage: string): string {
 
 function which(binary: string): string | undefined {
   if (binary.startsWith('/')) return existsSync(binary) ? binary : undefined;
+  // The usual places first: a shell spawned on a loaded machine can fail, and must not start an install.
+  const usual = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/bin'].map((dir) => `${dir}/${binary}`).find((path) => existsSync(path));
+  if (usual) return usual;
   const result = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
   const path = result.stdout.trim();
   return result.status === 0 && path ? path : undefined;

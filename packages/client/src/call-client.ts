@@ -1,3 +1,4 @@
+import { messageIds } from './message-ids.js';
 import { EventEmitter } from 'eventemitter3';
 import {
   ErrorCode,
@@ -114,7 +115,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   private readonly calls = new Map<string, Call[]>();
   /** Outgoing calls whose REQUEST has no answer yet, so no call id. */
   private unbound: Call[] = [];
-  private nextControlId = 1;
+  private readonly nextControlId = messageIds('c');
   private hadSession = false;
   private readonly media: CallMedia | null;
   private readonly presenceWatch: PresenceWatch;
@@ -362,7 +363,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     options: CallOptions,
   ): { code: number; done: Promise<void>; call?: Call } {
     if (event === VideoCallEvent.START) return this.refused(ErrorCode.INVALID_EVENT);
-    const id = `c${this.nextControlId++}`;
+    const id = this.nextControlId();
     const parsed = controlMessageSchema.safeParse({
       type: 'control',
       id,

@@ -1,3 +1,4 @@
+import { messageIds } from './message-ids.js';
 import { ErrorCode, clientMessageSchema, type AckMessage, type ContactCentreClientMessage, type MoveHereMessage, type QueueListMessage } from '@callgate/protocol';
 import type { SignalConnection } from './connection.js';
 import { CallgateError, notConnected } from './errors.js';
@@ -25,7 +26,7 @@ interface Pending {
  */
 export class CentreRequests {
   private readonly pending = new Map<string, Pending>();
-  private nextId = 1;
+  private readonly nextId = messageIds('q');
   private sessions = 0;
 
   constructor(private readonly connection: SignalConnection) {
@@ -49,7 +50,7 @@ export class CentreRequests {
 
   /** Sends `fields` with an id; resolves with its answer, rejects with a CallgateError (MALFORMED for a bad field). */
   send(fields: RequestMessage): Promise<CentreAnswer> {
-    const id = `q${this.nextId++}`;
+    const id = this.nextId();
     const parsed = clientMessageSchema.safeParse({ ...fields, id });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
