@@ -26,6 +26,8 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
   let lastCustomer: CustomerCard | null = null;
   let stage: CallStage | null = null;
   let wrapUp: ReturnType<typeof wrapUpForm> | null = null;
+  /** The call the desk shows (ringing or started); events of other calls leave it alone. */
+  let shown: Call | null = null;
   let ringing: { stop(): void } | null = null;
 
   const say = (text: string): void => {
@@ -87,8 +89,11 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
     const card = readCard(call.userStr, call.peer);
     const topic = call.queue ? queueName(call.queue) : 'Direct call';
     let answered = started;
+    shown = call;
     if (started) inCall(call, card, topic);
     else {
+      stage?.dispose();
+      stage = null;
       const offer = offerCard(call, card, topic);
       ringing = offer;
       show(desk, offer.element);
@@ -98,6 +103,8 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
       inCall(call, card, topic);
     });
     call.on('ended', (code) => {
+      if (shown !== call) return;
+      shown = null;
       ringing?.stop();
       ringing = null;
       stage?.dispose();

@@ -22,7 +22,7 @@ export function transferWords(entry: QueueEntry, queueName: (id: string) => stri
   if (!transfer || transfer.toQueue !== entry.queue) return null;
   const by = displayName(transfer.by);
   const to = transfer.toAgent ? displayName(transfer.toAgent) : queueName(transfer.toQueue);
-  const place = entry.position !== undefined ? ` — you are ${ordinal(entry.position)} in line` : '';
+  const place = entry.position !== undefined ? ` — ${placeInLine(entry.position).replace('You', 'you')}` : '';
   return `${by} is transferring you to ${to}${place}`;
 }
 
