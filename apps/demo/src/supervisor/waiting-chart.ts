@@ -1,8 +1,8 @@
 /** A small inline SVG chart of waiting customers over the last hour (one point a minute). */
 export function waitingChart(points: number[]): SVGSVGElement {
   const width = 600;
-  const height = 120;
-  const pad = { left: 28, right: 8, top: 10, bottom: 20 };
+  const height = 200;
+  const pad = { left: 34, right: 10, top: 14, bottom: 28 };
   const max = Math.max(1, ...points);
   const x = (i: number): number => pad.left + (i / Math.max(1, points.length - 1)) * (width - pad.left - pad.right);
   const y = (v: number): number => pad.top + (1 - v / max) * (height - pad.top - pad.bottom);
@@ -22,10 +22,10 @@ export function waitingChart(points: number[]): SVGSVGElement {
   };
   add('line', { x1: String(pad.left), x2: String(width - pad.right), y1: String(y(0)), y2: String(y(0)), class: 'axis' });
   add('line', { x1: String(pad.left), x2: String(width - pad.right), y1: String(y(max)), y2: String(y(max)), class: 'grid' });
-  add('text', { x: String(pad.left - 6), y: String(y(max) + 4), 'text-anchor': 'end' }, String(max));
-  add('text', { x: String(pad.left - 6), y: String(y(0) + 4), 'text-anchor': 'end' }, '0');
-  add('text', { x: String(pad.left), y: String(height - 4) }, '60 min ago');
-  add('text', { x: String(width - pad.right), y: String(height - 4), 'text-anchor': 'end' }, 'now');
+  add('text', { x: String(pad.left - 6), y: String(y(max) + 6), 'text-anchor': 'end' }, String(max));
+  add('text', { x: String(pad.left - 6), y: String(y(0) + 6), 'text-anchor': 'end' }, '0');
+  add('text', { x: String(pad.left), y: String(height - 6) }, '60 min ago');
+  add('text', { x: String(width - pad.right), y: String(height - 6), 'text-anchor': 'end' }, 'now');
   add('path', { d: area, class: 'area' });
   add('path', { d: line, class: 'line' });
   return svg;

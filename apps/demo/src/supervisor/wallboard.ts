@@ -29,7 +29,7 @@ export async function wallboard(root: HTMLElement, client: CallClient, token: ()
       'div',
       { class: 'wallboard' },
       totals,
-      h('section', { class: 'card' }, h('h2', {}, 'Topics'), h('div', { class: 'table-scroll' }, h('table', { class: 'board', 'aria-label': 'Queues' },
+      h('section', { class: 'card span' }, h('h2', {}, 'Topics'), h('div', { class: 'table-scroll' }, h('table', { class: 'board', 'aria-label': 'Queues' },
         h('thead', {}, h('tr', {}, ...['Topic', 'Waiting now', 'Longest wait', 'Served today', 'Abandoned today', 'Average wait', 'Service level'].map((t) => h('th', { scope: 'col' }, t)))),
         queueRows))),
       h('section', { class: 'card' }, h('h2', {}, 'Waiting customers, last hour'), chart),
