@@ -14,6 +14,7 @@ import type { ReconnectPolicy } from '@callgate/protocol';
 import { Call, type CallOptions } from './call.js';
 import { SignalConnection, type ConnectionState, type TokenSource } from './connection.js';
 import { CallgateError, notConnected } from './errors.js';
+import { instancePrefix } from './centre-requests.js';
 import type { SocketFactory } from './socket.js';
 import { CallMedia } from './media/call-media.js';
 import type { MediaOptions } from './media/platform.js';
@@ -96,6 +97,11 @@ export class CallClient extends EventEmitter<CallClientEvents> {
   /** Outgoing calls whose REQUEST has no answer yet, so no call id. */
   private unbound: Call[] = [];
   private nextControlId = 1;
+  /**
+   * Control ids are applied once per session by the server, so a client that resumes another
+   * instance's session (a reloaded page) must not reuse that instance's ids: each instance has its own prefix.
+   */
+  private readonly controlPrefix = instancePrefix();
   private hadSession = false;
   private readonly media: CallMedia | null;
   private readonly presenceWatch: PresenceWatch;
@@ -291,7 +297,7 @@ export class CallClient extends EventEmitter<CallClientEvents> {
     options: CallOptions,
   ): { code: number; done: Promise<void>; call?: Call } {
     if (event === VideoCallEvent.START) return this.refused(ErrorCode.INVALID_EVENT);
-    const id = `c${this.nextControlId++}`;
+    const id = `c${this.controlPrefix}.${this.nextControlId++}`;
     const parsed = controlMessageSchema.safeParse({
       type: 'control',
       id,

@@ -2,6 +2,11 @@ import { ErrorCode, clientMessageSchema, type AckMessage, type ContactCentreClie
 import type { SignalConnection } from './connection.js';
 import { CallgateError, notConnected } from './errors.js';
 
+/** A short random prefix that keeps one client instance's request ids apart from another's in the same session. */
+export function instancePrefix(): string {
+  return Math.random().toString(36).slice(2, 8);
+}
+
 /** What answered a contact-centre request: its ack, or for `queues.list` the list. */
 export type CentreAnswer = AckMessage | QueueListMessage;
 
@@ -23,6 +28,8 @@ interface Pending {
 export class CentreRequests {
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
+  /** Ids are applied once per session: a client resuming another instance's session (a reloaded page) must not reuse its ids. */
+  private readonly prefix = instancePrefix();
   private sessions = 0;
 
   constructor(private readonly connection: SignalConnection) {
@@ -46,7 +53,7 @@ export class CentreRequests {
 
   /** Sends `fields` with an id; resolves with its answer, rejects with a CallgateError (MALFORMED for a bad field). */
   send(fields: CentreMessage): Promise<CentreAnswer> {
-    const id = `q${this.nextId++}`;
+    const id = `q${this.prefix}.${this.nextId++}`;
     const parsed = clientMessageSchema.safeParse({ ...fields, id });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
