@@ -148,6 +148,21 @@ describe('queue calls on the pages in Chromium', { timeout: 60_000 }, () => {
     await customer.getByTestId('status').filter({ hasText: 'You left the line.' }).waitFor();
   });
 
+  it('a manual topic: the agent takes the next customer with "Next customer", and hears when nobody waits', async () => {
+    const baseUrl = await start({ queues: [{ id: 'orders', name: 'Orders and returns', mode: 'manual', wrapUp: 2 }] });
+    const agent = await openAgent(chromium.context, baseUrl, 'Anna');
+    const customer = await openCustomer(chromium.context, baseUrl);
+    pages.push(agent, customer);
+    await agent.getByRole('button', { name: 'Next customer (Orders and returns)' }).click();
+    await agent.getByTestId('status').filter({ hasText: 'Nobody is waiting right now.' }).waitFor();
+    await askFor(customer, 'Maria', 'Orders and returns', 'I want to return a parcel');
+    await customer.getByTestId('position').filter({ hasText: 'You are next in line' }).waitFor();
+    await agent.getByRole('button', { name: 'Next customer (Orders and returns)' }).click();
+    await agent.getByRole('region', { name: 'Call with Maria' }).waitFor();
+    expect(await agent.getByTestId('call-question').innerText()).toBe('I want to return a parcel');
+    await Promise.all([remoteVideoPlays(agent), remoteVideoPlays(customer)]);
+  });
+
   it('a third party cannot inject signaling into the call: the server refuses it and delivers nothing', async () => {
     const baseUrl = await start();
     const { agent, customer } = await call(baseUrl);
