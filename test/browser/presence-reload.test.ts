@@ -56,7 +56,7 @@ describe('presence and reloads on the contact-centre pages', { timeout: 60_000 }
     await bob.getByRole('alertdialog', { name: 'Incoming call from Carol' }).waitFor({ timeout: 5000 });
   });
 
-  it('a customer who reloads the page mid-call comes back into the same call, with video', async () => {
+  it('a customer, then the agent, reload the page mid-call: each comes back into the same call, with video', async () => {
     const baseUrl = await start();
     const anna = await openAgent(chromium.context, baseUrl, 'Anna');
     const carol = await openCustomer(chromium.context, baseUrl);
@@ -72,6 +72,14 @@ describe('presence and reloads on the contact-centre pages', { timeout: 60_000 }
     const before = await framesDecoded(anna);
     await risesAbove(() => framesDecoded(anna), before + 10, 15_000);
     expect(await anna.getByRole('region', { name: 'Call with Carol' }).count()).toBe(1);
+
+    // So does the agent.
+    await anna.reload();
+    await anna.getByRole('region', { name: 'Call with Carol' }).waitFor({ timeout: 15_000 });
+    await remoteVideoPlays(anna);
+    await risesAbove(() => framesDecoded(anna), 10, 15_000);
+    const carolBefore = await framesDecoded(carol);
+    await risesAbove(() => framesDecoded(carol), carolBefore + 10, 15_000);
 
     await anna.getByRole('button', { name: 'Hang up' }).click();
     await carol.getByRole('form', { name: 'Rate your call' }).waitFor();

@@ -8,6 +8,24 @@ import { manualQueues, statusBar } from './status-bar.js';
 import { transferMenu } from './transfer-menu.js';
 import { wrapUpForm } from './wrap-up-form.js';
 
+const CARD_KEY = 'callgate.agent.card';
+
+/**
+ * The customer's card: from the call, or, for a call this tab came back into after a reload (its
+ * START carries no question), as the tab kept it.
+ */
+function cardOf(call: Call): CustomerCard {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(CARD_KEY) ?? 'null') as { callId: string; card: CustomerCard } | null;
+    if (kept && kept.callId === call.callId && !call.userStr) return kept.card;
+  } catch {
+    // Nothing kept.
+  }
+  const card = readCard(call.userStr, call.peer);
+  if (call.callId) sessionStorage.setItem(CARD_KEY, JSON.stringify({ callId: call.callId, card }));
+  return card;
+}
+
 /**
  * The agent desktop: status, the offer that rings, the call (the customer's details beside the
  * video, Mute, Camera off, Transfer, Hang up), wrap-up, and the history below.
@@ -86,7 +104,7 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
   };
 
   const follow = (call: Call, started: boolean): void => {
-    const card = readCard(call.userStr, call.peer);
+    const card = cardOf(call);
     const topic = call.queue ? queueName(call.queue) : 'Direct call';
     let answered = started;
     shown = call;
@@ -148,7 +166,11 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
   });
   document.title = 'Agent desktop · Callgate';
   const live = client.currentCall;
-  if (live) follow(live, live.state === 'talking');
+  if (live) {
+    follow(live, live.state === 'talking');
+    // A reloaded page is in the call with new media: the customer's side must offer again.
+    if (live.state === 'talking') setTimeout(() => client.currentMedia?.restartIce(), 300);
+  }
   showIdle();
   void history.refresh();
 }
