@@ -161,6 +161,10 @@ describe('queue calls on the pages in Chromium', { timeout: 60_000 }, () => {
     await agent.getByRole('region', { name: 'Call with Maria' }).waitFor();
     expect(await agent.getByTestId('call-question').innerText()).toBe('I want to return a parcel');
     await Promise.all([remoteVideoPlays(agent), remoteVideoPlays(customer)]);
+    // Signing out leaves for good: the call ends for the customer, the tab shows the sign-in again.
+    await agent.getByRole('button', { name: 'Sign out' }).click();
+    await agent.getByRole('form', { name: 'Agent sign-in' }).waitFor();
+    await customer.getByRole('form', { name: 'Rate your call' }).waitFor();
   });
 
   it('a third party cannot inject signaling into the call: the server refuses it and delivers nothing', async () => {

@@ -9,10 +9,11 @@ import { displayName, h, show } from './dom.js';
 import { cachedToken, devLogin, embeddedToken, loadConfig, serverUrl, tokenClaims } from './identity.js';
 import { landing } from './landing.js';
 import { wallboard } from './supervisor/wallboard.js';
-import { recall, remember, rememberOnLeave, type TabKind, type TabMemory } from './tab-session.js';
+import { recall, remember, rememberOnLeave, signOut, type TabKind, type TabMemory } from './tab-session.js';
 
 const root = document.getElementById('app')!;
 const who = document.getElementById('who')!;
+const net = document.getElementById('net')!;
 
 /** Connects as the token's user (resuming a saved session); the client is on `window.callgate` for the console. */
 async function connect(token: string | (() => Promise<string>), resume?: SavedSession): Promise<CallClient> {
@@ -22,6 +23,7 @@ async function connect(token: string | (() => Promise<string>), resume?: SavedSe
   client.on('connection-state', (state) => {
     document.body.setAttribute('data-connection', state);
     document.body.classList.toggle('reconnecting', state === 'reconnecting');
+    net.textContent = state === 'reconnecting' ? 'Reconnecting…' : '';
   });
   try {
     await client.connect();
@@ -67,7 +69,13 @@ async function startAgent(memory: TabMemory): Promise<void> {
   const client = await connect(token, memory.session);
   signedIn('agent', client, memory);
   who.textContent = `Agent ${displayName(memory.userId)}`;
-  await agentPage(root, client, token);
+  await agentPage(root, client, token, () => {
+    // Leaving for good: the server ends the session at once (no grace period), the tab forgets the agent.
+    signOut('agent');
+    sessionStorage.removeItem('callgate.agent.card');
+    client.close();
+    location.reload();
+  });
 }
 
 async function asAgent(): Promise<void> {

@@ -34,6 +34,14 @@ export function forget(kind: TabKind): void {
   sessionStorage.removeItem(key(kind));
 }
 
+let signedOut = false;
+
+/** Signed out for good: the tab forgets the user and keeps nothing when it goes away. */
+export function signOut(kind: TabKind): void {
+  signedOut = true;
+  forget(kind);
+}
+
 /**
  * Saves the session when the page goes away. During a call it saves the sequence number from just
  * before the call's START, so that the reloaded page is sent that START again and its SDK joins
@@ -47,7 +55,7 @@ export function rememberOnLeave(client: CallClient, kind: TabKind, memory: () =>
   });
   addEventListener('pagehide', () => {
     const session = client.session;
-    if (!session) return;
+    if (!session || signedOut) return;
     const inCall = client.currentCall?.state === 'talking' && startSeq !== null;
     remember(kind, { ...memory(), session: inCall ? { ...session, lastSeq: startSeq! - 1 } : session });
   });

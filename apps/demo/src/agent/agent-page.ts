@@ -30,7 +30,7 @@ function cardOf(call: Call): CustomerCard {
  * The agent desktop: status, the offer that rings, the call (the customer's details beside the
  * video, Mute, Camera off, Transfer, Hang up), wrap-up, and the history below.
  */
-export async function agentPage(root: HTMLElement, client: CallClient, token: () => Promise<string>): Promise<void> {
+export async function agentPage(root: HTMLElement, client: CallClient, token: () => Promise<string>, signOut?: () => void): Promise<void> {
   const queues: QueueChoice[] = await client.listQueues().catch(() => []);
   const queueName = (id: string): string => queues.find((q) => q.id === id)?.name ?? id;
   const bar = statusBar(client, queueName);
@@ -38,6 +38,11 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
   const message = h('p', { class: 'status', role: 'status', 'data-testid': 'status' });
   const next = h('button', { class: 'primary', type: 'button', 'data-testid': 'next-customer', hidden: true }, 'Next customer');
   const history = agentHistory(client.userId, token, queueName);
+  if (signOut) {
+    const out = h('button', { class: 'secondary small-button', type: 'button' }, 'Sign out');
+    out.addEventListener('click', signOut);
+    bar.element.append(out);
+  }
   const idle = h('section', { class: 'card idle-card' }, message, h('div', { class: 'actions' }, next));
   show(root, h('div', { class: 'desktop' }, bar.element, desk, history.element));
 

@@ -121,7 +121,6 @@ export async function customerPage(root: HTMLElement, client: CallClient, memory
     }
   };
 
-  client.on('connection-state', (state) => document.body.classList.toggle('offline', state === 'reconnecting'));
   queues = await client.listQueues().catch(() => []);
   const current = client.currentEntry;
   if (current) follow(current);
