@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
-import { framesDecoded, openAgent, openCustomer, preparePages, remoteVideoPlays, resultsDir, risesAbove } from '../support/demo-pages.js';
+import { askFor, framesDecoded, openAgent, openCustomer, preparePages, remoteVideoPlays, resultsDir, risesAbove } from '../support/demo-pages.js';
 import { serveCallgate, type CallgateServer } from '../support/callgate-process.js';
 
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('three `callgate serve --redis` processes serve one demo', { timeout: 90_000 }, () => {
-  it('a customer on node 1 video-calls an agent on node 3: they see each other', async () => {
+  it('a customer on node 1 asks a topic (the --dev demo queues) and an agent on node 3 takes the call: they see each other', async () => {
     const prefix = `cgdemo-${randomUUID().slice(0, 8)}:`;
     for (let i = 1; i <= 3; i++) {
       nodes.push(
@@ -30,15 +30,13 @@ describe('three `callgate serve --redis` processes serve one demo', { timeout: 9
       );
     }
     const agent = await openAgent(chromium.context, nodes[2]!.httpUrl, 'Anna');
-    const customer = await openCustomer(chromium.context, nodes[0]!.httpUrl, 'agent-anna');
+    const customer = await openCustomer(chromium.context, nodes[0]!.httpUrl);
     pages.push(agent, customer);
 
-    await customer.getByTestId('name').fill('Maria');
-    await customer.getByTestId('question').fill('Which node am I on?');
-    await customer.getByTestId('call-button').click();
-    await agent.getByTestId('incoming').waitFor();
-    expect(await agent.getByTestId('incoming-name').innerText()).toBe('Maria');
-    await agent.getByTestId('accept').click();
+    await askFor(customer, 'Maria', 'Billing and payments', 'Which node am I on?');
+    await agent.getByRole('alertdialog', { name: 'Incoming call from Maria' }).waitFor();
+    expect(await agent.getByTestId('incoming-question').innerText()).toBe('Which node am I on?');
+    await agent.getByRole('button', { name: 'Accept' }).click();
 
     for (const [page, name] of [[customer, 'cluster-customer'], [agent, 'cluster-agent']] as const) {
       await page.bringToFront();
@@ -46,7 +44,7 @@ describe('three `callgate serve --redis` processes serve one demo', { timeout: 9
       await risesAbove(() => framesDecoded(page), await framesDecoded(page));
       await page.screenshot({ path: join(resultsDir, `${name}-in-call.png`) });
     }
-    await agent.getByTestId('hangup').click();
-    await customer.getByTestId('customer-form').waitFor();
+    await agent.getByRole('button', { name: 'Hang up' }).click();
+    await customer.getByRole('form', { name: 'Rate your call' }).waitFor();
   });
 });

@@ -152,6 +152,26 @@ describe('a customer in a queue (client SDK)', () => {
     await untilStep(steps, 'ended:served');
   });
 
+  it('a reloaded page’s requests are its own: leaving and entering again after the reload are applied, not taken for the old page’s', async () => {
+    await start({ graceMs: 10_000 });
+    const first = await user('cust-5');
+    await first.client.enterQueue('billing', { userStr: 'before the reload' });
+    const saved = JSON.parse(JSON.stringify(first.client.session)) as NonNullable<CallClient['session']>;
+    first.drop();
+
+    const token = await createAccessToken({ secret: TEST_SECRET, userId: 'cust-5', ttlSeconds: 600 });
+    const reloaded = new CallClient({ url: server!.nodeFor('cust-5').url, token, resume: saved });
+    opened.push(reloaded);
+    await reloaded.connect();
+    const kept = reloaded.currentEntry!;
+    const ended = new Promise((resolve) => kept.once('ended', resolve));
+    await kept.leave();
+    expect(await ended).toBe('abandoned');
+    const again = await reloaded.enterQueue('billing', { userStr: 'after the reload' });
+    expect(again.id).not.toBe(kept.id);
+    expect(again.state).toBe('waiting');
+  });
+
   it('keeps its place across a page reload: a new client resumes the saved session and follows the entry', async () => {
     await start({ graceMs: 10_000 });
     const anna = await agent('anna', ['billing'], false);

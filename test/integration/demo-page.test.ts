@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CallClient } from '@callgate/client';
 import { TokenVerifier, type RunningServer } from '@callgate/server';
 import { killChildren, runCallgate, serveCallgate } from '../support/callgate-process.js';
 import { startTestServer, TEST_SECRET } from '../support/servers.js';
@@ -54,6 +55,34 @@ describe('the demo page and its login', () => {
     const bad = await login(server.httpUrl, { userId: 'x', role: 'super agent!' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'BAD_ROLE' } });
+  });
+
+  it('dev login signs an agent\'s queues into the token, and refuses bad ones', async () => {
+    server = await startTestServer({ dev: true });
+    const agent = await login(server.httpUrl, { userId: 'agent-anna', role: 'agent', queues: ['billing', 'tech'] });
+    expect(agent.status).toBe(200);
+    const body = (await agent.json()) as { token: string; queues: string[] };
+    expect(body.queues).toEqual(['billing', 'tech']);
+    expect(await new TokenVerifier(TEST_SECRET).verify(body.token)).toMatchObject({ ok: true, grants: { role: 'agent', queues: ['billing', 'tech'] } });
+    for (const queues of ['billing', ['no spaces'], [1]]) {
+      const bad = await login(server.httpUrl, { userId: 'agent-anna', role: 'agent', queues });
+      expect(bad.status, JSON.stringify(queues)).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: { code: 'BAD_QUEUES' } });
+    }
+  });
+
+  it('callgate serve --dev starts with the demo queues when no --queues file is given', async () => {
+    const dev = await serveCallgate(['--dev']);
+    const token = ((await (await login(dev.httpUrl, { userId: 'customer-1' })).json()) as { token: string }).token;
+    const client = new CallClient({ url: dev.url, token, media: false });
+    await client.connect();
+    try {
+      expect((await client.listQueues()).map((queue) => [queue.id, queue.mode])).toEqual(
+        expect.arrayContaining([['billing', 'auto'], ['tech', 'auto'], ['orders', 'manual']]),
+      );
+    } finally {
+      client.close();
+    }
   });
 
   it('without --dev the page is served only with --demo, and takes its token from the embedding application', async () => {

@@ -40,22 +40,37 @@ export async function preparePages(context: BrowserContext): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
 }
 
-/** An agent signed in on the demo page, waiting for customers. */
-export async function openAgent(context: BrowserContext, baseUrl: string, name: string): Promise<Page> {
+/** An agent signed in on the agent desktop (serving the topics `uncheck` does not name), set available. */
+export async function openAgent(context: BrowserContext, baseUrl: string, name: string, options: { uncheck?: string[]; available?: boolean } = {}): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${baseUrl}/#agent`);
-  await page.getByTestId('agent-name').fill(name);
-  await page.getByTestId('sign-in').click();
-  await page.getByTestId('status').filter({ hasText: 'Waiting for customers' }).waitFor();
+  await page.getByLabel('Your name').fill(name);
+  for (const topic of options.uncheck ?? []) await page.getByLabel(topic).uncheck();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('My status').waitFor();
+  if (options.available !== false) {
+    await page.getByLabel('My status').selectOption('available');
+    await page.getByTestId('status').filter({ hasText: 'Waiting for customers' }).waitFor();
+  }
   return page;
 }
 
-/** A customer on the demo page who sees `agentId` listed with `status`. */
-export async function openCustomer(context: BrowserContext, baseUrl: string, agentId: string, status = 'idle'): Promise<Page> {
+/** A customer on the "Talk to us" page, with the topics listed. */
+export async function openCustomer(context: BrowserContext, baseUrl: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${baseUrl}/#customer`);
-  await page.locator(`[data-testid="agent-${agentId}"][data-status="${status}"]`).waitFor();
+  await page.getByRole('form', { name: 'Talk to us' }).waitFor();
   return page;
+}
+
+/** The customer asks about `topic` (a queue's name) and starts waiting. */
+export async function askFor(page: Page, name: string, topic: string, question: string, media: 'video' | 'voice' = 'video'): Promise<void> {
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Topic').selectOption({ label: topic });
+  await page.getByLabel('Your question').fill(question);
+  await page.getByLabel(media === 'video' ? 'Video call' : 'Voice only').check();
+  await page.getByRole('button', { name: 'Start' }).click();
+  await page.getByRole('region', { name: 'Waiting room' }).waitFor();
 }
 
 /** Frames of the remote video decoded so far (getStats, inbound-rtp). */

@@ -40,3 +40,10 @@ export function displayName(userId: string): string {
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join(' ');
 }
+
+/** "Anna Lee" → "AL", "maria" → "M": the avatar of someone without a picture. */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? [words[0]![0], words[words.length - 1]![0]] : [words[0]?.[0]];
+  return letters.join('').toUpperCase() || '?';
+}

@@ -15,16 +15,29 @@ export async function loadConfig(): Promise<DemoConfig> {
   return { devLogin: false };
 }
 
-/** Dev mode only: a token for `userId`, with the role "agent" for agents. */
-export async function devLogin(userId: string, role?: 'agent'): Promise<string> {
+export type PageRole = 'customer' | 'agent' | 'supervisor';
+
+/** Dev mode only: a token for `userId`, with its role (and for an agent the queues it serves). */
+export async function devLogin(userId: string, role?: 'agent' | 'supervisor', queues?: string[]): Promise<string> {
   const response = await fetch('api/dev/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(role ? { userId, role } : { userId }),
+    body: JSON.stringify({ userId, ...(role ? { role } : {}), ...(queues ? { queues } : {}) }),
   });
   const body = (await response.json()) as { token?: string; error?: { message: string } };
   if (!response.ok || !body.token) throw new Error(body.error?.message ?? `login failed (HTTP ${response.status})`);
   return body.token;
+}
+
+/** A token source that asks for a new token only when the last one is close to expiring. */
+export function cachedToken(mint: () => Promise<string>): () => Promise<string> {
+  let current: { token: string; expiresAt: number } | null = null;
+  return async () => {
+    if (current && current.expiresAt - Date.now() > 60_000) return current.token;
+    const token = await mint();
+    current = { token, expiresAt: tokenClaims(token).expiresAt };
+    return token;
+  };
 }
 
 /**
@@ -52,13 +65,13 @@ export function embeddedToken(): Promise<string> {
 }
 
 /** The user id and role a token names (read for display only; the server checks the signature). */
-export function tokenClaims(token: string): { userId: string; role?: string } {
+export function tokenClaims(token: string): { userId: string; role?: string; expiresAt: number } {
   try {
     const payload = token.split('.')[1] ?? '';
-    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: string; role?: unknown };
-    return { userId: json.sub ?? '', ...(typeof json.role === 'string' ? { role: json.role } : {}) };
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: string; role?: unknown; exp?: number };
+    return { userId: json.sub ?? '', expiresAt: (json.exp ?? 0) * 1000, ...(typeof json.role === 'string' ? { role: json.role } : {}) };
   } catch {
-    return { userId: '' };
+    return { userId: '', expiresAt: 0 };
   }
 }
 

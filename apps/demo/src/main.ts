@@ -1,85 +1,113 @@
-import { CallClient } from '@callgate/client';
-import { agentView } from './agent-view.js';
-import { customerView } from './customer-view.js';
-import { displayName, h, show, slug } from './dom.js';
-import { devLogin, embeddedToken, loadConfig, serverUrl, tokenClaims } from './identity.js';
+import { CallClient, type QueueChoice, type SavedSession } from '@callgate/client';
+import { agentPage } from './agent/agent-page.js';
+import { agentSignIn } from './agent/agent-sign-in.js';
+import { askToNotify } from './agent/offer-card.js';
+import { followPeerState } from './call/peer-state.js';
+import { unlock } from './call/sounds.js';
+import { customerPage } from './customer/customer-page.js';
+import { displayName, h, show } from './dom.js';
+import { cachedToken, devLogin, embeddedToken, loadConfig, serverUrl, tokenClaims } from './identity.js';
+import { landing } from './landing.js';
+import { wallboard } from './supervisor/wallboard.js';
+import { recall, remember, rememberOnLeave, signOut, type TabKind, type TabMemory } from './tab-session.js';
 
 const root = document.getElementById('app')!;
 const who = document.getElementById('who')!;
+const net = document.getElementById('net')!;
 
-/** Connects as the token's user; the client is on `window.callgate` for the console. */
-async function connect(token: string | (() => Promise<string>)): Promise<CallClient> {
-  const client = new CallClient({ url: serverUrl(), token });
+/** Connects as the token's user (resuming a saved session); the client is on `window.callgate` for the console. */
+async function connect(token: string | (() => Promise<string>), resume?: SavedSession): Promise<CallClient> {
+  const client = new CallClient({ url: serverUrl(), token, ...(resume ? { resume } : {}) });
   (window as unknown as { callgate: CallClient }).callgate = client;
-  client.on('connection-state', (state) => document.body.setAttribute('data-connection', state));
-  await client.connect();
+  followPeerState(client);
+  client.on('connection-state', (state) => {
+    document.body.setAttribute('data-connection', state);
+    document.body.classList.toggle('reconnecting', state === 'reconnecting');
+    net.textContent = state === 'reconnecting' ? 'Reconnecting…' : '';
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    if (!resume) throw error;
+    // The saved session is gone (a server restart): start afresh.
+    return connect(token);
+  }
   return client;
 }
 
 function fail(error: unknown): void {
-  show(root, h('section', { class: 'card' }, h('p', { class: 'status error', 'data-testid': 'status' }, `Could not connect: ${(error as Error).message}`)));
+  show(root, h('section', { class: 'card' }, h('p', { class: 'status error', 'data-testid': 'status', role: 'alert' }, `Could not connect: ${(error as Error).message}`)));
+}
+
+function signedIn(kind: TabKind, client: CallClient, memory: TabMemory): void {
+  rememberOnLeave(client, kind, () => memory);
+  remember(kind, { ...memory, session: undefined } as TabMemory);
 }
 
 async function asCustomer(): Promise<void> {
-  const userId = `customer-${Math.random().toString(36).slice(2, 10)}`;
-  const client = await connect(() => devLogin(userId));
+  const memory: TabMemory = recall('customer') ?? { userId: `customer-${Math.random().toString(36).slice(2, 10)}` };
+  const token = cachedToken(() => devLogin(memory.userId));
+  const client = await connect(token, memory.session);
+  signedIn('customer', client, memory);
   who.textContent = 'Customer';
-  customerView(root, client);
+  await customerPage(root, client, { ...(memory.card ? { card: memory.card } : {}), setCard: (card) => (memory.card = card) });
 }
 
-function agentSignIn(): void {
-  const name = h('input', { id: 'agent-name', 'data-testid': 'agent-name', autocomplete: 'name', maxlength: 40, placeholder: 'e.g. Anna' });
-  const button = h('button', { class: 'primary', 'data-testid': 'sign-in', type: 'submit' }, 'Sign in');
-  const form = h(
-    'form',
-    { class: 'card' },
-    h('h1', {}, 'Agent sign-in'),
-    h('label', { for: 'agent-name' }, 'Your name'),
-    name,
-    h('div', { class: 'actions' }, button),
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    button.disabled = true;
-    const userId = `agent-${slug(name.value)}`;
-    const token = (): Promise<string> => devLogin(userId, 'agent');
-    connect(token)
-      .then((client) => {
-        who.textContent = `Agent ${displayName(userId)}`;
-        agentView(root, client, displayName(userId), token);
-      })
-      .catch(fail);
-  });
-  show(root, form);
-  name.focus();
+/** Lists the queues before sign-in, as a guest (dev mode: agents choose their topics). */
+async function queuesForSignIn(): Promise<QueueChoice[]> {
+  const guest = new CallClient({ url: serverUrl(), token: await devLogin(`guest-${Math.random().toString(36).slice(2, 10)}`), media: false });
+  try {
+    await guest.connect();
+    return await guest.listQueues();
+  } finally {
+    guest.close();
+  }
 }
 
-function chooseRole(): void {
-  const customer = h('button', { class: 'primary', 'data-testid': 'role-customer' }, 'I am a customer');
-  const agent = h('button', { class: 'secondary', 'data-testid': 'role-agent' }, 'I am an agent');
-  customer.addEventListener('click', () => {
-    location.hash = 'customer';
+async function startAgent(memory: TabMemory): Promise<void> {
+  const token = cachedToken(() => devLogin(memory.userId, 'agent', memory.queues));
+  const client = await connect(token, memory.session);
+  signedIn('agent', client, memory);
+  who.textContent = `Agent ${displayName(memory.userId)}`;
+  await agentPage(root, client, token, () => {
+    // Leaving for good: the server ends the session at once (no grace period), the tab forgets the agent.
+    signOut('agent');
+    sessionStorage.removeItem('callgate.agent.card');
+    client.close();
+    location.reload();
   });
-  agent.addEventListener('click', () => {
-    location.hash = 'agent';
-  });
+}
+
+async function asAgent(): Promise<void> {
+  const saved = recall('agent');
+  if (saved) return startAgent(saved);
+  const queues = await queuesForSignIn();
   show(
     root,
-    h(
-      'section',
-      { class: 'card' },
-      h('h1', {}, 'Welcome'),
-      h('p', {}, 'Open this page in two tabs: be a customer in one and an agent in the other.'),
-      h('div', { class: 'actions stacked' }, customer, agent),
-    ),
+    agentSignIn(queues, (userId, chosen) => {
+      unlock();
+      askToNotify();
+      startAgent({ userId, queues: chosen }).catch(fail);
+    }),
   );
+}
+
+async function asSupervisor(): Promise<void> {
+  const memory: TabMemory = recall('supervisor') ?? { userId: `supervisor-${Math.random().toString(36).slice(2, 8)}` };
+  const token = cachedToken(() => devLogin(memory.userId, 'supervisor'));
+  const client = await connect(token);
+  remember('supervisor', memory);
+  who.textContent = 'Supervisor';
+  await wallboard(root, client, token);
 }
 
 function route(): void {
   const view = location.hash.slice(1);
+  document.body.dataset.page = view || 'landing';
   if (view === 'customer') asCustomer().catch(fail);
-  else if (view === 'agent') agentSignIn();
-  else chooseRole();
+  else if (view === 'agent') asAgent().catch(fail);
+  else if (view === 'supervisor') asSupervisor().catch(fail);
+  else show(root, landing());
 }
 
 async function main(): Promise<void> {
@@ -93,13 +121,20 @@ async function main(): Promise<void> {
   show(root, h('section', { class: 'card' }, h('p', { class: 'status', 'data-testid': 'status' }, 'Waiting for your application to sign you in…')));
   const token = await embeddedToken();
   const claims = tokenClaims(token);
+  const fixed = (): Promise<string> => Promise.resolve(token);
   const client = await connect(token);
   if (claims.role === 'agent') {
+    document.body.dataset.page = 'agent';
     who.textContent = `Agent ${displayName(claims.userId)}`;
-    agentView(root, client, displayName(claims.userId), () => Promise.resolve(token));
+    await agentPage(root, client, fixed);
+  } else if (claims.role === 'supervisor') {
+    document.body.dataset.page = 'supervisor';
+    who.textContent = 'Supervisor';
+    await wallboard(root, client, fixed);
   } else {
+    document.body.dataset.page = 'customer';
     who.textContent = 'Customer';
-    customerView(root, client);
+    await customerPage(root, client, { setCard: () => {} });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { defaultDemoDir } from '../http/demo-page.js';
+import { devQueues } from './dev-queues.js';
 import type { ServerOptions } from '../server.js';
 import type { ServeFlags } from './serve-options.js';
 
@@ -58,6 +59,6 @@ export function toServerOptions(flags: ServeFlags, dev: DevDefaults, logger: Log
     ...(webhook ? { webhook: { url: flags.webhookUrl ?? '', secret: flags.webhookSecret ?? '', veto: flags.webhookVeto === true, push: flags.webhookPush === true } } : {}),
     db: flags.db,
     ...(adminKey ? { adminKey } : {}),
-    ...(flags.queues ? { queuesFile: flags.queues } : {}),
+    ...(flags.queues ? { queuesFile: flags.queues } : flags.dev ? { queues: devQueues } : {}),
   };
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { USER_ID_PATTERN } from '@callgate/protocol';
 import { createAccessToken } from '../auth/tokens.js';
 import type { StateBackend } from '../state/backend.js';
-import { ROLE_PATTERN } from '@callgate/protocol';
+import { QUEUE_ID_PATTERN, ROLE_PATTERN } from '@callgate/protocol';
 import { serveDemoPage } from './demo-page.js';
 import type { OriginPolicy } from '../gateway/origin-policy.js';
 import { capHttpConnections, timeoutOptions, type HttpConnectionCaps, type HttpTimeouts } from './connection-guard.js';
@@ -59,7 +59,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
           : null;
       if (why) await reply.code(403).send({ error: { code: 'FORBIDDEN', message: why } });
     };
-    app.post<{ Body: { userId?: unknown; role?: unknown } }>('/api/dev/login', { onRequest }, async (request, reply) => {
+    app.post<{ Body: { userId?: unknown; role?: unknown; queues?: unknown } }>('/api/dev/login', { onRequest }, async (request, reply) => {
       const userId = request.body?.userId;
       if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) {
         return reply.code(400).send({ error: { code: 'BAD_USER_ID', message: 'userId: 1-64 characters of A-Z a-z 0-9 _ . @ -' } });
@@ -68,7 +68,13 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       if (role !== undefined && (typeof role !== 'string' || !ROLE_PATTERN.test(role))) {
         return reply.code(400).send({ error: { code: 'BAD_ROLE', message: 'role: 1-32 characters of A-Z a-z 0-9 _ -' } });
       }
-      const claims = role === undefined ? {} : { claims: { role } };
+      // An agent's queues (docs/contact-centre.md): the demo page's agents choose theirs at sign-in.
+      const queues = request.body?.queues;
+      if (queues !== undefined && (!Array.isArray(queues) || queues.length > 100 || !queues.every((q) => typeof q === 'string' && QUEUE_ID_PATTERN.test(q)))) {
+        return reply.code(400).send({ error: { code: 'BAD_QUEUES', message: 'queues: a list of at most 100 queue ids' } });
+      }
+      const grants = { ...(role === undefined ? {} : { role }), ...(queues === undefined ? {} : { queues: queues as string[] }) };
+      const claims = Object.keys(grants).length === 0 ? {} : { claims: grants };
       const token = await createAccessToken({
         secret: dev.secret,
         userId,
@@ -77,7 +83,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         ...(dev.issuer !== undefined ? { issuer: dev.issuer } : {}),
         ...(dev.audience !== undefined ? { audience: dev.audience } : {}),
       });
-      return { userId, token, expiresIn: dev.ttlSeconds, ...(role === undefined ? {} : { role }) };
+      return { userId, token, expiresIn: dev.ttlSeconds, ...grants };
     });
   }
   if (options.demoDir) serveDemoPage(app, { root: options.demoDir, devLogin: dev !== undefined, sourceMaps: dev !== undefined });

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '@callgate/server';
+import { launchChromium } from '../support/chromium.js';
+import { askFor, demoDir, framesDecoded, openAgent, openCustomer, preparePages, remoteVideoPlays, resultsDir, risesAbove } from '../support/demo-pages.js';
+import { startTestServer } from '../support/servers.js';
+
+/** Presence the pages can trust: a closed agent tab leaves routing; a reloaded customer tab comes back into its call. */
+
+const queues = [{ id: 'billing', name: 'Billing and payments', offerTimeout: 20, wrapUp: 5 }];
+
+let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let server: RunningServer | undefined;
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  chromium = await launchChromium();
+  await preparePages(chromium.context);
+}, 300_000);
+
+afterAll(async () => {
+  await chromium?.close();
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') {
+    await Promise.all(pages.map((page, i) => page.screenshot({ path: join(resultsDir, `failed-presence-${i}.png`) }).catch(() => {})));
+  }
+  await Promise.all(pages.splice(0).map((page) => page.close().catch(() => {})));
+  await server?.close();
+  server = undefined;
+});
+
+async function start(): Promise<string> {
+  server = await startTestServer({ dev: true, demoDir, queues, graceMs: 15_000 });
+  return server.httpUrl;
+}
+
+describe('presence and reloads on the contact-centre pages', { timeout: 60_000 }, () => {
+  it('an agent who closes the tab is out of routing at once and shows offline on the wallboard', async () => {
+    const baseUrl = await start();
+    const anna = await openAgent(chromium.context, baseUrl, 'Anna');
+    const bob = await openAgent(chromium.context, baseUrl, 'Bob');
+    const supervisor = await chromium.context.newPage();
+    pages.push(bob, supervisor);
+    await supervisor.goto(`${baseUrl}/#supervisor`);
+    await supervisor.getByTestId('status-agent-anna').filter({ hasText: 'Available' }).waitFor();
+
+    await anna.close();
+    await supervisor.getByTestId('status-agent-anna').filter({ hasText: 'Offline' }).waitFor({ timeout: 2000 });
+    const carol = await openCustomer(chromium.context, baseUrl);
+    pages.push(carol);
+    await askFor(carol, 'Carol', 'Billing and payments', 'Is anyone there?');
+    // Anna had waited longest, but her tab is gone: Bob is offered Carol.
+    await bob.getByRole('alertdialog', { name: 'Incoming call from Carol' }).waitFor({ timeout: 5000 });
+  });
+
+  it('a customer, then the agent, reload the page mid-call: each comes back into the same call, with video', async () => {
+    const baseUrl = await start();
+    const anna = await openAgent(chromium.context, baseUrl, 'Anna');
+    const carol = await openCustomer(chromium.context, baseUrl);
+    pages.push(anna, carol);
+    await askFor(carol, 'Carol', 'Billing and payments', 'Will my call survive a reload?');
+    await anna.getByRole('button', { name: 'Accept' }).click();
+    await Promise.all([remoteVideoPlays(anna), remoteVideoPlays(carol)]);
+
+    await carol.reload();
+    await carol.getByRole('region', { name: 'Call with Anna' }).waitFor({ timeout: 15_000 });
+    await remoteVideoPlays(carol);
+    await risesAbove(() => framesDecoded(carol), 10, 15_000);
+    const before = await framesDecoded(anna);
+    await risesAbove(() => framesDecoded(anna), before + 10, 15_000);
+    expect(await anna.getByRole('region', { name: 'Call with Carol' }).count()).toBe(1);
+
+    // So does the agent.
+    await anna.reload();
+    await anna.getByRole('region', { name: 'Call with Carol' }).waitFor({ timeout: 15_000 });
+    await remoteVideoPlays(anna);
+    await risesAbove(() => framesDecoded(anna), 10, 15_000);
+    const carolBefore = await framesDecoded(carol);
+    await risesAbove(() => framesDecoded(carol), carolBefore + 10, 15_000);
+
+    await anna.getByRole('button', { name: 'Hang up' }).click();
+    await carol.getByRole('form', { name: 'Rate your call' }).waitFor();
+  });
+});
