@@ -17,10 +17,7 @@ import { CallRecords } from './records/call-records.js';
 import { CallMetrics } from './observability/call-metrics.js';
 import { logTransition } from './observability/call-log.js';
 import { ApiAccess } from './http/api-access.js';
-import { registerHistoryRoutes } from './http/history-routes.js';
-import { registerMetricsRoute } from './http/metrics-route.js';
-import { registerQueueRoutes } from './http/queue-routes.js';
-import { registerQueueEntryRoutes } from './http/queue-entry-routes.js';
+import { registerRestApi } from './http/rest-api.js';
 import { QueueMetrics } from './observability/queue-metrics.js';
 import { HandleTimes } from './records/handle-times.js';
 import { closeQueues, drainCalls } from './drain.js';
@@ -248,7 +245,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxConnectionsPerIp: limits.maxConnectionsPerIp,
   });
 
-  const app = createHttpApp({
+  const app = await createHttpApp({
     logger,
     backend,
     records: callRecords.store,
@@ -258,10 +255,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });
   const access = new ApiAccess(gateway.verifier, options.adminKey);
-  registerHistoryRoutes(app, { store: callRecords.store, writer: callRecords.writer, access });
-  registerQueueRoutes(app, { directory, backend, switchboard, db: callRecords.store.database, writer: callRecords.writer, access });
-  registerQueueEntryRoutes(app, { entries: callRecords.entries, writer: callRecords.writer, access });
-  registerMetricsRoute(app, metrics);
+  registerRestApi(app, {
+    access,
+    history: { store: callRecords.store, writer: callRecords.writer },
+    queues: { directory, backend, switchboard, db: callRecords.store.database, writer: callRecords.writer },
+    entries: { entries: callRecords.entries, writer: callRecords.writer },
+    metrics,
+  });
   let draining = false;
   app.server.on('upgrade', (request, socket, head) => {
     if (draining) {
