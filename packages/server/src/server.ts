@@ -29,7 +29,8 @@ import type { WebhookOptions } from './business/webhook-sender.js';
 import { OriginPolicy, urlHost } from './gateway/origin-policy.js';
 import { defaultHttpTimeouts, type HttpTimeouts } from './http/connection-guard.js';
 import { iceServersFor, type IceServerConfig } from './media/ice-servers.js';
-import { checkServerOptions } from './options/server-options.js';
+import { checkServerOptions, recordsRetentionMs } from './options/server-options.js';
+import { RecordRetention } from './records/retention.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -94,6 +95,12 @@ export interface ServerOptions {
   db?: string;
   /** Bearer key that reads every call record through the history API; none by default. */
   adminKey?: string;
+  /**
+   * Removes call records (with their parties, wrap-ups and ratings) and queue entry records that
+   * ended longer ago than this: `90d`, `12h`, `30m`, or milliseconds. Purged once at start and
+   * hourly, 500 rows a step, off the call path. Default: records are kept forever.
+   */
+  recordsRetention?: string | number;
   /** Queues to define at start (they replace same-id definitions in the records database). */
   queues?: readonly ({ id: string } & QueueDefinitionInput)[];
   /** A JSON file of queues (docs/contact-centre.md); read at start, like `queues`. */
@@ -193,7 +200,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     callRecords.recordQueue(transition);
     queueMetrics.transition(transition);
   });
-  const handleTimes = new HandleTimes(callRecords.store.database, logger.child({ component: 'records' }));
+  const retentionMs = recordsRetentionMs(options.recordsRetention);
+  const retention =
+    retentionMs === undefined ? undefined : new RecordRetention({ store: callRecords.store, retentionMs, logger: logger.child({ component: 'records' }) });
+  retention?.start();
+  const handleTimes = new HandleTimes(callRecords.store.reads, logger.child({ component: 'records' }));
   await handleTimes.start();
   const presence = new PresenceBoard(backend, logger);
   const positions = new EntryPositions(backend, (userId, message) => gateway.sendTo(userId, message), handleTimes.of, logger);
@@ -258,7 +269,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   registerRestApi(app, {
     access,
     history: { store: callRecords.store, writer: callRecords.writer },
-    queues: { directory, backend, switchboard, db: callRecords.store.database, writer: callRecords.writer },
+    queues: { directory, backend, switchboard, db: callRecords.store.reads, writer: callRecords.writer },
     entries: { entries: callRecords.entries, writer: callRecords.writer },
     metrics,
   });
@@ -276,6 +287,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 8080, host }).catch(async (error: unknown) => {
     await handleTimes.close();
+    await retention?.close();
     await callRecords.close();
     throw error;
   });
@@ -308,6 +320,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         positions.close();
         board.close();
         await handleTimes.close();
+        await retention?.close();
         await gateway.close();
         await app.close();
         await state.close();

@@ -56,6 +56,7 @@ export function toServerOptions(flags: ServeFlags, dev: DevDefaults, logger: Log
     ...(webhook ? { webhook: { url: flags.webhookUrl ?? '', secret: flags.webhookSecret ?? '', veto: flags.webhookVeto === true } } : {}),
     db: flags.db,
     ...(adminKey ? { adminKey } : {}),
+    ...(flags.recordsRetention !== undefined ? { recordsRetention: flags.recordsRetention } : {}),
     ...(flags.queues ? { queuesFile: flags.queues } : {}),
   };
 }
