@@ -1,5 +1,10 @@
 import type { Logger } from 'pino';
-import type { Purged } from './sqlite-purge.js';
+
+/** What one purge step (or a whole purge) removed. */
+export interface Purged {
+  calls: number;
+  entries: number;
+}
 
 export interface RecordRetentionOptions {
   store: { purge(before: number, limit: number): Promise<Purged> };

@@ -1,10 +1,5 @@
 import type Database from 'better-sqlite3';
-
-/** What one purge step removed. */
-export interface Purged {
-  calls: number;
-  entries: number;
-}
+import type { Purged } from './retention.js';
 
 /**
  * One step of the records' retention on SQLite, in one transaction: the oldest `limit` ended call

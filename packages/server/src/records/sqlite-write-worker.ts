@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RecordBatch } from './record-batch.js';
 import type { CompiledStatements } from './record-statements.js';
-import type { Purged } from './sqlite-purge.js';
+import type { Purged } from './retention.js';
 
 const threadModule = new URL('./sqlite-writer-thread.js', import.meta.url);
 
