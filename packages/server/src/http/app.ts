@@ -100,7 +100,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.removeContentTypeParser('text/plain');
   await app.register(fastifySwagger, openApiOptions());
   await app.register(fastifySwaggerUi, { routePrefix: OPENAPI_UI_PATH });
-  app.get(OPENAPI_DOCUMENT_PATH, { schema: { hide: true } }, async () => app.swagger());
+  app.get(OPENAPI_DOCUMENT_PATH, { schema: { hide: true, querystring: noQuery } }, async () => app.swagger());
 
   app.get('/healthz', {
     schema: {
