@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,12 +14,14 @@ import { runLatencyFloor } from './workloads/latency-floor.js';
 import { runProfile } from './workloads/profile.js';
 import { runThroughput } from './workloads/throughput.js';
 import { runQueues } from './workloads/queues.js';
+import { runHistory } from './workloads/history.js';
 
-const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,queues,profile] [--report]
+const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,queues,history,profile] [--report]
 
   --quick    CI smoke run (under a minute): small sizes, prints the tables, writes bench/results/quick.json;
              exits 1 on any error, lost, misrouted or wrong event (never on timing)
-  --only     run only these workloads (full mode still rewrites latest.json and BENCHMARKS.md)
+  --only     run only these workloads (full mode still rewrites latest.json and BENCHMARKS.md, keeping
+             the other workloads' figures from the previous latest.json)
   --report   run nothing: rewrite BENCHMARKS.md and the chart from bench/results/latest.json`;
 
 const { values } = parseArgs({
@@ -80,8 +82,19 @@ const results: BenchResults = {
   throughput: {},
   connections: {},
   queues: {},
+  history: {},
   profile: null,
 };
+const previous = only && plan.mode === 'full' && existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults) : null;
+if (previous) {
+  // Only some workloads run: the others' figures are kept, with the machine and time they were measured on.
+  if (!wanted('latency')) results.latency = previous.latency;
+  if (!wanted('throughput')) results.throughput = previous.throughput;
+  if (!wanted('connections')) results.connections = previous.connections;
+  if (!wanted('queues')) results.queues = previous.queues ?? {};
+  if (!wanted('history')) results.history = previous.history ?? {};
+  if (!wanted('profile')) results.profile = previous.profile;
+}
 
 log(`callgate bench (${plan.mode}) on ${results.machine.cpu}, ${results.machine.cores} cores, node ${results.machine.node}`);
 for (const target of runnable('latency')) {
@@ -103,6 +116,10 @@ for (const target of runnable('queues')) {
   for (const size of plan.queues.sizes) runs.push(await runQueues(target, plan, size, log));
   results.queues![target.id] = runs;
 }
+for (const target of runnable('history')) {
+  log(`history readers: ${target.id}`);
+  results.history![target.id] = await runHistory(target, plan, log);
+}
 if (plan.profile) {
   for (const target of runnable('profile')) {
     const max = results.throughput[target.id]?.maxRate;
@@ -114,6 +131,12 @@ if (plan.profile) {
 const finished = new Date();
 results.finishedAt = finished.toISOString();
 results.durationSeconds = Math.round((finished.getTime() - started.getTime()) / 1000);
+if (previous && only) {
+  const partial = { workloads: [...only], startedAt: results.startedAt, durationSeconds: results.durationSeconds, machine: results.machine };
+  const kept = (previous.partialRuns ?? []).filter((run) => !run.workloads.every((w) => only.has(w)));
+  Object.assign(results, { startedAt: previous.startedAt, finishedAt: previous.finishedAt, durationSeconds: previous.durationSeconds, machine: previous.machine });
+  results.partialRuns = [...kept, partial];
+}
 
 mkdirSync(resultsDir, { recursive: true });
 const out = plan.mode === 'quick' ? `${resultsDir}quick.json` : latestFile;
@@ -128,6 +151,7 @@ const problems = [
   ...Object.entries(results.throughput).flatMap(([id, t]) => t.steps.map((s) => [`${id} at ${s.rate}/s`, faults(s.tally)] as const)),
   ...Object.entries(results.connections).flatMap(([id, runs]) => runs.map((r) => [`${id} ${r.size} idle users`, r.failed] as const)),
   ...Object.entries(results.queues ?? {}).flatMap(([id, runs]) => runs.map((r) => [`${id} queue of ${r.customers}`, r.faults] as const)),
+  ...Object.entries(results.history ?? {}).map(([id, r]) => [`${id} history readers`, faults(r.quiet.tally) + faults(r.loaded.tally)] as const),
 ].filter(([, count]) => count > 0);
 if (plan.mode === 'quick' && problems.length) {
   for (const [where, count] of problems) log(`FAULT: ${where}: ${count} errors, lost, misrouted or wrong events, or failed connections`);

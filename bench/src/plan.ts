@@ -44,6 +44,11 @@ export interface Plan {
   nice: number | null;
   /** The contact centre: waiting customers and agents per run, offers measured, each call's length. */
   queues: { sizes: { customers: number; agents: number }[]; offers: number; talkMs: number };
+  /**
+   * History reads against ring delivery: one user with `records` call records in a SQLite file,
+   * `readers` loops reading its newest page (`/api/calls?limit=1`) while one pair calls.
+   */
+  history: { records: number; readers: number; calls: number; warmup: number };
   /** Profile the Callgate node during one step at this share of its highest passing rate. */
   profile: { share: number; fallbackRate: number; durationMs: number } | null;
 }
@@ -65,6 +70,7 @@ export const quickPlan: Plan = {
   },
   connections: { sizes: [1000], perGenerator: 9000, concurrency: 100, watchIdleMs: 0 },
   queues: { sizes: [{ customers: 400, agents: 20 }], offers: 200, talkMs: 100 },
+  history: { records: 5000, readers: 4, calls: 300, warmup: 50 },
   quietWaitMs: 0,
   nice: null,
   profile: null,
@@ -92,6 +98,7 @@ export const fullPlan: Plan = {
     offers: 3000,
     talkMs: 500,
   },
+  history: { records: 50_000, readers: 4, calls: 3000, warmup: 200 },
   quietWaitMs: 20_000,
   nice: -5,
   profile: { share: 0.6, fallbackRate: 1000, durationMs: 10_000 },

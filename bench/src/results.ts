@@ -5,6 +5,7 @@ import type { ConnectionRun } from './workloads/connections.js';
 import type { ProfileResult } from './workloads/profile.js';
 import type { ThroughputResult } from './workloads/throughput.js';
 import type { QueueRun } from './workloads/queues.js';
+import type { HistoryRun } from './workloads/history.js';
 
 /** Everything one bench run measured: bench/results/latest.json. */
 export interface BenchResults {
@@ -21,5 +22,12 @@ export interface BenchResults {
   connections: Record<string, ConnectionRun[]>;
   /** The contact centre at size, per target. */
   queues?: Record<string, QueueRun[]>;
+  /** Ring delivery while history readers read a long history, per target. */
+  history?: Record<string, HistoryRun>;
+  /**
+   * With --only in a full run: the workloads run then, on which machine and when. The rest of the
+   * file (machine, times) is the run the other workloads' figures were kept from.
+   */
+  partialRuns?: { workloads: string[]; startedAt: string; durationSeconds: number; machine: Machine }[];
   profile: ProfileResult | null;
 }

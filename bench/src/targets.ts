@@ -27,7 +27,7 @@ const benchLimits = {
   controlBurst: 1_000_000,
 };
 
-export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'queues' | 'profile';
+export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'queues' | 'history' | 'profile';
 
 export interface Target {
   id: string;
@@ -61,7 +61,7 @@ export const targets: Target[] = [
     title: 'Callgate, 1 node, in-memory state, records in a SQLite file',
     // What `callgate serve` does by default (./data/callgate.db): every transition reaches the disk.
     nodes: [{ kind: 'callgate', options: { limits: benchLimits }, recordsFile: true }],
-    workloads: ['latency', 'throughput'],
+    workloads: ['latency', 'throughput', 'history'],
   },
   {
     id: 'callgate-cluster-1',

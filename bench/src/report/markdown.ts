@@ -289,6 +289,22 @@ function profileSection(results: BenchResults): string {
   ].join('\n');
 }
 
+function historySection(results: BenchResults): string {
+  const ids = Object.keys(results.history ?? {});
+  if (!ids.length) return '';
+  const rows: Row[] = [];
+  for (const id of ids) {
+    const r = results.history![id]!;
+    rows.push([id, r.records, 0, r.quiet.ring.count, ...latencyCells(r.quiet.ring), '—', '—', faults(r.quiet.tally)]);
+    rows.push([id, r.records, r.readers, r.loaded.ring.count, ...latencyCells(r.loaded.ring), `${r.readsPerSecond}`, `${ms(r.reads.p50)} / ${ms(r.reads.p99)}`, faults(r.loaded.tally)]);
+  }
+  return [
+    '### History readers against ring delivery (one pair calling; readers loop on `/api/calls?limit=1` of one user; records in a SQLite file; ms)',
+    '',
+    table(['target', "the user's records", 'readers', 'calls', 'ring p50', 'ring p90', 'ring p99', 'ring max', 'reads/s', 'read p50 / p99', 'faults'], rows),
+  ].join('\n');
+}
+
 function machineSection(results: BenchResults): string {
   const m = results.machine;
   return table(
@@ -305,12 +321,16 @@ function machineSection(results: BenchResults): string {
       ['bench priority', `nice ${m.nice}`],
       ['load average at start', m.loadAverage],
       ['run', `${results.mode}, ${results.startedAt}, ${results.durationSeconds} s`],
+      ...(results.partialRuns ?? []).map((run): Row => [
+        `run of ${run.workloads.join(', ')} alone`,
+        `${run.startedAt}, ${run.durationSeconds} s, commit ${run.machine.commit ?? 'unknown'}, ${run.machine.cpu}, load average ${run.machine.loadAverage}`,
+      ]),
     ],
   );
 }
 
 const sections = (results: BenchResults): string[] =>
-  [latencySection(results), throughputSection(results), connectionsSection(results), queuesSection(results), goalsSection(results), pendingSection(results), profileSection(results)].filter(Boolean);
+  [latencySection(results), throughputSection(results), connectionsSection(results), queuesSection(results), historySection(results), goalsSection(results), pendingSection(results), profileSection(results)].filter(Boolean);
 
 /** The tables, for the terminal. */
 export function renderConsole(results: BenchResults): string {

@@ -17,10 +17,7 @@ import { CallRecords } from './records/call-records.js';
 import { CallMetrics } from './observability/call-metrics.js';
 import { logTransition } from './observability/call-log.js';
 import { ApiAccess } from './http/api-access.js';
-import { registerHistoryRoutes } from './http/history-routes.js';
-import { registerMetricsRoute } from './http/metrics-route.js';
-import { registerQueueRoutes } from './http/queue-routes.js';
-import { registerQueueEntryRoutes } from './http/queue-entry-routes.js';
+import { registerRestApi } from './http/rest-api.js';
 import { QueueMetrics } from './observability/queue-metrics.js';
 import { HandleTimes } from './records/handle-times.js';
 import { closeQueues, drainCalls } from './drain.js';
@@ -32,7 +29,8 @@ import type { WebhookOptions } from './business/webhook-sender.js';
 import { OriginPolicy, urlHost } from './gateway/origin-policy.js';
 import { defaultHttpTimeouts, type HttpTimeouts } from './http/connection-guard.js';
 import { iceServersFor, type IceServerConfig } from './media/ice-servers.js';
-import { checkServerOptions } from './options/server-options.js';
+import { checkServerOptions, recordsRetentionMs } from './options/server-options.js';
+import { RecordRetention } from './records/retention.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -101,6 +99,12 @@ export interface ServerOptions {
   db?: string;
   /** Bearer key that reads every call record through the history API; none by default. */
   adminKey?: string;
+  /**
+   * Removes call records (with their parties, wrap-ups and ratings) and queue entry records that
+   * ended longer ago than this: `90d`, `12h`, `30m`, or milliseconds. Purged once at start and
+   * hourly, 500 rows a step, off the call path. Default: records are kept forever.
+   */
+  recordsRetention?: string | number;
   /** Queues to define at start (they replace same-id definitions in the records database). */
   queues?: readonly ({ id: string } & QueueDefinitionInput)[];
   /** A JSON file of queues (docs/contact-centre.md); read at start, like `queues`. */
@@ -203,7 +207,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     callRecords.recordQueue(transition);
     queueMetrics.transition(transition);
   });
-  const handleTimes = new HandleTimes(callRecords.store.database, logger.child({ component: 'records' }));
+  const retentionMs = recordsRetentionMs(options.recordsRetention);
+  const retention =
+    retentionMs === undefined ? undefined : new RecordRetention({ store: callRecords.store, retentionMs, logger: logger.child({ component: 'records' }) });
+  retention?.start();
+  const handleTimes = new HandleTimes(callRecords.store.reads, logger.child({ component: 'records' }));
   await handleTimes.start();
   const presence = new PresenceBoard(backend, logger);
   const positions = new EntryPositions(backend, (userId, message) => gateway.sendTo(userId, message), handleTimes.of, logger);
@@ -256,7 +264,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxConnectionsPerIp: limits.maxConnectionsPerIp,
   });
 
-  const app = createHttpApp({
+  const app = await createHttpApp({
     logger,
     backend,
     records: callRecords.store,
@@ -266,10 +274,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.demoDir ? { demoDir: options.demoDir } : {}),
   });
   const access = new ApiAccess(gateway.verifier, options.adminKey);
-  registerHistoryRoutes(app, { store: callRecords.store, writer: callRecords.writer, access });
-  registerQueueRoutes(app, { directory, backend, switchboard, db: callRecords.store.database, writer: callRecords.writer, access });
-  registerQueueEntryRoutes(app, { entries: callRecords.entries, writer: callRecords.writer, access });
-  registerMetricsRoute(app, metrics);
+  registerRestApi(app, {
+    access,
+    history: { store: callRecords.store, writer: callRecords.writer },
+    queues: { directory, backend, switchboard, db: callRecords.store.reads, writer: callRecords.writer },
+    entries: { entries: callRecords.entries, writer: callRecords.writer },
+    metrics,
+  });
   let draining = false;
   app.server.on('upgrade', (request, socket, head) => {
     if (draining) {
@@ -284,6 +295,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 8080, host }).catch(async (error: unknown) => {
     await handleTimes.close();
+    await retention?.close();
     await callRecords.close();
     throw error;
   });
@@ -316,6 +328,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         positions.close();
         board.close();
         await handleTimes.close();
+        await retention?.close();
         await gateway.close();
         await app.close();
         await state.close();

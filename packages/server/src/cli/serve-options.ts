@@ -65,6 +65,10 @@ const specs: Spec[] = [
   { flags: '--db <path-or-url>', description: 'call records: a SQLite file path, or a postgres:// URL', kind: 'path', default: './data/callgate.db' },
   { flags: '--admin-key <key>', description: 'Bearer key that reads every call through the history API' },
   {
+    flags: '--records-retention <age>',
+    description: 'remove call and queue entry records that ended longer ago than this (90d, 12h, 30m); default: keep them all',
+  },
+  {
     flags: '--drain-timeout <seconds>',
     description: 'on SIGTERM/SIGINT, how long live calls may go on before they are ended',
     kind: 'number',
@@ -134,6 +138,7 @@ export interface ServeFlags {
   controlRate: number;
   db: string;
   adminKey?: string;
+  recordsRetention?: string;
   drainTimeout: number;
   redis?: string;
   redisPrefix: string;

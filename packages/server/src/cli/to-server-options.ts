@@ -59,6 +59,7 @@ export function toServerOptions(flags: ServeFlags, dev: DevDefaults, logger: Log
     ...(webhook ? { webhook: { url: flags.webhookUrl ?? '', secret: flags.webhookSecret ?? '', veto: flags.webhookVeto === true, push: flags.webhookPush === true } } : {}),
     db: flags.db,
     ...(adminKey ? { adminKey } : {}),
+    ...(flags.recordsRetention !== undefined ? { recordsRetention: flags.recordsRetention } : {}),
     ...(flags.queues ? { queuesFile: flags.queues } : flags.dev ? { queues: devQueues } : {}),
   };
 }

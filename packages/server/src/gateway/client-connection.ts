@@ -47,6 +47,8 @@ export interface ConnectionRegistry {
   detach(connection: ClientConnection): void;
   /** Takes one call control from the user's shared budget; false when the user is over it. */
   allowControl(userId: string): boolean;
+  /** Whether the user may still send a REQUEST: its budget of REQUESTs refused at once is not used up. */
+  allowRequest(userId: string): boolean;
   /** Work that must finish before the server closes (the disconnect of a closed socket). */
   track(work: Promise<void>): void;
 }
@@ -346,6 +348,11 @@ export class ClientConnection {
     }
     if (message.event === VideoCallEvent.START) {
       this.sendError(ErrorCode.INVALID_EVENT, undefined, message.id);
+      return;
+    }
+    if (message.event === VideoCallEvent.REQUEST && !this.host.registry.allowRequest(this.userId)) {
+      // Each REQUEST refused at once is a record: a user calling offline ids in a loop waits.
+      this.sendError(ErrorCode.RATE_LIMITED, 'too many refused call requests; try again later', message.id);
       return;
     }
     const result = await this.host.calls.control({

@@ -57,6 +57,8 @@ export class ClientGateway implements ConnectionRegistry {
   private readonly originPolicy: OriginPolicy;
   private readonly sockets: AddressCount;
   private readonly controlBudgets = new Map<string, TokenBucket>();
+  /** Per user: REQUESTs that may still be refused at once (limits.refusedRequestsPerMinute). */
+  private readonly refusalBudgets = new Map<string, TokenBucket>();
   private readonly pending = new Set<Promise<void>>();
 
   constructor(options: ClientGatewayOptions) {
@@ -88,6 +90,10 @@ export class ClientGateway implements ConnectionRegistry {
         this.all.delete(connection);
         this.heartbeats.remove(connection);
       });
+    });
+    // A REQUEST refused at once is decided on the node its caller sent it to: this one.
+    options.switchboard.onTransition((transition) => {
+      if (transition.type === 'ended' && transition.endedIn === 'requested') this.refused(transition.call.caller);
     });
     this.heartbeats = new HeartbeatWheel(this.config.heartbeatIntervalMs, () => this.forgetFullBudgets());
     // Outbound: what decisions on any node leave for the sockets of this node.
@@ -125,9 +131,25 @@ export class ClientGateway implements ConnectionRegistry {
     return budget.take();
   }
 
+  allowRequest(userId: string): boolean {
+    return this.refusalBudgets.get(userId)?.hasToken() ?? true;
+  }
+
+  /** A REQUEST of `userId` was refused at once: one less in its budget. */
+  private refused(userId: string): void {
+    let budget = this.refusalBudgets.get(userId);
+    if (!budget) {
+      budget = new TokenBucket(this.config.limits.refusedRequestsPerMinute / 60, this.config.limits.refusedRequestBurst);
+      this.refusalBudgets.set(userId, budget);
+    }
+    budget.take();
+  }
+
   private forgetFullBudgets(): void {
-    for (const [userId, budget] of this.controlBudgets) {
-      if (budget.isFull()) this.controlBudgets.delete(userId);
+    for (const budgets of [this.controlBudgets, this.refusalBudgets]) {
+      for (const [userId, budget] of budgets) {
+        if (budget.isFull()) budgets.delete(userId);
+      }
     }
   }
 

@@ -7,6 +7,13 @@ export interface ConnectionLimits {
   /** Call controls per second per user, across its connections. */
   controlsPerSecond: number;
   controlBurst: number;
+  /**
+   * REQUESTs per minute per user that may be refused at once (offline, busy, forbidden, self…):
+   * each such refusal writes a record. Past the burst, the user's REQUESTs get RATE_LIMITED
+   * until the budget refills.
+   */
+  refusedRequestsPerMinute: number;
+  refusedRequestBurst: number;
   /** Open WebSockets per client IP address; 0 for no limit. */
   maxConnectionsPerIp: number;
   /** Bytes queued for a client that does not read before it is disconnected. */
@@ -22,6 +29,8 @@ export const defaultLimits: ConnectionLimits = {
   messageBurst: 100,
   controlsPerSecond: 10,
   controlBurst: 20,
+  refusedRequestsPerMinute: 12,
+  refusedRequestBurst: 30,
   maxConnectionsPerIp: 200,
   maxBufferedBytes: 1024 * 1024,
   maxHttpConnections: 512,

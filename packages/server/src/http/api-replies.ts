@@ -1,26 +1,39 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-access.js';
 
-/** The code a request gets when its querystring, params or body do not match the route's schema. */
+/**
+ * The code a request gets when its querystring, params or body do not match the route's schema.
+ * `body` may name a code per field (the dev login's BAD_USER_ID, BAD_ROLE).
+ */
 export interface BadInputCodes {
   querystring: string;
   params: string;
-  body: string;
+  body: string | ((field: string | undefined) => string);
 }
 
-/** What a fastify validation or body-parsing error means to an API client. */
-function apiErrorOf(error: FastifyError, codes: BadInputCodes): ApiError | undefined {
+/** Outside a scope of its own: every parameter problem is BAD_QUERY, every body problem BAD_BODY. */
+export const DEFAULT_CODES: BadInputCodes = { querystring: 'BAD_QUERY', params: 'BAD_QUERY', body: 'BAD_BODY' };
+
+const bodyCode = (codes: BadInputCodes, field?: string): string => (typeof codes.body === 'string' ? codes.body : codes.body(field));
+
+/** What a fastify error (validation, body parsing, a 4xx of fastify's own) means to an API client. */
+export function apiErrorOf(error: FastifyError, codes: BadInputCodes): ApiError | undefined {
   if (error.validation) {
     const context = (error.validationContext ?? 'querystring') as keyof BadInputCodes;
     const [first] = error.validation;
     const params = (first?.params ?? {}) as { additionalProperty?: string; missingProperty?: string };
-    const name = params.additionalProperty ?? params.missingProperty ?? first?.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    const name = params.additionalProperty ?? params.missingProperty ?? (first?.instancePath.replace(/^\//, '').replaceAll('/', '.') || undefined);
     const message = params.additionalProperty !== undefined ? 'unknown parameter' : (first?.message ?? 'invalid');
-    return new ApiError(400, codes[context] ?? 'BAD_QUERY', name ? `${name}: ${message}` : `${context}: ${message}`);
+    const code = context === 'body' ? bodyCode(codes, name) : codes[context];
+    return new ApiError(400, typeof code === 'string' ? code : 'BAD_QUERY', name ? `${name}: ${message}` : `${context}: ${message}`);
   }
-  if (error.statusCode === 415) return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
-  if (error.statusCode === 413) return new ApiError(413, 'TOO_LARGE', error.message);
-  if (error.statusCode === 400) return new ApiError(400, codes.body, `the body is not valid JSON: ${error.message}`);
+  const status = error.statusCode ?? 500;
+  if (status === 415) return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+  if (status === 413) return new ApiError(413, 'TOO_LARGE', error.message);
+  if (status === 400 && error.code?.startsWith('FST_ERR_CTP')) return new ApiError(400, bodyCode(codes), `the body is not valid JSON: ${error.message}`);
+  if (status === 400 && error instanceof SyntaxError) return new ApiError(400, bodyCode(codes), `the body is not valid JSON: ${error.message}`);
+  if (status === 404) return new ApiError(404, 'NOT_FOUND', error.message);
+  if (status >= 400 && status < 500) return new ApiError(status, 'BAD_REQUEST', error.message);
   return undefined;
 }
 
@@ -37,18 +50,40 @@ export function sendApiError(reply: FastifyReply, error: unknown, unavailable: {
   return reply.code(503).send({ error: unavailable });
 }
 
+/** An error handler that answers in the API's shape: a known 4xx as it is, anything else 500 INTERNAL. */
+function apiErrorHandler(codes: BadInputCodes) {
+  return (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const known = error instanceof ApiError ? error : apiErrorOf(error, codes);
+    if (known) return sendApiError(reply, known, { code: 'INTERNAL', message: '' });
+    reply.log.error({ err: error }, 'API request failed');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'the request failed' } });
+  };
+}
+
 /**
- * Routes registered in a scope of their own, whose schema and body errors are answered in the
- * API's error format (the scope's error handler touches no other route).
+ * Every answer fastify makes by itself in the API's shape, on every route of `app`: schema and
+ * body errors, 415, 413, an unknown route (404 NOT_FOUND), a URL fastify cannot read.
+ */
+export function answerErrorsInApiShape(app: FastifyInstance): void {
+  app.setErrorHandler(apiErrorHandler(DEFAULT_CODES));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+}
+
+/** For Fastify's `frameworkErrors` option: a URL it cannot decode, an async constraint that fails. */
+export function frameworkErrorReply(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = apiErrorOf(error, DEFAULT_CODES) ?? new ApiError(400, 'BAD_REQUEST', error.message);
+  void reply.code(known.status).send({ error: { code: known.code, message: known.message } });
+}
+
+/**
+ * Routes registered in a scope of their own, whose schema and body errors are answered with
+ * their own codes (the scope's error handler touches no other route).
  */
 export function apiScope(app: FastifyInstance, codes: BadInputCodes, routes: (scope: FastifyInstance) => void): void {
   void app.register(async (scope) => {
-    scope.setErrorHandler((error: FastifyError, _request, reply) => {
-      const known = apiErrorOf(error, codes);
-      if (known) return sendApiError(reply, known, { code: 'INTERNAL', message: '' });
-      reply.log.error({ err: error }, 'API request failed');
-      return reply.code(500).send({ error: { code: 'INTERNAL', message: 'the request failed' } });
-    });
+    scope.setErrorHandler(apiErrorHandler(codes));
     routes(scope);
   });
 }

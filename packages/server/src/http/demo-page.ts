@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { errorAnswers, noQuery } from './api-schemas.js';
 
 export interface DemoPageOptions {
   /** The built page (apps/demo/dist). */
@@ -26,9 +27,19 @@ export const defaultDemoDir = existsSync(repositoryDemoDir) ? repositoryDemoDir 
  * may sign people in itself (dev mode) or must take a token from the embedding application.
  */
 export function serveDemoPage(app: FastifyInstance, options: DemoPageOptions): void {
-  app.get('/api/demo/config', async () => ({ devLogin: options.devLogin }));
+  app.get('/api/demo/config', {
+    schema: {
+      summary: 'Whether the demo page may sign people in itself (dev mode)',
+      tags: ['dev'],
+      querystring: noQuery,
+      response: {
+        200: { type: 'object', additionalProperties: false, required: ['devLogin'], properties: { devLogin: { type: 'boolean' } } },
+        ...errorAnswers(400),
+      },
+    },
+  }, async () => ({ devLogin: options.devLogin }));
   if (!existsSync(options.root)) {
-    app.get('/', async (_request, reply) =>
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply
         .code(503)
         .type('text/plain; charset=utf-8')
@@ -44,6 +55,6 @@ export function serveDemoPage(app: FastifyInstance, options: DemoPageOptions): v
   });
   // Browsers ask every origin for /favicon.ico (the page itself links favicon.svg).
   if (existsSync(join(options.root, 'favicon.svg'))) {
-    app.get('/favicon.ico', (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
+    app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) => reply.type('image/svg+xml').sendFile('favicon.svg'));
   }
 }

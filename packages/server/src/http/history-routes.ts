@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { USER_ID_PATTERN } from '@callgate/protocol';
 import type { CallRecordStore, RecordQuery } from '../records/record-store.js';
 import type { RecordWriter } from '../records/record-writer.js';
@@ -11,6 +11,8 @@ import {
   toCallRecordView,
 } from '../records/record-view.js';
 import { ApiError, type ApiAccess, type Reader } from './api-access.js';
+import { apiScope, sendApiError } from './api-replies.js';
+import { errorAnswers, noQuery, userIdSchema } from './api-schemas.js';
 
 export interface HistoryRoutesOptions {
   store: CallRecordStore;
@@ -24,6 +26,25 @@ const MAX_LIMIT = 200;
 const READ_YOUR_WRITES_MS = 1000;
 
 type Query = Record<string, string | string[] | undefined>;
+
+const UNAVAILABLE = { code: 'RECORDS_UNAVAILABLE', message: 'the call records database cannot be read now; try again' };
+
+/**
+ * The parameters `/api/calls` takes; any other is 400 BAD_QUERY. An empty value is as if left
+ * out; the rules between parameters (role needs user, missed…) are checked by `recordQuery`.
+ */
+const callsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    user: { anyOf: [userIdSchema, { type: 'string', maxLength: 0 }], description: 'calls this user was in; a user token: its own user' },
+    role: { type: 'string', enum: ['caller', 'callee', 'any', ''], description: 'needs user; default any' },
+    outcome: { type: 'string', maxLength: 300, description: `one outcome or a comma-separated list of ${CALL_OUTCOMES.join(', ')}` },
+    missed: { type: 'string', enum: ['true', 'false', ''], description: 'true: the calls the user was called in that nobody took' },
+    limit: { type: 'string', pattern: '^[0-9]{0,4}$', description: `1 … ${MAX_LIMIT}, default ${DEFAULT_LIMIT}` },
+    before: { type: 'string', maxLength: 300, description: 'the `next` of the previous page' },
+  },
+} as const;
 
 function single(query: Query, name: string): string | undefined {
   const value = query[name];
@@ -82,17 +103,6 @@ function recordQuery(query: Query, reader: Reader): RecordQuery & { missed: bool
   };
 }
 
-function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof ApiError) {
-    if (error.status === 401) void reply.header('www-authenticate', 'Bearer');
-    return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
-  }
-  reply.log.warn({ err: error }, 'call history request failed');
-  return reply
-    .code(503)
-    .send({ error: { code: 'RECORDS_UNAVAILABLE', message: 'the call records database cannot be read now; try again' } });
-}
-
 /**
  * The call history: `GET /api/calls` (newest first, cursor paging, filters) and
  * `GET /api/calls/:callId`. See docs/records.md.
@@ -100,7 +110,16 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 export function registerHistoryRoutes(app: FastifyInstance, options: HistoryRoutesOptions): void {
   const { store, writer, access } = options;
 
-  app.get<{ Querystring: Query }>('/api/calls', async (request, reply) => {
+  apiScope(app, { querystring: 'BAD_QUERY', params: 'BAD_QUERY', body: 'BAD_QUERY' }, (scope) => {
+  scope.get<{ Querystring: Query }>('/api/calls', {
+    schema: {
+      summary: 'Call records, newest first, a page at a time',
+      tags: ['history'],
+      security: [{ bearer: [] }],
+      querystring: callsQuery,
+      response: { 200: { $ref: 'CallPage#' }, ...errorAnswers(400, 401, 403, 503) },
+    },
+  }, async (request, reply) => {
     try {
       const reader = await access.reader(request.headers.authorization);
       const query = recordQuery(request.query, reader);
@@ -113,11 +132,20 @@ export function registerHistoryRoutes(app: FastifyInstance, options: HistoryRout
         next: rows.length > query.limit && last ? cursorAfter(last) : null,
       });
     } catch (error) {
-      return sendError(reply, error);
+      return sendApiError(reply, error, UNAVAILABLE);
     }
   });
 
-  app.get<{ Params: { callId: string } }>('/api/calls/:callId', async (request, reply) => {
+  scope.get<{ Params: { callId: string } }>('/api/calls/:callId', {
+    schema: {
+      summary: 'One call record',
+      tags: ['history'],
+      security: [{ bearer: [] }],
+      params: { type: 'object', additionalProperties: false, required: ['callId'], properties: { callId: { type: 'string', minLength: 1, maxLength: 128 } } },
+      querystring: noQuery,
+      response: { 200: { $ref: 'CallRecord#' }, ...errorAnswers(400, 401, 404, 503) },
+    },
+  }, async (request, reply) => {
     try {
       const reader = await access.reader(request.headers.authorization);
       await writer.settled(READ_YOUR_WRITES_MS);
@@ -126,7 +154,8 @@ export function registerHistoryRoutes(app: FastifyInstance, options: HistoryRout
       if (!visible) throw new ApiError(404, 'NOT_FOUND', 'no call with this id among the calls you may read');
       return reply.send(toCallRecordView(row));
     } catch (error) {
-      return sendError(reply, error);
+      return sendApiError(reply, error, UNAVAILABLE);
     }
+  });
   });
 }

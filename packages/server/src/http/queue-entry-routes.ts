@@ -5,6 +5,7 @@ import type { EntryQuery, QueueEntryStore } from '../records/queue-entry-store.j
 import type { RecordWriter } from '../records/record-writer.js';
 import { ApiError, readsContactCentre, type ApiAccess, type Reader } from './api-access.js';
 import { apiScope, sendApiError } from './api-replies.js';
+import { errorAnswers, noQuery } from './api-schemas.js';
 
 export interface QueueEntryRoutesOptions {
   entries: Pick<QueueEntryStore, 'list' | 'get'>;
@@ -83,7 +84,15 @@ function entryQuery(query: EntriesQuery, reader: Reader): EntryQuery {
 export function registerQueueEntryRoutes(app: FastifyInstance, options: QueueEntryRoutesOptions): void {
   const { entries, writer, access } = options;
   apiScope(app, { querystring: 'BAD_QUERY', params: 'BAD_QUERY', body: 'BAD_QUERY' }, (scope) => {
-    scope.get<{ Querystring: EntriesQuery }>('/api/queue-entries', { schema: { querystring: entriesQuery } }, async (request, reply) => {
+    scope.get<{ Querystring: EntriesQuery }>('/api/queue-entries', {
+      schema: {
+        summary: 'Queue entry records, newest first, a page at a time',
+        tags: ['queue entries'],
+        security: [{ bearer: [] }],
+        querystring: entriesQuery,
+        response: { 200: { $ref: 'QueueEntryPage#' }, ...errorAnswers(400, 401, 403, 503) },
+      },
+    }, async (request, reply) => {
       try {
         const reader = await access.reader(request.headers.authorization);
         const query = entryQuery(request.query, reader);
@@ -99,7 +108,16 @@ export function registerQueueEntryRoutes(app: FastifyInstance, options: QueueEnt
 
     scope.get<{ Params: { entryId: string } }>(
       '/api/queue-entries/:entryId',
-      { schema: { params: entryParams, querystring: { type: 'object', additionalProperties: false, properties: {} } } },
+      {
+        schema: {
+          summary: 'One queue entry record',
+          tags: ['queue entries'],
+          security: [{ bearer: [] }],
+          params: entryParams,
+          querystring: noQuery,
+          response: { 200: { $ref: 'QueueEntry#' }, ...errorAnswers(400, 401, 404, 503) },
+        },
+      },
       async (request, reply) => {
         try {
           const reader = await access.reader(request.headers.authorization);

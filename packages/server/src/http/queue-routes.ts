@@ -12,6 +12,7 @@ import type { Switchboard } from '../switchboard.js';
 import { ApiError, requireAdmin, requireSupervisor, type ApiAccess } from './api-access.js';
 import { apiScope, sendApiError } from './api-replies.js';
 import { closeQueueLine } from './close-queue.js';
+import { errorAnswers, noQuery } from './api-schemas.js';
 
 export interface QueueRoutesOptions {
   directory: Pick<QueueDirectory, 'list' | 'lookup' | 'put' | 'remove'>;
@@ -63,10 +64,11 @@ const idParams = {
 const statsQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { since: { type: 'string', minLength: 1, maxLength: 40 } },
+  properties: { since: { type: 'string', minLength: 1, maxLength: 40, description: 'ms since the epoch or an ISO 8601 time; default the start of today (UTC)' } },
 } as const;
 
-const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
+const tags = ['queues'];
+const security = [{ bearer: [] }];
 
 /** `since`: milliseconds since the epoch, or an ISO 8601 date or time; default the start of today (UTC). */
 export function sinceOf(text: string | undefined, now: number): number {
@@ -104,7 +106,17 @@ export function registerQueueRoutes(app: FastifyInstance, options: QueueRoutesOp
   const viewOf = async (queue: Queue): Promise<QueueView> => ({ id: queue.id, definition: definitionOf(queue), live: await liveOf(queue) });
 
   apiScope(app, { querystring: 'BAD_QUERY', params: 'BAD_QUEUE', body: 'BAD_QUEUE' }, (scope) => {
-    scope.get('/api/queues', { schema: { querystring: noQuery } }, async (request, reply) => {
+    scope.get('/api/queues', {
+      schema: {
+        summary: 'Every queue with its definition and live figures (admin key or supervisor)',
+        tags, security,
+        querystring: noQuery,
+        response: {
+          200: { type: 'object', additionalProperties: false, required: ['queues'], properties: { queues: { type: 'array', items: { $ref: 'Queue#' } } } },
+          ...errorAnswers(400, 401, 403, 503),
+        },
+      },
+    }, async (request, reply) => {
       try {
         await requireSupervisor(access, request.headers.authorization);
         return reply.send({ queues: await Promise.all(directory.list().map(viewOf)) });
@@ -113,7 +125,9 @@ export function registerQueueRoutes(app: FastifyInstance, options: QueueRoutesOp
       }
     });
 
-    scope.get<{ Params: { id: string } }>('/api/queues/:id', { schema: { params: idParams, querystring: noQuery } }, async (request, reply) => {
+    scope.get<{ Params: { id: string } }>('/api/queues/:id', {
+      schema: { summary: 'One queue', tags, security, params: idParams, querystring: noQuery, response: { 200: { $ref: 'Queue#' }, ...errorAnswers(400, 401, 403, 404, 503) } },
+    }, async (request, reply) => {
       try {
         await requireSupervisor(access, request.headers.authorization);
         return reply.send(await viewOf(found(request.params.id)));
@@ -124,7 +138,20 @@ export function registerQueueRoutes(app: FastifyInstance, options: QueueRoutesOp
 
     scope.put<{ Params: { id: string }; Body: unknown }>(
       '/api/queues/:id',
-      { schema: { params: idParams, querystring: noQuery, body: { type: 'object' } } },
+      {
+        schema: {
+          summary: 'Defines or replaces a queue (admin key)',
+          tags, security,
+          params: idParams,
+          querystring: noQuery,
+          body: { $ref: 'QueueDefinition#' },
+          response: {
+            200: { $ref: 'QueueDefinitionAnswer#' },
+            201: { $ref: 'QueueDefinitionAnswer#' },
+            ...errorAnswers(400, 401, 403, 413, 415, 503),
+          },
+        },
+      },
       async (request, reply) => {
         try {
           await requireAdmin(access, request.headers.authorization);
@@ -144,7 +171,23 @@ export function registerQueueRoutes(app: FastifyInstance, options: QueueRoutesOp
       },
     );
 
-    scope.delete<{ Params: { id: string } }>('/api/queues/:id', { schema: { params: idParams, querystring: noQuery } }, async (request, reply) => {
+    scope.delete<{ Params: { id: string } }>('/api/queues/:id', {
+      schema: {
+        summary: 'Removes a queue; its waiting customers end as closed (admin key)',
+        tags, security,
+        params: idParams,
+        querystring: noQuery,
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'deleted', 'closed'],
+            properties: { id: { type: 'string' }, deleted: { type: 'boolean', const: true }, closed: { type: 'integer', minimum: 0 } },
+          },
+          ...errorAnswers(400, 401, 403, 404, 503),
+        },
+      },
+    }, async (request, reply) => {
       try {
         await requireAdmin(access, request.headers.authorization);
         const { id } = request.params;
@@ -158,7 +201,15 @@ export function registerQueueRoutes(app: FastifyInstance, options: QueueRoutesOp
 
     scope.get<{ Params: { id: string }; Querystring: { since?: string } }>(
       '/api/queues/:id/stats',
-      { schema: { params: idParams, querystring: statsQuery } },
+      {
+        schema: {
+          summary: "A queue's figures since a time (admin key or supervisor)",
+          tags, security,
+          params: idParams,
+          querystring: statsQuery,
+          response: { 200: { $ref: 'QueueStats#' }, ...errorAnswers(400, 401, 403, 404, 503) },
+        },
+      },
       async (request, reply) => {
         try {
           await requireSupervisor(access, request.headers.authorization);

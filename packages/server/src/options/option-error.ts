@@ -17,6 +17,8 @@ export const OPTION_FLAGS = {
   'limits.messageBurst': null,
   'limits.controlsPerSecond': '--control-rate',
   'limits.controlBurst': null,
+  'limits.refusedRequestsPerMinute': null,
+  'limits.refusedRequestBurst': null,
   'limits.maxConnectionsPerIp': '--max-connections-per-ip',
   'limits.maxBufferedBytes': null,
   'limits.maxHttpConnections': '--max-http-connections',
@@ -40,6 +42,7 @@ export const OPTION_FLAGS = {
   'webhook.veto': '--webhook-veto',
   'webhook.push': '--webhook-push',
   adminKey: '--admin-key',
+  recordsRetention: '--records-retention',
 } as const satisfies Record<string, `--${string}` | null>;
 
 /** A ServerOptions field, by its path: `secret`, `webhook.url`, `limits.maxConnectionsPerIp`… */

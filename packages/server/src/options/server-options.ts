@@ -72,6 +72,29 @@ function checkSecrets(options: ServerOptions): void {
   if (short) fail((name) => `${name(short)} must be at least ${MIN_SECRET_BYTES} bytes outside dev mode; openssl rand -base64 24 makes one`);
 }
 
+const DURATION = /^(\d{1,6})([mhd])$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * The records' retention in milliseconds: `90d`, `12h`, `30m`, or a number of milliseconds; at
+ * least a minute. Undefined: records are kept forever.
+ */
+export function recordsRetentionMs(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') {
+    if (!(Number.isSafeInteger(value) && value >= UNIT_MS.m)) {
+      return fail((name) => `${name('recordsRetention')} must be at least a minute: a number of milliseconds >= 60000, or a text like 90d, 12h, 30m`);
+    }
+    return value;
+  }
+  const match = DURATION.exec(typeof value === 'string' ? value.trim() : '');
+  const amount = Number(match?.[1]);
+  if (!match || !(amount > 0)) {
+    return fail((name) => `${name('recordsRetention')} must be a number and a unit, m (minutes), h (hours) or d (days), e.g. 90d, 12h, 30m; not ${JSON.stringify(value)}`);
+  }
+  return amount * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
 /** Throws a ServerOptionsError naming the first bad setting; iceServersFor runs it too. */
 export function checkIceServerConfig(config: IceServerConfig): void {
   for (const url of config.stun ?? []) {
@@ -102,4 +125,5 @@ export function checkServerOptions(options: ServerOptions): void {
   }
   if (options.ice && options.iceServers) fail((name) => `give ${name('ice')} or ${name('iceServers')}, not both`);
   if (options.ice) checkIceServerConfig(options.ice);
+  recordsRetentionMs(options.recordsRetention);
 }

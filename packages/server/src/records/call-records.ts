@@ -27,7 +27,7 @@ export class CallRecords {
   static async open(options: CallRecordsOptions): Promise<CallRecords> {
     const logger = options.logger.child({ component: 'records' });
     const store = await CallRecordStore.open(options.db, (error) => logger.warn({ err: error }, 'records database connection lost'));
-    const entries = new QueueEntryStore(store.database);
+    const entries = new QueueEntryStore(store.database, store.reads);
     try {
       const now = Date.now();
       const closed = await closeStaleRecords(store, options.backend, now);

@@ -133,6 +133,31 @@ const migrations: Record<string, Migration> = {
       for (const column of ['answered_on', 'woke_after_ms', 'pushed']) await db.schema.alterTable('call_records').dropColumn(column).execute();
     },
   },
+  '0006_call_parties': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // A user's history is "caller = u OR callee = u" on call_records, which no index serves in
+      // order: one row per party makes it one range of one index.
+      await db.schema
+        .createTable('call_parties')
+        .addColumn('call_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('requested_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('call_parties_pk', ['call_id', 'user_id'])
+        .execute();
+      await sql`insert into call_parties (call_id, user_id, requested_at)
+        select call_id, caller, requested_at from call_records
+        union select call_id, callee, requested_at from call_records`.execute(db);
+      await db.schema.createIndex('call_parties_user').on('call_parties').columns(['user_id', 'requested_at', 'call_id']).execute();
+      // Retention purges the oldest ended records, and their queue entries, on these.
+      await db.schema.createIndex('call_records_ended').on('call_records').column('ended_at').execute();
+      await db.schema.createIndex('queue_entries_ended').on('queue_entries').column('ended_at').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('queue_entries_ended').execute();
+      await db.schema.dropIndex('call_records_ended').execute();
+      await db.schema.dropTable('call_parties').execute();
+    },
+  },
 };
 
 export const recordMigrations: MigrationProvider = {

@@ -24,11 +24,15 @@ const IDS_PER_STATEMENT = 400;
 
 /** The queue entry records: what the writer wrote, read back for the API and closed by recovery. */
 export class QueueEntryStore {
-  constructor(private readonly db: Kysely<RecordsSchema>) {}
+  /** `reads`: where list and get run (the records' reader thread for a SQLite file). */
+  constructor(
+    private readonly db: Kysely<RecordsSchema>,
+    private readonly reads: Kysely<RecordsSchema> = db,
+  ) {}
 
   /** Entries matching `query`, newest first (by time of entry, then entry id). */
   async list(query: EntryQuery): Promise<QueueEntryRow[]> {
-    let select = this.db.selectFrom('queue_entries').selectAll();
+    let select = this.reads.selectFrom('queue_entries').selectAll();
     const { queue, customer, agent, party, outcomes, after } = query;
     if (queue !== undefined) select = select.where('queue', '=', queue);
     if (customer !== undefined) select = select.where('customer', '=', customer);
@@ -47,7 +51,7 @@ export class QueueEntryStore {
   }
 
   async get(entryId: string): Promise<QueueEntryRow | undefined> {
-    return this.db.selectFrom('queue_entries').selectAll().where('entry_id', '=', entryId).executeTakeFirst();
+    return this.reads.selectFrom('queue_entries').selectAll().where('entry_id', '=', entryId).executeTakeFirst();
   }
 
   /** Entries that have not ended, oldest first. */

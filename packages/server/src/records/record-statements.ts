@@ -1,4 +1,6 @@
 import type { Compilable, Kysely } from 'kysely';
+import { CALL_PARTY_COLUMNS, insertParties } from './call-parties.js';
+import type { CallPartiesTable } from './schema.js';
 import { CALL_RECORD_COLUMNS, QUEUE_ENTRY_COLUMNS, RECOVERY, WRAP_UP_COLUMNS, type CallRecordRow, type QueueEntryRow, type RecordsSchema, type WrapUpPatch } from './schema.js';
 
 /**
@@ -126,6 +128,8 @@ export interface CompiledStatements {
   call: CompiledStatement<CallRecordRow>;
   entry: CompiledStatement<QueueEntryRow>;
   wrapUp: CompiledStatement<WrapUpPatch>;
+  /** One party row of a call (call-parties.ts). */
+  party: CompiledStatement<CallPartiesTable>;
 }
 
 const marker = '\u0000column:';
@@ -148,5 +152,6 @@ export function compileStatements(db: Kysely<RecordsSchema>): CompiledStatements
     call: compileFor(CALL_RECORD_COLUMNS, (row) => upsertCalls(db, [row])),
     entry: compileFor(QUEUE_ENTRY_COLUMNS, (row) => upsertEntries(db, [row])),
     wrapUp: compileFor(WRAP_UP_COLUMNS, (patch) => patchWrapUp(db, patch)),
+    party: compileFor(CALL_PARTY_COLUMNS, (row) => insertParties(db, [row])),
   };
 }

@@ -1,14 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Expression, type SqlBool } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Compilable } from 'kysely';
 import pg from 'pg';
 import { recordMigrations } from './migrations.js';
 import { batchSize, type RecordBatch } from './record-batch.js';
 import { compileStatements, patchWrapUp, upsertCalls, upsertEntries } from './record-statements.js';
 import type { CallRecordRow, CallRecordsTable, RecordsSchema } from './schema.js';
 import { preparedBatchWriter, tuneSqlite } from './sqlite-upsert.js';
+import { sqlitePurger } from './sqlite-purge.js';
+import type { Purged } from './retention.js';
 import { SqliteWriteWorker } from './sqlite-write-worker.js';
+import { SqliteReadWorker, sqliteReader } from './sqlite-read-worker.js';
+import { insertParties, partyRowsOf } from './call-parties.js';
 
 
 /** Newest first: a page starts after this record. */
@@ -50,11 +54,37 @@ export function describeDb(db: string): string {
   }
 }
 
+/**
+ * The query of a history page. Each shape is one range of one index, so a page costs O(limit)
+ * however many records come before it: a user's calls in either role from call_parties
+ * (user_id, requested_at, call_id), as caller or callee from call_records' own (caller|callee,
+ * requested_at, call_id), everyone's from (requested_at, call_id); the cursor is a row-value
+ * comparison on the same columns. (An `outcome` filter is checked on the rows the range yields.)
+ */
+export function historyQuery(db: Kysely<RecordsSchema>, query: RecordQuery): Compilable<CallRecordsTable> & { execute(): Promise<CallRecordsTable[]> } {
+  const { user, role = 'any', outcomes, after } = query;
+  if (user !== undefined && role === 'any') {
+    let select = db.selectFrom('call_parties as p').innerJoin('call_records as r', 'r.call_id', 'p.call_id').selectAll('r').where('p.user_id', '=', user);
+    if (outcomes && outcomes.length > 0) select = select.where('r.outcome', 'in', outcomes);
+    if (after) select = select.where((eb) => eb(eb.refTuple('p.requested_at', 'p.call_id'), '<', eb.tuple(after.requestedAt, after.callId)));
+    return select.orderBy('p.requested_at', 'desc').orderBy('p.call_id', 'desc').limit(query.limit);
+  }
+  let select = db.selectFrom('call_records').selectAll();
+  if (user !== undefined) select = select.where(role === 'caller' ? 'caller' : 'callee', '=', user);
+  if (outcomes && outcomes.length > 0) select = select.where('outcome', 'in', outcomes);
+  if (after) select = select.where((eb) => eb(eb.refTuple('requested_at', 'call_id'), '<', eb.tuple(after.requestedAt, after.callId)));
+  return select.orderBy('requested_at', 'desc').orderBy('call_id', 'desc').limit(query.limit);
+}
+
 /** Call records in SQLite (a file path or ":memory:") or PostgreSQL (a postgres:// URL): one code path. */
 export class CallRecordStore {
   /** SQLite only: how batches are written (in a worker thread for a file, inline in memory). */
   private sqliteWrite: ((batch: RecordBatch) => Promise<void>) | undefined;
+  /** SQLite only: one step of the retention, where the writes run. */
+  private sqlitePurge: ((before: number, limit: number) => Promise<Purged>) | undefined;
   private writeWorker: SqliteWriteWorker | undefined;
+  /** Where reads run: a SQLite file's reader thread, else the database itself. */
+  private reader: Kysely<RecordsSchema> | undefined;
 
   private constructor(
     private readonly db: Kysely<RecordsSchema>,
@@ -66,6 +96,15 @@ export class CallRecordStore {
   /** The database, for the other stores that live in it (queue definitions, entries). */
   get database(): Kysely<RecordsSchema> {
     return this.db;
+  }
+
+  /**
+   * The database for reads only (history, entries, statistics, handle times): for a SQLite file a
+   * reader thread (sqlite-read-worker.ts), so that no read runs on the event loop; PostgreSQL is
+   * asynchronous already, and a SQLite database in memory cannot be shared with a thread.
+   */
+  get reads(): Kysely<RecordsSchema> {
+    return this.reader ?? this.db;
   }
 
   /** Opens the database and applies every migration not applied yet. */
@@ -148,6 +187,8 @@ export class CallRecordStore {
     }
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < batch.calls.length; i += ROWS_PER_STATEMENT) await upsertCalls(trx, batch.calls.slice(i, i + ROWS_PER_STATEMENT)).execute();
+      const parties = partyRowsOf(batch.calls);
+      for (let i = 0; i < parties.length; i += ROWS_PER_STATEMENT) await insertParties(trx, parties.slice(i, i + ROWS_PER_STATEMENT)).execute();
       for (let i = 0; i < batch.entries.length; i += ROWS_PER_STATEMENT) await upsertEntries(trx, batch.entries.slice(i, i + ROWS_PER_STATEMENT)).execute();
       for (const patch of batch.wrapUps) await patchWrapUp(trx, patch).execute();
     });
@@ -190,29 +231,35 @@ export class CallRecordStore {
     return changed;
   }
 
-  /** Records matching `query`, newest first (by request time, then call id). */
+  /** Records matching `query`, newest first (by request time, then call id): see `historyQuery`. */
   async list(query: RecordQuery): Promise<CallRecordsTable[]> {
-    let select = this.db.selectFrom('call_records').selectAll();
-    const { user, role = 'any', outcomes, after } = query;
-    if (user !== undefined) {
-      if (role === 'caller') select = select.where('caller', '=', user);
-      else if (role === 'callee') select = select.where('callee', '=', user);
-      else select = select.where((eb) => eb.or([eb('caller', '=', user), eb('callee', '=', user)]));
-    }
-    if (outcomes && outcomes.length > 0) select = select.where('outcome', 'in', outcomes);
-    if (after) {
-      select = select.where((eb): Expression<SqlBool> =>
-        eb.or([
-          eb('requested_at', '<', after.requestedAt),
-          eb.and([eb('requested_at', '=', after.requestedAt), eb('call_id', '<', after.callId)]),
-        ]),
-      );
-    }
-    return select.orderBy('requested_at', 'desc').orderBy('call_id', 'desc').limit(query.limit).execute();
+    return historyQuery(this.reads, query).execute();
   }
 
   async get(callId: string): Promise<CallRecordsTable | undefined> {
-    return this.db.selectFrom('call_records').selectAll().where('call_id', '=', callId).executeTakeFirst();
+    return this.reads.selectFrom('call_records').selectAll().where('call_id', '=', callId).executeTakeFirst();
+  }
+
+  /**
+   * One step of the retention: removes up to `limit` ended call records that ended before
+   * `before` (with their party rows), and up to `limit` such queue entries, in one transaction
+   * (docs/records.md, "Retention"). Open records are never removed.
+   */
+  async purge(before: number, limit: number): Promise<Purged> {
+    if (this.sqlitePurge) return this.sqlitePurge(before, limit);
+    return this.db.transaction().execute(async (trx) => {
+      const calls = (await trx.selectFrom('call_records').select('call_id').where('ended_at', '<', before).orderBy('ended_at').limit(limit).execute()).map((r) => r.call_id);
+      const entries = (await trx.selectFrom('queue_entries').select('entry_id').where('ended_at', '<', before).orderBy('ended_at').limit(limit).execute()).map((r) => r.entry_id);
+      let purged: Purged = { calls: 0, entries: 0 };
+      if (calls.length > 0) {
+        await trx.deleteFrom('call_parties').where('call_id', 'in', calls).execute();
+        purged = { ...purged, calls: Number((await trx.deleteFrom('call_records').where('call_id', 'in', calls).executeTakeFirst()).numDeletedRows) };
+      }
+      if (entries.length > 0) {
+        purged = { ...purged, entries: Number((await trx.deleteFrom('queue_entries').where('entry_id', 'in', entries).executeTakeFirst()).numDeletedRows) };
+      }
+      return purged;
+    });
   }
 
   /** Whether the database answers now. */
@@ -233,15 +280,20 @@ export class CallRecordStore {
     if (this.sqlitePath === ':memory:' || !SqliteWriteWorker.available) {
       const write = preparedBatchWriter(this.sqliteDatabase, statements);
       this.sqliteWrite = async (batch) => write(batch);
+      const purge = sqlitePurger(this.sqliteDatabase);
+      this.sqlitePurge = async (before, limit) => purge(before, limit);
       return;
     }
     const worker = new SqliteWriteWorker(resolve(this.sqlitePath), statements);
     this.writeWorker = worker;
     this.sqliteWrite = (batch) => worker.write(batch);
+    this.sqlitePurge = (before, limit) => worker.purge(before, limit);
+    if (SqliteReadWorker.available) this.reader = sqliteReader<RecordsSchema>(resolve(this.sqlitePath));
   }
 
   async close(): Promise<void> {
     await this.writeWorker?.close();
+    await this.reader?.destroy();
     await this.db.destroy();
   }
 }

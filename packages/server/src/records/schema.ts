@@ -90,10 +90,22 @@ export interface QueueEntriesTable {
   ended_by: string | null;
 }
 
+/**
+ * One row per party of each call (migration 0006): a user's calls, newest first, read on the
+ * index (user_id, requested_at, call_id) in O(page) however many calls the user has.
+ */
+export interface CallPartiesTable {
+  call_id: string;
+  user_id: string;
+  /** The call's requested_at: the order of the history. */
+  requested_at: number;
+}
+
 export interface RecordsSchema {
   call_records: CallRecordsTable;
   queues: QueuesTable;
   queue_entries: QueueEntriesTable;
+  call_parties: CallPartiesTable;
 }
 
 /** The columns a call transition writes; wrap-up and rating write theirs separately. */

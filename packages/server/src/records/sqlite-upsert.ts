@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { partyRowsOf } from './call-parties.js';
 import type { RecordBatch } from './record-batch.js';
 import type { CompiledStatement, CompiledStatements } from './record-statements.js';
 
@@ -15,8 +16,10 @@ export function preparedBatchWriter(database: Database.Database, statements: Com
   const call = prepared(database, statements.call);
   const entry = prepared(database, statements.entry);
   const wrapUp = prepared(database, statements.wrapUp);
+  const party = prepared(database, statements.party);
   return database.transaction((batch: RecordBatch) => {
     for (const row of batch.calls) call(row);
+    for (const row of partyRowsOf(batch.calls)) party(row);
     for (const row of batch.entries) entry(row);
     for (const patch of batch.wrapUps) wrapUp(patch);
   });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RecordBatch } from './record-batch.js';
 import type { CompiledStatements } from './record-statements.js';
+import type { Purged } from './retention.js';
 
 const threadModule = new URL('./sqlite-writer-thread.js', import.meta.url);
 
@@ -16,7 +17,7 @@ export class SqliteWriteWorker {
   static readonly available = existsSync(fileURLToPath(threadModule));
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
 
   constructor(
     private readonly path: string,
@@ -24,12 +25,21 @@ export class SqliteWriteWorker {
   ) {}
 
   /** Writes one batch (call rows, entry rows, wrap-ups) in one transaction of the thread. */
-  write(batch: RecordBatch): Promise<void> {
+  async write(batch: RecordBatch): Promise<void> {
+    await this.send({ batch });
+  }
+
+  /** One step of the retention (sqlite-purge.ts), between two batches of the thread. */
+  purge(before: number, limit: number): Promise<Purged> {
+    return this.send({ purge: { before, limit } }) as Promise<Purged>;
+  }
+
+  private send(message: object): Promise<unknown> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, batch });
+      worker.postMessage({ id, ...message });
     });
   }
 
@@ -46,11 +56,11 @@ export class SqliteWriteWorker {
     const worker = new Worker(threadModule, {
       workerData: { path: this.path, statements: this.statements },
     });
-    worker.on('message', (message: { id: number; error?: string }) => {
+    worker.on('message', (message: { id: number; error?: string; result?: unknown }) => {
       const waiting = this.pending.get(message.id);
       if (!waiting) return;
       this.pending.delete(message.id);
-      if (message.error === undefined) waiting.resolve();
+      if (message.error === undefined) waiting.resolve(message.result);
       else waiting.reject(new Error(message.error));
     });
     const fail = (error: Error): void => {
