@@ -84,4 +84,34 @@ describe('presence and reloads on the contact-centre pages', { timeout: 60_000 }
     await anna.getByRole('button', { name: 'Hang up' }).click();
     await carol.getByRole('form', { name: 'Rate your call' }).waitFor();
   });
+
+  it('the same agent in two tabs: both ring, one answers, the other tells the truth and can take the call over', async () => {
+    const baseUrl = await start();
+    const laptop = await openAgent(chromium.context, baseUrl, 'Anna');
+    const second = await openAgent(chromium.context, baseUrl, 'Anna');
+    const carol = await openCustomer(chromium.context, baseUrl);
+    pages.push(laptop, second, carol);
+    await askFor(carol, 'Carol', 'Billing and payments', 'Two tabs?');
+    for (const tab of [laptop, second]) await tab.getByRole('alertdialog', { name: 'Incoming call from Carol' }).waitFor();
+    await laptop.getByRole('button', { name: 'Accept' }).click();
+    await Promise.all([remoteVideoPlays(laptop), remoteVideoPlays(carol)]);
+    await second.getByTestId('status').filter({ hasText: 'You answered Carol in another tab.' }).waitFor();
+    await second.getByTestId('elsewhere').filter({ hasText: 'You are in a call with Carol in another tab.' }).waitFor();
+    for (const [size, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 800 }]] as const) {
+      await second.setViewportSize(viewport);
+      await second.screenshot({ path: join(resultsDir, `agent-elsewhere-${size}.png`) });
+    }
+
+    await second.getByRole('button', { name: 'Take the call here' }).click();
+    await second.getByRole('region', { name: 'Call with Carol' }).waitFor({ timeout: 15_000 });
+    await laptop.getByTestId('status').filter({ hasText: 'You took the call with Carol to another tab.' }).waitFor();
+    await remoteVideoPlays(second);
+    await risesAbove(() => framesDecoded(second), 10, 15_000);
+    // Carol saw no hang-up: her call goes on, and her video comes from the new tab.
+    expect(await carol.getByRole('region', { name: 'Call with Anna' }).count()).toBe(1);
+    const carolBefore = await framesDecoded(carol);
+    await risesAbove(() => framesDecoded(carol), carolBefore + 10, 15_000);
+    await second.getByRole('button', { name: 'Hang up' }).click();
+    await carol.getByRole('form', { name: 'Rate your call' }).waitFor();
+  });
 });

@@ -1,8 +1,9 @@
 import { ErrorCode, type AgentState, type Call, type CallClient, type QueueChoice } from '@callgate/client';
 import { callStage, type CallStage } from '../call/call-stage.js';
 import { readCard, type CustomerCard } from '../customer-card.js';
-import { h, show } from '../dom.js';
+import { displayName, h, show } from '../dom.js';
 import { agentHistory } from './agent-history.js';
+import { elsewhereNotice } from './elsewhere-notice.js';
 import { offerCard } from './offer-card.js';
 import { manualQueues, statusBar } from './status-bar.js';
 import { transferMenu } from './transfer-menu.js';
@@ -43,7 +44,11 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
     out.addEventListener('click', signOut);
     bar.element.append(out);
   }
-  const idle = h('section', { class: 'card idle-card' }, message, h('div', { class: 'actions' }, next));
+  let follow: (call: Call, started: boolean) => void = () => {};
+  /** The customers this tab was offered, by call: a call answered in another tab is named as its offer was. */
+  const offered = new Map<string, string>();
+  const elsewhere = elsewhereNotice(client, (other) => offered.get(other.callId) ?? displayName(other.peer), (call) => follow(call, true));
+  const idle = h('section', { class: 'card idle-card' }, message, elsewhere, h('div', { class: 'actions' }, next));
   show(root, h('div', { class: 'desktop' }, bar.element, desk, history.element));
 
   let lastCustomer: CustomerCard | null = null;
@@ -108,8 +113,9 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
     document.title = `In a call with ${card.name} · Callgate`;
   };
 
-  const follow = (call: Call, started: boolean): void => {
+  follow = (call: Call, started: boolean): void => {
     const card = cardOf(call);
+    if (call.callId) offered.set(call.callId, card.name);
     const topic = call.queue ? queueName(call.queue) : 'Direct call';
     let answered = started;
     shown = call;
@@ -134,14 +140,18 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
       stage = null;
       document.title = 'Agent desktop · Callgate';
       const words = !answered
-        ? code === ErrorCode.REJECT
+        ? code === ErrorCode.ANSWERED_ELSEWHERE
+          ? `You answered ${card.name} in another tab.`
+          : code === ErrorCode.REJECT
           ? `You declined ${card.name}; the next agent will be offered the call.`
           : code === ErrorCode.CANCEL
             ? `${card.name} hung up before you answered.`
             : code === ErrorCode.TIMEOUT
               ? `You missed ${card.name}: the offer was not answered in time.`
               : `The offer from ${card.name} ended.`
-        : code === ErrorCode.TRANSFERRED
+        : code === ErrorCode.MOVED
+          ? `You took the call with ${card.name} to another tab.`
+          : code === ErrorCode.TRANSFERRED
           ? `You transferred ${card.name}.`
           : code === ErrorCode.SUCCESS
             ? `The call with ${card.name} is over.`
@@ -157,6 +167,8 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
   };
 
   client.on('incoming', (call) => follow(call, false));
+  // A call of this tab that came back by itself (after a reload of the SDK's own making).
+  client.on('resumed', (call) => follow(call, call.state === 'talking'));
   client.on('agent-status', () => showIdle());
   next.addEventListener('click', () => {
     next.disabled = true;
