@@ -89,6 +89,7 @@ describe('presence and reloads on the contact-centre pages', { timeout: 60_000 }
     const baseUrl = await start();
     const laptop = await openAgent(chromium.context, baseUrl, 'Anna');
     const second = await openAgent(chromium.context, baseUrl, 'Anna');
+    await laptop.getByTestId('queues-served').filter({ hasText: 'Topics: Billing and payments (0 waiting)' }).waitFor();
     const carol = await openCustomer(chromium.context, baseUrl);
     pages.push(laptop, second, carol);
     await askFor(carol, 'Carol', 'Billing and payments', 'Two tabs?');

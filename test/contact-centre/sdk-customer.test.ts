@@ -221,8 +221,23 @@ describe('a customer in a queue (client SDK)', () => {
     const customer = await user('cust-6');
     const queues = await customer.client.listQueues();
     expect([...queues].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
-      { id: 'billing', name: 'Billing', mode: 'auto' },
-      { id: 'tech', name: 'Technical help', mode: 'manual' },
+      { id: 'billing', name: 'Billing', mode: 'auto', offerTimeout: 20, wrapUp: 10 },
+      { id: 'tech', name: 'Technical help', mode: 'manual', offerTimeout: 20, wrapUp: 10 },
     ]);
+  });
+
+  it('tells agents and supervisors, not customers, how many wait in each queue', async () => {
+    await start({ queues: [{ id: 'billing', name: 'Billing', offerTimeout: 15, wrapUp: 0 }, { id: 'tech', name: 'Technical help', mode: 'manual' }] });
+    const waiting = await user('cust-7');
+    await waiting.client.enterQueue('tech', { userStr: 'waits' });
+    const anna = await user('anna', { role: 'agent', queues: ['billing', 'tech'] });
+    const boss = await user('boss', { role: 'supervisor' });
+    const customer = await user('cust-8');
+    for (const staff of [anna, boss]) {
+      const queues = await staff.client.listQueues();
+      expect(queues.find((q) => q.id === 'tech')).toMatchObject({ waiting: 1 });
+      expect(queues.find((q) => q.id === 'billing')).toMatchObject({ waiting: 0, offerTimeout: 15, wrapUp: 0 });
+    }
+    expect((await customer.client.listQueues()).every((q) => q.waiting === undefined)).toBe(true);
   });
 });

@@ -20,6 +20,12 @@ export interface QueueChoice {
   id: string;
   name: string;
   mode: 'auto' | 'manual';
+  /** Seconds an offer rings at an agent. */
+  offerTimeout?: number;
+  /** Seconds of wrap-up after a served call (0: none). */
+  wrapUp?: number;
+  /** For agents and supervisors: how many customers wait now. */
+  waiting?: number;
 }
 
 /** A customer's rating of a served queue call: score 1–5 and an optional comment. */

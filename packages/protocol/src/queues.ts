@@ -229,7 +229,19 @@ export const queuesMessageSchema = z.object({
 export const queueListMessageSchema = z.object({
   type: z.literal('queues.list'),
   id: z.string(),
-  queues: z.array(z.object({ id: z.string(), name: z.string(), mode: queueModeSchema })),
+  queues: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      mode: queueModeSchema,
+      /** Seconds an offer rings at an agent before it goes to the next one. */
+      offerTimeout: z.optional(z.number()),
+      /** Seconds of wrap-up after a served call (0: none). */
+      wrapUp: z.optional(z.number()),
+      /** To agents and supervisors: how many customers wait in the queue now. */
+      waiting: z.optional(z.number().check(z.int(), z.minimum(0))),
+    }),
+  ),
 });
 
 export const contactCentreServerMessages = [

@@ -32,9 +32,24 @@ function cardOf(call: Call): CustomerCard {
  * video, Mute, Camera off, Transfer, Hang up), wrap-up, and the history below.
  */
 export async function agentPage(root: HTMLElement, client: CallClient, token: () => Promise<string>, signOut?: () => void): Promise<void> {
-  const queues: QueueChoice[] = await client.listQueues().catch(() => []);
-  const queueName = (id: string): string => queues.find((q) => q.id === id)?.name ?? id;
-  const bar = statusBar(client, queueName);
+  let queues: QueueChoice[] = await client.listQueues().catch(() => []);
+  const queueOf = (id: string | undefined): QueueChoice | undefined => queues.find((q) => q.id === id);
+  const queueName = (id: string): string => queueOf(id)?.name ?? id;
+  const withWaiting = (id: string): string => {
+    const waiting = queueOf(id)?.waiting;
+    return waiting === undefined ? queueName(id) : `${queueName(id)} (${waiting} waiting)`;
+  };
+  const bar = statusBar(client, withWaiting);
+  // How many wait in each topic: asked again every few seconds (an agent may not watch the board).
+  setInterval(() => {
+    client
+      .listQueues()
+      .then((fresh) => {
+        queues = fresh;
+        bar.refresh();
+      })
+      .catch(() => {});
+  }, 5000);
   const desk = h('div', { class: 'desk-slot', 'data-testid': 'desk' });
   const message = h('p', { class: 'status', role: 'status', 'data-testid': 'status' });
   const next = h('button', { class: 'primary', type: 'button', 'data-testid': 'next-customer', hidden: true }, 'Next customer');
@@ -52,6 +67,7 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
   show(root, h('div', { class: 'desktop' }, bar.element, desk, history.element));
 
   let lastCustomer: CustomerCard | null = null;
+  let lastQueue: string | undefined;
   let stage: CallStage | null = null;
   let wrapUp: ReturnType<typeof wrapUpForm> | null = null;
   /** The call the desk shows (ringing or started); events of other calls leave it alone. */
@@ -78,7 +94,7 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
     const state = client.agentStatus;
     if (state?.status === 'wrap-up') {
       if (!wrapUp) {
-        wrapUp = wrapUpForm(client, lastCustomer?.name ?? 'the last customer', state.since);
+        wrapUp = wrapUpForm(client, lastCustomer?.name ?? 'the last customer', state.since, queueOf(lastQueue)?.wrapUp);
         show(desk, wrapUp.element);
       }
       return;
@@ -98,6 +114,7 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
     wrapUp?.dispose();
     wrapUp = null;
     lastCustomer = card;
+    lastQueue = call.queue;
     const transfer = call.queue ? transferMenu(client, call, queues, card.name) : null;
     stage = callStage(call, { peerName: card.name, ...(transfer ? { extraControls: [transfer.button] } : {}), onHangup: () => void call.hangup().catch(() => {}) });
     const details = h(
@@ -123,7 +140,7 @@ export async function agentPage(root: HTMLElement, client: CallClient, token: ()
     else {
       stage?.dispose();
       stage = null;
-      const offer = offerCard(call, card, topic);
+      const offer = offerCard(call, card, topic, queueOf(call.queue)?.offerTimeout);
       ringing = offer;
       show(desk, offer.element);
     }

@@ -3,16 +3,16 @@ import { playRingtone } from '../call/sounds.js';
 import { h } from '../dom.js';
 import type { CustomerCard } from '../customer-card.js';
 
-/** How long an offer rings: the queue's offerTimeout (the SDK does not say it; the demo queues use 20 s). */
+/** How long an offer rings when the queue does not say (a server's default offerTimeout). */
 export const OFFER_SECONDS = 20;
 
 /**
  * An offer ringing at the agent: ringtone, a flashing title, a notification when the tab is
  * hidden, the customer's name, topic and question, a countdown, Accept and Decline.
  */
-export function offerCard(call: Call, card: CustomerCard, topic: string): { element: HTMLElement; stop(): void } {
+export function offerCard(call: Call, card: CustomerCard, topic: string, seconds = OFFER_SECONDS): { element: HTMLElement; stop(): void } {
   const voice = (call.flags & CallFlags.VIDEO) === 0;
-  const countdown = h('span', { class: 'countdown', 'data-testid': 'offer-countdown', 'aria-label': 'Seconds left to answer' }, String(OFFER_SECONDS));
+  const countdown = h('span', { class: 'countdown', 'data-testid': 'offer-countdown', 'aria-label': 'Seconds left to answer' }, String(seconds));
   const accept = h('button', { class: 'primary', type: 'button', 'data-testid': 'accept' }, 'Accept');
   const decline = h('button', { class: 'secondary', type: 'button', 'data-testid': 'decline' }, 'Decline');
   const element = h(
@@ -29,7 +29,7 @@ export function offerCard(call: Call, card: CustomerCard, topic: string): { elem
   const startedAt = Date.now();
   let flash = false;
   const timer = setInterval(() => {
-    const left = Math.max(0, OFFER_SECONDS - Math.floor((Date.now() - startedAt) / 1000));
+    const left = Math.max(0, seconds - Math.floor((Date.now() - startedAt) / 1000));
     countdown.textContent = String(left);
     flash = !flash;
     document.title = flash ? `📞 ${card.name} is calling` : title;

@@ -5,9 +5,9 @@ import { awayReasons, statusWords } from './agent-words.js';
 
 /**
  * The agent's status: a control (Available, or Away with a reason), the status the server says
- * with the time in it, and the topics served.
+ * with the time in it, and the topics served (with how many wait in each, as `queueName` says).
  */
-export function statusBar(client: CallClient, queueName: (id: string) => string): { element: HTMLElement; dispose(): void } {
+export function statusBar(client: CallClient, queueName: (id: string) => string): { element: HTMLElement; refresh(): void; dispose(): void } {
   const select = h(
     'select',
     { id: 'agent-status', 'data-testid': 'status-select', 'aria-label': 'My status' },
@@ -51,7 +51,7 @@ export function statusBar(client: CallClient, queueName: (id: string) => string)
   });
   const timer = setInterval(() => state && (since.textContent = clock(Date.now() - state.since)), 1000);
   render();
-  return { element, dispose: () => clearInterval(timer) };
+  return { element, refresh: render, dispose: () => clearInterval(timer) };
 }
 
 /** The manual topics an agent serves, for "Next customer". */

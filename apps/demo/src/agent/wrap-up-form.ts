@@ -2,11 +2,11 @@ import type { CallClient } from '@callgate/client';
 import { h } from '../dom.js';
 import { dispositions } from './agent-words.js';
 
-/** How long wrap-up lasts: the queue's wrapUp (the SDK does not say it; the demo queues use 30 s). */
+/** How long wrap-up lasts when the queue does not say. */
 export const WRAP_UP_SECONDS = 30;
 
 /** After a call: a disposition, notes, a countdown and "Ready for the next customer". */
-export function wrapUpForm(client: CallClient, customer: string, since: number): { element: HTMLElement; dispose(): void } {
+export function wrapUpForm(client: CallClient, customer: string, since: number, seconds = WRAP_UP_SECONDS): { element: HTMLElement; dispose(): void } {
   const disposition = h('select', { id: 'disposition', 'data-testid': 'disposition' }, ...dispositions.map((d) => h('option', { value: d.code }, d.label)));
   const notes = h('textarea', { id: 'notes', 'data-testid': 'notes', rows: 3, maxlength: 2000, placeholder: 'What was it about, what did you promise?' });
   const countdown = h('span', { class: 'countdown', 'data-testid': 'wrap-up-countdown', 'aria-label': 'Seconds of wrap-up left' });
@@ -24,7 +24,7 @@ export function wrapUpForm(client: CallClient, customer: string, since: number):
     status,
   );
   const tick = (): void => {
-    const left = Math.max(0, WRAP_UP_SECONDS - Math.floor((Date.now() - since) / 1000));
+    const left = Math.max(0, seconds - Math.floor((Date.now() - since) / 1000));
     countdown.textContent = left > 0 ? `${left} s` : 'ending…';
   };
   tick();

@@ -19,6 +19,8 @@ export interface CallRatings {
 export interface QueueWatchers {
   watch(watcher: QueueWatcher): Promise<void>;
   unwatch(watcher: QueueWatcher): void;
+  /** How many customers wait in each of these queues now. */
+  waiting(queueIds: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface QueueWatcher {
@@ -52,13 +54,25 @@ export interface SessionSocket extends QueueWatcher {
 /** Handles one contact-centre message of an authenticated user. */
 export async function handleContactCentre(host: ContactCentreHost, socket: SessionSocket, message: ContactCentreMessage): Promise<void> {
   switch (message.type) {
-    case 'queues.list':
+    case 'queues.list': {
+      const queues = host.queues.list();
+      // Customers choose a topic; agents and supervisors also see how many wait in each.
+      const staff = socket.role === 'agent' || socket.role === 'supervisor';
+      const waiting = staff ? await host.board.waiting(queues.map((queue) => queue.id)) : null;
       socket.send({
         type: 'queues.list',
         id: message.id,
-        queues: host.queues.list().map((queue) => ({ id: queue.id, name: queue.name, mode: queue.mode })),
+        queues: queues.map((queue) => ({
+          id: queue.id,
+          name: queue.name,
+          mode: queue.mode,
+          offerTimeout: queue.offerTimeout,
+          wrapUp: queue.wrapUp,
+          ...(waiting ? { waiting: waiting.get(queue.id) ?? 0 } : {}),
+        })),
       });
       return;
+    }
     case 'queues.watch':
       if (message.stop) {
         host.board.unwatch(socket);

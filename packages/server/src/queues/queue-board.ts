@@ -37,6 +37,11 @@ export class QueueBoard implements QueueWatchers {
     this.watchers.delete(watcher);
   }
 
+  async waiting(queueIds: readonly string[]): Promise<Map<string, number>> {
+    const lines = await Promise.all(queueIds.map((queueId) => this.backend.line(queueId)));
+    return new Map(queueIds.map((queueId, i) => [queueId, lines[i]!.length]));
+  }
+
   /** These queues and agents changed (by a decision on any node), or the set of queues did. */
   changed(changes: QueueChanges): void {
     if (this.watchers.size === 0) return;
