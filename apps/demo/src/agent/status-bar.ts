@@ -8,9 +8,12 @@ import { awayReasons, statusWords } from './agent-words.js';
  * with the time in it, and the topics served (with how many wait in each, as `queueName` says).
  */
 export function statusBar(client: CallClient, queueName: (id: string) => string): { element: HTMLElement; refresh(): void; dispose(): void } {
+  // While the server moves the agent (ringing, in a call, wrapping up) the control says so, not "Available".
+  const busy = h('option', { value: 'busy', disabled: true, hidden: true }, '');
   const select = h(
     'select',
     { id: 'agent-status', 'data-testid': 'status-select', 'aria-label': 'My status' },
+    busy,
     h('option', { value: 'available' }, 'Available'),
     ...awayReasons.map((reason) => h('option', { value: `away:${reason}` }, `Away: ${reason}`)),
   );
@@ -37,6 +40,9 @@ export function statusBar(client: CallClient, queueName: (id: string) => string)
     else if (state.status === 'away') {
       const match = awayReasons.find((r) => r === state?.reason);
       select.value = `away:${match ?? awayReasons[0]}`;
+    } else {
+      busy.textContent = statusWords[state.status] ?? state.status;
+      select.value = 'busy';
     }
   };
   client.on('agent-status', (s) => {
