@@ -21,6 +21,7 @@ import { ErrorCode, VideoCallEvent, type VideoCallEventType } from '@callgate/pr
 import { decide } from '../src/calls/machine.js';
 import { snapshotFor } from '../src/calls/snapshot.js';
 import { participantOf } from '../src/calls/draft.js';
+import { targetDevices } from '../src/state/outbox.js';
 import type {
   CallEvent,
   CallInput,
@@ -153,11 +154,10 @@ const count = (what: string): void => {
 const sessionKey = (userId: string, device: DeviceRecord): string => `${userId}/${device.deviceId}/${device.sessionId}`;
 const peerOf = (call: CallRecord, userId: string): string => (userId === call.caller ? call.callee : call.caller);
 
-/** The devices of `user` a delivery reaches (the outbox rule of state/outbox.ts). */
+/** The devices of `user` a delivery reaches, by the outbox rule the backends use. */
 function reached(delivery: Delivery, user: UserRecord | undefined): DeviceRecord[] {
-  const devices = user?.devices ?? [];
-  if (delivery.device !== undefined) return devices.filter((d) => d.deviceId === delivery.device);
-  return devices.filter((d) => d.deviceId !== delivery.except);
+  const ids = targetDevices(delivery, user);
+  return user?.devices.filter((d) => ids.includes(d.deviceId)) ?? [];
 }
 
 class DeviceWorld {

@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import {
   CompiledQuery,
   Kysely,
@@ -12,6 +9,7 @@ import {
   type Driver,
   type QueryResult,
 } from 'kysely';
+import { ThreadRequests } from './thread-requests.js';
 
 const threadModule = new URL('./sqlite-reader-thread.js', import.meta.url);
 
@@ -21,51 +19,20 @@ const threadModule = new URL('./sqlite-reader-thread.js', import.meta.url);
  * connection; the queries queue there. A thread that dies is started again on the next query.
  */
 export class SqliteReadWorker {
-  /** Whether the thread's module is here (it is in the built package, not among the sources). */
-  static readonly available = existsSync(fileURLToPath(threadModule));
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (error: Error) => void }>();
+  static readonly available = ThreadRequests.available(threadModule);
+  private readonly thread: ThreadRequests;
 
-  constructor(private readonly path: string) {}
+  constructor(path: string) {
+    this.thread = new ThreadRequests(threadModule, { path }, 'reader');
+  }
 
   /** The rows of one compiled query (a SELECT: the thread refuses anything else). */
-  query(sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
-    const worker = this.worker ?? this.start();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, sql, parameters });
-    });
+  async query(sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
+    return ((await this.thread.send({ sql, parameters })) as unknown[] | undefined) ?? [];
   }
 
-  async close(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    this.worker = null;
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.postMessage({ close: true });
-    await exited;
-  }
-
-  private start(): Worker {
-    const worker = new Worker(threadModule, { workerData: { path: this.path } });
-    worker.on('message', (message: { id: number; rows?: unknown[]; error?: string }) => {
-      const waiting = this.pending.get(message.id);
-      if (!waiting) return;
-      this.pending.delete(message.id);
-      if (message.error === undefined) waiting.resolve(message.rows ?? []);
-      else waiting.reject(new Error(message.error));
-    });
-    const fail = (error: Error): void => {
-      if (this.worker === worker) this.worker = null;
-      for (const waiting of this.pending.values()) waiting.reject(error);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the records reader thread exited (${code})`)));
-    this.worker = worker;
-    return worker;
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }
 

@@ -24,7 +24,7 @@ parentPort?.on('message', (message: { id: number; sql: string; parameters: unkno
       if (statements.size < 500) statements.set(message.sql, statement);
     }
     if (!statement.reader) throw new Error('the records reader thread only reads');
-    parentPort?.postMessage({ id: message.id, rows: statement.all(message.parameters) });
+    parentPort?.postMessage({ id: message.id, result: statement.all(message.parameters) });
   } catch (error) {
     parentPort?.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });
   }

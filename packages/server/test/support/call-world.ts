@@ -10,6 +10,7 @@ import { VideoCallEvent, type VideoCallEventType } from '@callgate/protocol';
 import { decide } from '../../src/calls/machine.js';
 import { snapshotFor } from '../../src/calls/snapshot.js';
 import { ringTimerKey } from '../../src/calls/draft.js';
+import { targetDevices } from '../../src/state/outbox.js';
 import {
   DEFAULT_DEVICE,
   type CallEvent,
@@ -69,13 +70,6 @@ interface Inbox {
 }
 
 const inboxKey = (userId: string, deviceId: string): string => `${userId}/${deviceId}`;
-
-/** The devices of `user` that `delivery` reaches: the one it names, all but the one it excepts, or all. */
-function reached(delivery: Delivery, user: UserRecord | undefined): string[] {
-  const ids = user?.devices.map((d) => d.deviceId) ?? [];
-  if (delivery.device !== undefined) return ids.filter((id) => id === delivery.device);
-  return ids.filter((id) => id !== delivery.except);
-}
 
 function noticeOf(delivery: Delivery): Notice | undefined {
   if ('event' in delivery) return undefined;
@@ -156,7 +150,7 @@ export class CallWorld {
   }
 
   private deliver(delivery: Delivery): void {
-    for (const deviceId of reached(delivery, this.users.get(delivery.to))) {
+    for (const deviceId of targetDevices(delivery, this.users.get(delivery.to))) {
       const inbox = this.inboxes.get(inboxKey(delivery.to, deviceId));
       if (!inbox) continue;
       if ('event' in delivery) inbox.events.push(delivery.event);
