@@ -1,10 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '@callgate/server';
-import { launchChromium } from '../support/chromium.js';
-import { askFor, demoDir, framesDecoded, openAgent, openCustomer, preparePages, remoteVideoPlays, resultsDir, risesAbove } from '../support/demo-pages.js';
-import { startTestServer } from '../support/servers.js';
+import { describe, expect, it } from 'vitest';
+import { askFor, framesDecoded, openAgent, openCustomer, pagesPerTest, remoteVideoPlays, resultsDir, risesAbove } from '../support/demo-pages.js';
 
 /**
  * The three contact-centre pages in Chromium, driven by their accessible labels: a small help desk
@@ -17,31 +14,11 @@ const queues = [
   { id: 'tech', name: 'Technical support', offerTimeout: 20, wrapUp: 30, serviceLevel: 60 },
 ];
 
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-let server: RunningServer | undefined;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  chromium = await launchChromium();
-  await preparePages(chromium.context);
-}, 300_000);
-
-afterAll(async () => {
-  await chromium?.close();
-});
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') {
-    await Promise.all(pages.map((page, i) => page.screenshot({ path: join(resultsDir, `failed-${i}.png`) }).catch(() => {})));
-  }
-  await Promise.all(pages.splice(0).map((page) => page.close()));
-  await server?.close();
-  server = undefined;
-});
+const suite = pagesPerTest('help-desk');
+const pages = suite.pages;
 
 async function start(): Promise<string> {
-  server = await startTestServer({ dev: true, demoDir, adminKey: ADMIN_KEY, queues });
-  return server.httpUrl;
+  return suite.start({ adminKey: ADMIN_KEY, queues });
 }
 
 const shot = async (page: Page, name: string): Promise<void> => {
@@ -68,17 +45,17 @@ async function admin<T>(baseUrl: string, path: string): Promise<T> {
 describe('the contact-centre pages in Chromium', { timeout: 90_000 }, () => {
   it('a help-desk morning: places count down, the right agent is offered, video and mute both ways, transfer, wrap-up, rating, wallboard', async () => {
     const baseUrl = await start();
-    const landing = await chromium.context.newPage();
+    const landing = await suite.context.newPage();
     pages.push(landing);
     await landing.goto(`${baseUrl}/`);
     await landing.getByRole('link', { name: /Customer/ }).waitFor();
     await shots(landing, 'landing');
 
-    const anna = await openAgent(chromium.context, baseUrl, 'Anna', { available: false });
-    const bob = await openAgent(chromium.context, baseUrl, 'Bob', { available: false });
+    const anna = await openAgent(suite.context, baseUrl, 'Anna', { available: false });
+    const bob = await openAgent(suite.context, baseUrl, 'Bob', { available: false });
     pages.push(anna, bob);
 
-    const [carol, dave, erin] = [await openCustomer(chromium.context, baseUrl), await openCustomer(chromium.context, baseUrl), await openCustomer(chromium.context, baseUrl)];
+    const [carol, dave, erin] = [await openCustomer(suite.context, baseUrl), await openCustomer(suite.context, baseUrl), await openCustomer(suite.context, baseUrl)];
     pages.push(carol!, dave!, erin!);
     await askFor(carol!, 'Carol', 'Billing and payments', 'I was charged twice for order #1234');
     await askFor(dave!, 'Dave', 'Billing and payments', 'Where is my invoice?');
@@ -89,7 +66,7 @@ describe('the contact-centre pages in Chromium', { timeout: 90_000 }, () => {
     await erin!.getByTestId('waited').filter({ hasText: /0:0[1-9]/ }).waitFor();
     await shots(erin!, 'customer-waiting');
 
-    const supervisor = await chromium.context.newPage();
+    const supervisor = await suite.context.newPage();
     pages.push(supervisor);
     await supervisor.goto(`${baseUrl}/#supervisor`);
     await supervisor.getByTestId('waiting-billing').filter({ hasText: '3' }).waitFor();

@@ -1,55 +1,31 @@
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '@callgate/server';
-import { launchChromium } from '../support/chromium.js';
-import { askFor, demoDir, framesDecoded, openAgent, openCustomer, preparePages, remoteVideoPlays, resultsDir, risesAbove } from '../support/demo-pages.js';
-import { startTestServer } from '../support/servers.js';
+import { describe, expect, it } from 'vitest';
+import { askFor, framesDecoded, openAgent, openCustomer, pagesPerTest, remoteVideoPlays, resultsDir, risesAbove } from '../support/demo-pages.js';
 
 /** Presence the pages can trust: a closed agent tab leaves routing; a reloaded customer tab comes back into its call. */
 
 const queues = [{ id: 'billing', name: 'Billing and payments', offerTimeout: 20, wrapUp: 5 }];
 
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-let server: RunningServer | undefined;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  chromium = await launchChromium();
-  await preparePages(chromium.context);
-}, 300_000);
-
-afterAll(async () => {
-  await chromium?.close();
-});
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') {
-    await Promise.all(pages.map((page, i) => page.screenshot({ path: join(resultsDir, `failed-presence-${i}.png`) }).catch(() => {})));
-  }
-  await Promise.all(pages.splice(0).map((page) => page.close().catch(() => {})));
-  await server?.close();
-  server = undefined;
-});
+const suite = pagesPerTest('presence');
+const pages = suite.pages;
 
 async function start(): Promise<string> {
-  server = await startTestServer({ dev: true, demoDir, queues, graceMs: 15_000 });
-  return server.httpUrl;
+  return suite.start({ queues, graceMs: 15_000 });
 }
 
 describe('presence and reloads on the contact-centre pages', { timeout: 60_000 }, () => {
   it('an agent who closes the tab is out of routing at once and shows offline on the wallboard', async () => {
     const baseUrl = await start();
-    const anna = await openAgent(chromium.context, baseUrl, 'Anna');
-    const bob = await openAgent(chromium.context, baseUrl, 'Bob');
-    const supervisor = await chromium.context.newPage();
+    const anna = await openAgent(suite.context, baseUrl, 'Anna');
+    const bob = await openAgent(suite.context, baseUrl, 'Bob');
+    const supervisor = await suite.context.newPage();
     pages.push(bob, supervisor);
     await supervisor.goto(`${baseUrl}/#supervisor`);
     await supervisor.getByTestId('status-agent-anna').filter({ hasText: 'Available' }).waitFor();
 
     await anna.close();
     await supervisor.getByTestId('status-agent-anna').filter({ hasText: 'Offline' }).waitFor({ timeout: 2000 });
-    const carol = await openCustomer(chromium.context, baseUrl);
+    const carol = await openCustomer(suite.context, baseUrl);
     pages.push(carol);
     await askFor(carol, 'Carol', 'Billing and payments', 'Is anyone there?');
     // Anna had waited longest, but her tab is gone: Bob is offered Carol.
@@ -58,8 +34,8 @@ describe('presence and reloads on the contact-centre pages', { timeout: 60_000 }
 
   it('a customer, then the agent, reload the page mid-call: each comes back into the same call, with video', async () => {
     const baseUrl = await start();
-    const anna = await openAgent(chromium.context, baseUrl, 'Anna');
-    const carol = await openCustomer(chromium.context, baseUrl);
+    const anna = await openAgent(suite.context, baseUrl, 'Anna');
+    const carol = await openCustomer(suite.context, baseUrl);
     pages.push(anna, carol);
     await askFor(carol, 'Carol', 'Billing and payments', 'Will my call survive a reload?');
     await anna.getByRole('button', { name: 'Accept' }).click();
@@ -87,10 +63,10 @@ describe('presence and reloads on the contact-centre pages', { timeout: 60_000 }
 
   it('the same agent in two tabs: both ring, one answers, the other tells the truth and can take the call over', async () => {
     const baseUrl = await start();
-    const laptop = await openAgent(chromium.context, baseUrl, 'Anna');
-    const second = await openAgent(chromium.context, baseUrl, 'Anna');
+    const laptop = await openAgent(suite.context, baseUrl, 'Anna');
+    const second = await openAgent(suite.context, baseUrl, 'Anna');
     await laptop.getByTestId('queues-served').filter({ hasText: 'Topics: Billing and payments (0 waiting)' }).waitFor();
-    const carol = await openCustomer(chromium.context, baseUrl);
+    const carol = await openCustomer(suite.context, baseUrl);
     pages.push(laptop, second, carol);
     await askFor(carol, 'Carol', 'Billing and payments', 'Two tabs?');
     for (const tab of [laptop, second]) await tab.getByRole('alertdialog', { name: 'Incoming call from Carol' }).waitFor();

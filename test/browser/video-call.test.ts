@@ -1,44 +1,25 @@
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@callgate/protocol';
-import type { RunningServer, ServerOptions } from '@callgate/server';
-import { launchChromium } from '../support/chromium.js';
-import { askFor, audioPacketsReceived, demoDir, framesDecoded, openAgent, openCustomer, preparePages, remoteVideoPlays, risesAbove, type DemoWindow } from '../support/demo-pages.js';
-import { startTestServer } from '../support/servers.js';
+import type { ServerOptions } from '@callgate/server';
+import { askFor, audioPacketsReceived, framesDecoded, openAgent, openCustomer, pagesPerTest, remoteVideoPlays, risesAbove, type DemoWindow } from '../support/demo-pages.js';
 
 /** The media of a queue call on the pages: video, voice, ICE restart, refused injection; and the outcomes in words. */
 
 const ADMIN_KEY = 'video-call-admin-key-0123456789';
 const billing = { id: 'billing', name: 'Billing and payments', offerTimeout: 20, wrapUp: 2 };
 
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-let server: RunningServer | undefined;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  chromium = await launchChromium();
-  await preparePages(chromium.context);
-}, 300_000);
-
-afterAll(async () => {
-  await chromium?.close();
-});
-
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((page) => page.close().catch(() => {})));
-  await server?.close();
-  server = undefined;
-});
+const suite = pagesPerTest('video-call');
+const pages = suite.pages;
 
 async function start(options: Partial<ServerOptions> = {}): Promise<string> {
-  server = await startTestServer({ dev: true, demoDir, adminKey: ADMIN_KEY, queues: [billing], ...options });
-  return server.httpUrl;
+  return suite.start({ adminKey: ADMIN_KEY, queues: [billing], ...options });
 }
 
 /** Anna (available) and Maria, who asks about billing; with `accept`, Anna takes the call. */
 async function call(baseUrl: string, media: 'video' | 'voice' = 'video', accept = true): Promise<{ agent: Page; customer: Page }> {
-  const agent = await openAgent(chromium.context, baseUrl, 'Anna');
-  const customer = await openCustomer(chromium.context, baseUrl);
+  const agent = await openAgent(suite.context, baseUrl, 'Anna');
+  const customer = await openCustomer(suite.context, baseUrl);
   pages.push(agent, customer);
   await askFor(customer, 'Maria', 'Billing and payments', 'My order #1234 has not arrived', media);
   if (accept) await agent.getByRole('button', { name: 'Accept' }).click();
@@ -121,7 +102,7 @@ describe('queue calls on the pages in Chromium', { timeout: 60_000 }, () => {
     await agent.getByTestId('status').filter({ hasText: 'You declined Maria' }).waitFor();
     await customer.getByTestId('position').filter({ hasText: 'You are next in line' }).waitFor();
     // Declined once, Maria is not offered to Anna again; a new customer is, and Anna lets it ring out.
-    const tom = await openCustomer(chromium.context, baseUrl);
+    const tom = await openCustomer(suite.context, baseUrl);
     pages.push(tom);
     await askFor(tom, 'Tom', 'Billing and payments', 'Hello?');
     await agent.getByRole('alertdialog', { name: 'Incoming call from Tom' }).waitFor();
@@ -133,7 +114,7 @@ describe('queue calls on the pages in Chromium', { timeout: 60_000 }, () => {
 
   it('every outcome in words: nobody in time, the topic closed, and leaving', async () => {
     const baseUrl = await start({ queues: [{ ...billing, maxWait: 2 }, { id: 'tech', name: 'Technical support' }] });
-    const customer = await openCustomer(chromium.context, baseUrl);
+    const customer = await openCustomer(suite.context, baseUrl);
     pages.push(customer);
     await askFor(customer, 'Maria', 'Billing and payments', 'Anyone?');
     await customer.getByTestId('status').filter({ hasText: 'Sorry: nobody could take your call in time' }).waitFor({ timeout: 10_000 });
@@ -150,8 +131,8 @@ describe('queue calls on the pages in Chromium', { timeout: 60_000 }, () => {
 
   it('a manual topic: the agent takes the next customer with "Next customer", and hears when nobody waits', async () => {
     const baseUrl = await start({ queues: [{ id: 'orders', name: 'Orders and returns', mode: 'manual', wrapUp: 2 }] });
-    const agent = await openAgent(chromium.context, baseUrl, 'Anna');
-    const customer = await openCustomer(chromium.context, baseUrl);
+    const agent = await openAgent(suite.context, baseUrl, 'Anna');
+    const customer = await openCustomer(suite.context, baseUrl);
     pages.push(agent, customer);
     await agent.getByRole('button', { name: 'Next customer (Orders and returns)' }).click();
     await agent.getByTestId('status').filter({ hasText: 'Nobody is waiting right now.' }).waitFor();
@@ -173,7 +154,7 @@ describe('queue calls on the pages in Chromium', { timeout: 60_000 }, () => {
     await remoteVideoPlays(customer);
     await remoteVideoPlays(agent);
     const roomId = await customer.evaluate(() => (window as unknown as DemoWindow).callgate.currentCall!.roomId);
-    const intruder = await chromium.context.newPage();
+    const intruder = await suite.context.newPage();
     pages.push(intruder);
     await intruder.goto(`${baseUrl}/`);
     const answers = await intruder.evaluate(async (room) => {

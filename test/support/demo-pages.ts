@@ -1,6 +1,11 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { RunningServer, ServerOptions } from '@callgate/server';
+import { launchChromium } from './chromium.js';
+import { startTestServer } from './servers.js';
 
 export const demoDir = fileURLToPath(new URL('../../apps/demo/dist', import.meta.url));
 export const resultsDir = fileURLToPath(new URL('../../test-results', import.meta.url));
@@ -38,6 +43,43 @@ function recordSignals(): void {
 export async function preparePages(context: BrowserContext): Promise<void> {
   await context.addInitScript(recordSignals);
   mkdirSync(resultsDir, { recursive: true });
+}
+
+/**
+ * The pages of a test file: one Chromium for the file; per test, a server with the demo page
+ * (`start`) and the tabs it opened (push them on `pages`), closed after the test. A failed test
+ * leaves screenshots of its tabs in test-results/ as `failed-<name>-<i>.png`.
+ */
+export function pagesPerTest(name: string): { readonly context: BrowserContext; pages: Page[]; start(options?: Partial<ServerOptions>): Promise<string> } {
+  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let server: RunningServer | undefined;
+  const pages: Page[] = [];
+  beforeAll(async () => {
+    chromium = await launchChromium();
+    await preparePages(chromium.context);
+  }, 300_000);
+  afterAll(async () => {
+    await chromium?.close();
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail') {
+      await Promise.all(pages.map((page, i) => page.screenshot({ path: join(resultsDir, `failed-${name}-${i}.png`) }).catch(() => {})));
+    }
+    await Promise.all(pages.splice(0).map((page) => page.close().catch(() => {})));
+    await server?.close();
+    server = undefined;
+  });
+  return {
+    get context() {
+      if (!chromium) throw new Error('Chromium is not launched yet (use the context inside a test)');
+      return chromium.context;
+    },
+    pages,
+    async start(options = {}) {
+      server = await startTestServer({ dev: true, demoDir, ...options });
+      return server.httpUrl;
+    },
+  };
 }
 
 /** An agent signed in on the agent desktop (serving the topics `uncheck` does not name), set available. */
