@@ -87,3 +87,13 @@ export function apiScope(app: FastifyInstance, codes: BadInputCodes, routes: (sc
     routes(scope);
   });
 }
+
+/**
+ * One page of a list read with one row more than `limit` (newest first): the rows to show, and
+ * the cursor of the next page, or null when that extra row says there is none.
+ */
+export function pageOf<R>(rows: readonly R[], limit: number, cursorAfter: (last: R) => string): { rows: R[]; next: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, next: rows.length > limit && last !== undefined ? cursorAfter(last) : null };
+}

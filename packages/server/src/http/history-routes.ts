@@ -11,7 +11,7 @@ import {
   toCallRecordView,
 } from '../records/record-view.js';
 import { ApiError, type ApiAccess, type Reader } from './api-access.js';
-import { apiScope, sendApiError } from './api-replies.js';
+import { apiScope, pageOf, sendApiError } from './api-replies.js';
 import { errorAnswers, noQuery, userIdSchema } from './api-schemas.js';
 
 export interface HistoryRoutesOptions {
@@ -111,51 +111,46 @@ export function registerHistoryRoutes(app: FastifyInstance, options: HistoryRout
   const { store, writer, access } = options;
 
   apiScope(app, { querystring: 'BAD_QUERY', params: 'BAD_QUERY', body: 'BAD_QUERY' }, (scope) => {
-  scope.get<{ Querystring: Query }>('/api/calls', {
-    schema: {
-      summary: 'Call records, newest first, a page at a time',
-      tags: ['history'],
-      security: [{ bearer: [] }],
-      querystring: callsQuery,
-      response: { 200: { $ref: 'CallPage#' }, ...errorAnswers(400, 401, 403, 503) },
-    },
-  }, async (request, reply) => {
-    try {
-      const reader = await access.reader(request.headers.authorization);
-      const query = recordQuery(request.query, reader);
-      await writer.settled(READ_YOUR_WRITES_MS);
-      const rows = await store.list({ ...query, limit: query.limit + 1 });
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return reply.send({
-        calls: page.map(toCallRecordView),
-        next: rows.length > query.limit && last ? cursorAfter(last) : null,
-      });
-    } catch (error) {
-      return sendApiError(reply, error, UNAVAILABLE);
-    }
-  });
+    scope.get<{ Querystring: Query }>('/api/calls', {
+      schema: {
+        summary: 'Call records, newest first, a page at a time',
+        tags: ['history'],
+        security: [{ bearer: [] }],
+        querystring: callsQuery,
+        response: { 200: { $ref: 'CallPage#' }, ...errorAnswers(400, 401, 403, 503) },
+      },
+    }, async (request, reply) => {
+      try {
+        const reader = await access.reader(request.headers.authorization);
+        const query = recordQuery(request.query, reader);
+        await writer.settled(READ_YOUR_WRITES_MS);
+        const page = pageOf(await store.list({ ...query, limit: query.limit + 1 }), query.limit, cursorAfter);
+        return reply.send({ calls: page.rows.map(toCallRecordView), next: page.next });
+      } catch (error) {
+        return sendApiError(reply, error, UNAVAILABLE);
+      }
+    });
 
-  scope.get<{ Params: { callId: string } }>('/api/calls/:callId', {
-    schema: {
-      summary: 'One call record',
-      tags: ['history'],
-      security: [{ bearer: [] }],
-      params: { type: 'object', additionalProperties: false, required: ['callId'], properties: { callId: { type: 'string', minLength: 1, maxLength: 128 } } },
-      querystring: noQuery,
-      response: { 200: { $ref: 'CallRecord#' }, ...errorAnswers(400, 401, 404, 503) },
-    },
-  }, async (request, reply) => {
-    try {
-      const reader = await access.reader(request.headers.authorization);
-      await writer.settled(READ_YOUR_WRITES_MS);
-      const row = await store.get(request.params.callId);
-      const visible = row && (reader.kind === 'admin' || row.caller === reader.userId || row.callee === reader.userId);
-      if (!visible) throw new ApiError(404, 'NOT_FOUND', 'no call with this id among the calls you may read');
-      return reply.send(toCallRecordView(row));
-    } catch (error) {
-      return sendApiError(reply, error, UNAVAILABLE);
-    }
-  });
+    scope.get<{ Params: { callId: string } }>('/api/calls/:callId', {
+      schema: {
+        summary: 'One call record',
+        tags: ['history'],
+        security: [{ bearer: [] }],
+        params: { type: 'object', additionalProperties: false, required: ['callId'], properties: { callId: { type: 'string', minLength: 1, maxLength: 128 } } },
+        querystring: noQuery,
+        response: { 200: { $ref: 'CallRecord#' }, ...errorAnswers(400, 401, 404, 503) },
+      },
+    }, async (request, reply) => {
+      try {
+        const reader = await access.reader(request.headers.authorization);
+        await writer.settled(READ_YOUR_WRITES_MS);
+        const row = await store.get(request.params.callId);
+        const visible = row && (reader.kind === 'admin' || row.caller === reader.userId || row.callee === reader.userId);
+        if (!visible) throw new ApiError(404, 'NOT_FOUND', 'no call with this id among the calls you may read');
+        return reply.send(toCallRecordView(row));
+      } catch (error) {
+        return sendApiError(reply, error, UNAVAILABLE);
+      }
+    });
   });
 }

@@ -4,7 +4,7 @@ import { ENTRY_OUTCOMES, entryCursorAfter, entryPositionOf, isEntryOutcome, toQu
 import type { EntryQuery, QueueEntryStore } from '../records/queue-entry-store.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import { ApiError, readsContactCentre, type ApiAccess, type Reader } from './api-access.js';
-import { apiScope, sendApiError } from './api-replies.js';
+import { apiScope, pageOf, sendApiError } from './api-replies.js';
 import { errorAnswers, noQuery } from './api-schemas.js';
 
 export interface QueueEntryRoutesOptions {
@@ -97,10 +97,8 @@ export function registerQueueEntryRoutes(app: FastifyInstance, options: QueueEnt
         const reader = await access.reader(request.headers.authorization);
         const query = entryQuery(request.query, reader);
         await writer.settled(READ_YOUR_WRITES_MS);
-        const rows = await entries.list({ ...query, limit: query.limit + 1 });
-        const page = rows.slice(0, query.limit);
-        const last = page[page.length - 1];
-        return reply.send({ entries: page.map(toQueueEntryView), next: rows.length > query.limit && last ? entryCursorAfter(last) : null });
+        const page = pageOf(await entries.list({ ...query, limit: query.limit + 1 }), query.limit, entryCursorAfter);
+        return reply.send({ entries: page.rows.map(toQueueEntryView), next: page.next });
       } catch (error) {
         return sendApiError(reply, error, UNAVAILABLE);
       }
