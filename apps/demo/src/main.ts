@@ -1,4 +1,4 @@
-import { CallClient, type QueueChoice, type SavedSession } from '@callgate/client';
+import { CallClient, type QueueChoice } from '@callgate/client';
 import { agentPage } from './agent/agent-page.js';
 import { agentSignIn } from './agent/agent-sign-in.js';
 import { askToNotify } from './agent/offer-card.js';
@@ -15,9 +15,12 @@ const root = document.getElementById('app')!;
 const who = document.getElementById('who')!;
 const net = document.getElementById('net')!;
 
-/** Connects as the token's user (resuming a saved session); the client is on `window.callgate` for the console. */
-async function connect(token: string | (() => Promise<string>), resume?: SavedSession): Promise<CallClient> {
-  const client = new CallClient({ url: serverUrl(), token, ...(resume ? { resume } : {}) });
+/**
+ * Connects as the token's user; after a reload the SDK resumes the tab's session by itself. The
+ * client is on `window.callgate` for the console.
+ */
+async function connect(token: string | (() => Promise<string>)): Promise<CallClient> {
+  const client = new CallClient({ url: serverUrl(), token });
   (window as unknown as { callgate: CallClient }).callgate = client;
   followPeerState(client);
   client.on('connection-state', (state) => {
@@ -25,13 +28,7 @@ async function connect(token: string | (() => Promise<string>), resume?: SavedSe
     document.body.classList.toggle('reconnecting', state === 'reconnecting');
     net.textContent = state === 'reconnecting' ? 'Reconnecting…' : '';
   });
-  try {
-    await client.connect();
-  } catch (error) {
-    if (!resume) throw error;
-    // The saved session is gone (a server restart): start afresh.
-    return connect(token);
-  }
+  await client.connect();
   return client;
 }
 
@@ -39,16 +36,16 @@ function fail(error: unknown): void {
   show(root, h('section', { class: 'card' }, h('p', { class: 'status error', 'data-testid': 'status', role: 'alert' }, `Could not connect: ${(error as Error).message}`)));
 }
 
-function signedIn(kind: TabKind, client: CallClient, memory: TabMemory): void {
-  rememberOnLeave(client, kind, () => memory);
-  remember(kind, { ...memory, session: undefined } as TabMemory);
+function signedIn(kind: TabKind, memory: TabMemory): void {
+  rememberOnLeave(kind, () => memory);
+  remember(kind, memory);
 }
 
 async function asCustomer(): Promise<void> {
   const memory: TabMemory = recall('customer') ?? { userId: `customer-${Math.random().toString(36).slice(2, 10)}` };
   const token = cachedToken(() => devLogin(memory.userId));
-  const client = await connect(token, memory.session);
-  signedIn('customer', client, memory);
+  const client = await connect(token);
+  signedIn('customer', memory);
   who.textContent = 'Customer';
   await customerPage(root, client, { ...(memory.card ? { card: memory.card } : {}), setCard: (card) => (memory.card = card) });
 }
@@ -66,8 +63,8 @@ async function queuesForSignIn(): Promise<QueueChoice[]> {
 
 async function startAgent(memory: TabMemory): Promise<void> {
   const token = cachedToken(() => devLogin(memory.userId, 'agent', memory.queues));
-  const client = await connect(token, memory.session);
-  signedIn('agent', client, memory);
+  const client = await connect(token);
+  signedIn('agent', memory);
   who.textContent = `Agent ${displayName(memory.userId)}`;
   await agentPage(root, client, token, () => {
     // Leaving for good: the server ends the session at once (no grace period), the tab forgets the agent.

@@ -1,17 +1,15 @@
-import type { CallClient, SavedSession } from '@callgate/client';
 import type { CustomerCard } from './customer-card.js';
 
 /**
- * What a tab keeps across a reload (sessionStorage: this tab only): who signed in, what the
- * customer asked, and the session to resume within the grace period, so that a customer keeps its
- * place in line and a call comes back.
+ * What a tab keeps across a reload (sessionStorage: this tab only): who signed in and what the
+ * customer asked. The SDK keeps the session beside it, so that a customer keeps its place in line
+ * and a call comes back.
  */
 export interface TabMemory {
   userId: string;
   /** An agent's queues. */
   queues?: string[];
   card?: CustomerCard;
-  session?: SavedSession;
 }
 
 export type TabKind = 'customer' | 'agent' | 'supervisor';
@@ -43,20 +41,11 @@ export function signOut(kind: TabKind): void {
 }
 
 /**
- * Saves the session when the page goes away. During a call it saves the sequence number from just
- * before the call's START, so that the reloaded page is sent that START again and its SDK joins
- * the call's media anew.
+ * Keeps the tab's memory when the page goes away (what the customer typed since). The session
+ * itself the SDK keeps and resumes after a reload (a tab is one device: docs/architecture.md, "Devices").
  */
-export function rememberOnLeave(client: CallClient, kind: TabKind, memory: () => TabMemory): void {
-  let startSeq: number | null = null;
-  client.on('event', (event) => {
-    if (event.event === 3) startSeq = event.seq;
-    else if (event.event === 4) startSeq = null;
-  });
+export function rememberOnLeave(kind: TabKind, memory: () => TabMemory): void {
   addEventListener('pagehide', () => {
-    const session = client.session;
-    if (!session || signedOut) return;
-    const inCall = client.currentCall?.state === 'talking' && startSeq !== null;
-    remember(kind, { ...memory(), session: inCall ? { ...session, lastSeq: startSeq! - 1 } : session });
+    if (!signedOut) remember(kind, memory());
   });
 }
