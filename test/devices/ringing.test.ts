@@ -151,6 +151,8 @@ describe('a user on several devices', () => {
     const incoming = await bob!.incoming.next('ringing');
     await incoming.accept();
     expect(await phone!.elsewhere.next('talking')).toMatchObject({ state: 'talking' });
+    // The phone may hear of the START before bob's own device does (another node on Redis).
+    await new Promise<void>((resolve) => (incoming.state === 'talking' ? resolve() : incoming.once('started', () => resolve())));
 
     phone!.client.videoCallControl(VideoCallEvent.FINISH, 'bob');
     expect((await phone!.errors.next('NOTINCALL')).code).toBe(ErrorCode.NOTINCALL);
