@@ -15,6 +15,7 @@ import {
   type ServerMessage,
   type IceServer,
   type SignalMessage,
+  type SequencedMessage,
 } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { PresenceBoard } from '../presence/presence-board.js';
@@ -136,6 +137,20 @@ export class ClientConnection {
     this.close(closeCode, errorMessage(errorCode));
   }
 
+  /**
+   * Sends the messages a commit just appended to this device's outbox. When everything before them
+   * was sent they go out at once, in this turn; otherwise (a flush is reading the outbox, or a
+   * resume has not caught up yet) the outbox is read from what was sent last.
+   */
+  deliver(messages: readonly SequencedMessage[]): void {
+    if (this.phase !== 'open') return;
+    if (this.flushing || this.reloading || messages[0]?.seq !== this.sentSeq + 1) {
+      void this.flush();
+      return;
+    }
+    this.sendEvents(messages);
+  }
+
   /** Sends every event of the session not sent yet, in order. */
   async flush(): Promise<void> {
     if (this.phase !== 'open') return;
@@ -155,17 +170,22 @@ export class ClientConnection {
           this.close(1011, 'session lost');
           return;
         }
-        for (const event of reload ? sessionState(events) : withoutStaleRinging(events)) {
-          if (event.seq <= this.sentSeq) continue;
-          this.send(event);
-          if (event.type === 'entry') this.host.contactCentre.positions.seen(this.userId, event.entry);
-        }
-        const last = events.at(-1);
-        if (last && last.seq > this.sentSeq) this.sentSeq = last.seq;
+        this.sendEvents(events, reload);
       } while (this.flushAgain && this.phase === 'open');
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** Sends the messages after the last one sent, in order (on a reload: the session's state instead). */
+  private sendEvents(events: readonly SequencedMessage[], reload = false): void {
+    for (const event of reload ? sessionState(events) : withoutStaleRinging(events)) {
+      if (event.seq <= this.sentSeq) continue;
+      this.send(event);
+      if (event.type === 'entry') this.host.contactCentre.positions.seen(this.userId, event.entry);
+    }
+    const last = events.at(-1);
+    if (last && last.seq > this.sentSeq) this.sentSeq = last.seq;
   }
 
   private receive(data: RawData, isBinary: boolean): void {

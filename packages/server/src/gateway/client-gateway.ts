@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { CloseCode, ErrorCode, type ServerMessage, type SignalDeliveryMessage } from '@callgate/protocol';
+import { CloseCode, ErrorCode, type SequencedMessage, type ServerMessage, type SignalDeliveryMessage } from '@callgate/protocol';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { Kick } from '../calls/types.js';
 import type { StateBackend } from '../state/backend.js';
@@ -98,7 +98,7 @@ export class ClientGateway implements ConnectionRegistry {
     this.heartbeats = new HeartbeatWheel(this.config.heartbeatIntervalMs, () => this.forgetFullBudgets());
     // Outbound: what decisions on any node leave for the sockets of this node.
     options.backend.listen({
-      events: (userId, deviceId) => this.deliver(userId, deviceId),
+      events: (userId, deviceId, messages) => this.deliver(userId, deviceId, messages),
       kick: (kick) => this.kick(kick),
       restored: () => void this.verifySessions(),
       presence: (userIds) => this.presence.changed(userIds),
@@ -180,8 +180,8 @@ export class ClientGateway implements ConnectionRegistry {
   }
 
   /** New events for a device: send them if this node holds its socket. */
-  deliver(userId: string, deviceId: string): void {
-    void this.byDevice.get(deviceKey(userId, deviceId))?.flush();
+  deliver(userId: string, deviceId: string, messages: readonly SequencedMessage[]): void {
+    this.byDevice.get(deviceKey(userId, deviceId))?.deliver(messages);
   }
 
   deliverSignal(userId: string, deviceId: string, message: SignalDeliveryMessage): boolean {

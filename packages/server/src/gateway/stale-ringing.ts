@@ -5,7 +5,7 @@ import { VideoCallEvent, endsCall, type SequencedMessage } from '@callgate/proto
  * ended inside the batch: a user who was away while someone called and gave up is never shown a
  * stale REQUEST. Other messages (entry states, agent statuses) pass.
  */
-export function withoutStaleRinging(messages: SequencedMessage[]): SequencedMessage[] {
+export function withoutStaleRinging(messages: readonly SequencedMessage[]): readonly SequencedMessage[] {
   if (messages.length < 2) return messages;
   const rang = new Set<string>();
   const stale = new Set<string>();

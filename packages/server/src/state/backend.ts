@@ -11,8 +11,12 @@ export class StateUnavailableError extends Error {
 
 /** What a node must do for the users whose sockets it holds, told by the backend after commits on any node. */
 export interface DeliveryListeners {
-  /** New events wait in the outbox of `userId`'s device `deviceId`. */
-  events(userId: string, deviceId: string): void;
+  /**
+   * New events wait in the outbox of `userId`'s device `deviceId`: `messages`, the ones the commit
+   * appended there, in order of seq (a socket that has sent everything before the first sends them
+   * as they are, without reading the outbox back; docs/architecture.md, "Delivery").
+   */
+  events(userId: string, deviceId: string, messages: readonly SequencedMessage[]): void;
   /** A socket held by this node must be closed. */
   kick(kick: Kick): void;
   /** The store is reachable again after an outage. */

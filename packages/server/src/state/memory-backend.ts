@@ -177,19 +177,21 @@ export class MemoryStateBackend implements StateBackend {
       if (entry === null) this.entryRecords.delete(entryId);
       else this.entryRecords.set(entryId, entry);
     }
-    const notify = new Map<string, [string, string]>();
+    const notify = new Map<string, { userId: string; deviceId: string; messages: SequencedMessage[] }>();
     for (const delivery of decision.deliveries) {
       for (const deviceId of targetDevices(delivery, this.users.get(delivery.to))) {
         const key = outboxKey(delivery.to, deviceId);
         const outbox = this.outboxes.get(key);
         if (!outbox) continue;
-        outbox.append(delivery);
-        notify.set(key, [delivery.to, deviceId]);
+        const message = outbox.append(delivery);
+        const pending = notify.get(key);
+        if (pending) pending.messages.push(message);
+        else notify.set(key, { userId: delivery.to, deviceId, messages: [message] });
       }
     }
     decision.timers.forEach((change) => this.changeTimer(change));
     for (const kick of decision.kicks) this.delivery.kick(kick);
-    for (const [userId, deviceId] of notify.values()) this.delivery.events(userId, deviceId);
+    for (const { userId, deviceId, messages } of notify.values()) this.delivery.events(userId, deviceId, messages);
     for (const { to, device, message } of decision.signals) this.delivery.signal?.(to, device, message);
     if (presenceChanged.length > 0) this.delivery.presence?.(presenceChanged);
     if (queueChanges.queues.size > 0 || queueChanges.agents.size > 0) {

@@ -30,7 +30,7 @@ export interface RedisBackendOptions {
 
 /** What the backend tells other nodes on their node channel (or all of them, for presence). */
 type StateMessage =
-  | { type: 'events'; userId: string; deviceId: string }
+  | { type: 'events'; userId: string; deviceId: string; messages: SequencedMessage[] }
   | { type: 'kick'; kick: Kick }
   | { type: 'signal'; userId: string; deviceId: string; message: SignalDeliveryMessage }
   | { type: 'presence'; userIds: string[] }
@@ -88,7 +88,7 @@ export class RedisStateBackend implements StateBackend {
     await Promise.all(this.pool.connections.map((connection) => connection.connect()));
     const on = <T extends StateMessage['type']>(type: T, handle: (message: Extract<StateMessage, { type: T }>) => void): void =>
       this.cluster.onMessage(type, (message: ClusterMessage) => handle(message as unknown as Extract<StateMessage, { type: T }>));
-    on('events', (message) => this.delivery.events(message.userId, message.deviceId));
+    on('events', (message) => this.delivery.events(message.userId, message.deviceId, message.messages));
     on('kick', (message) => this.delivery.kick(message.kick));
     on('signal', (message) => this.delivery.signal?.(message.userId, message.deviceId, message.message));
     on('presence', (message) => this.delivery.presence?.(message.userIds));
@@ -230,7 +230,7 @@ export class RedisStateBackend implements StateBackend {
       const failed = result.find(([error]) => error !== null);
       if (failed) throw failed[0];
       for (const kick of local.kicks) this.delivery.kick(kick);
-      for (const [userId, deviceId] of local.events.values()) this.delivery.events(userId, deviceId);
+      for (const { userId, deviceId, messages } of local.events) this.delivery.events(userId, deviceId, messages);
       for (const { to, device, message } of local.signals) this.delivery.signal?.(to, device, message);
       return decision;
     } finally {
@@ -254,14 +254,14 @@ export class RedisStateBackend implements StateBackend {
     m: ChainableCommander,
     reads: TransactionReads,
     decision: Decision,
-  ): { events: Map<string, [string, string]>; kicks: Kick[]; signals: Decision['signals'] } {
+  ): { events: LocalEvents[]; kicks: Kick[]; signals: Decision['signals'] } {
     const k = this.keys;
     const after = (userId: string): UserRecord | undefined => {
       const written = decision.users.get(userId);
       return written === undefined ? reads.userBefore(userId) : (written ?? undefined);
     };
     /** Per user and device: the outbox's session and last seq, as this decision leaves them. */
-    const outboxes = new Map<string, { userId: string; deviceId: string; sessionId: string; seq: number }>();
+    const outboxes = new Map<string, { userId: string; deviceId: string; sessionId: string; seq: number; appended: SequencedMessage[] }>();
     const queueChanges = { queues: new Set<string>(), agents: new Set<string>() };
     for (const [userId, user] of decision.users) {
       const before = reads.userBefore(userId);
@@ -287,7 +287,7 @@ export class RedisStateBackend implements StateBackend {
         if (before?.devices.find((d) => d.deviceId === device.deviceId)?.sessionId === device.sessionId) continue;
         m.del(k.outbox(userId, device.deviceId));
         m.hset(k.seq(userId), device.deviceId, `${device.sessionId} 0`);
-        outboxes.set(outboxKey(userId, device.deviceId), { userId, deviceId: device.deviceId, sessionId: device.sessionId, seq: 0 });
+        outboxes.set(outboxKey(userId, device.deviceId), { userId, deviceId: device.deviceId, sessionId: device.sessionId, seq: 0, appended: [] });
       }
     }
     for (const [callId, call] of decision.calls) {
@@ -317,7 +317,7 @@ export class RedisStateBackend implements StateBackend {
         m.sadd(k.liveEntries, entryId);
       }
     }
-    const local = { events: new Map<string, [string, string]>(), kicks: [] as Kick[], signals: [] as Decision['signals'] };
+    const local = { events: [] as LocalEvents[], kicks: [] as Kick[], signals: [] as Decision['signals'] };
     const notified = new Set<string>();
     for (const delivery of decision.deliveries) {
       const user = after(delivery.to);
@@ -326,22 +326,24 @@ export class RedisStateBackend implements StateBackend {
         const key = outboxKey(delivery.to, deviceId);
         let outbox = outboxes.get(key);
         if (!outbox) {
-          outbox = { userId: delivery.to, deviceId, ...seqState(reads.seqs.get(delivery.to)?.[deviceId] ?? null, device.sessionId) };
+          outbox = { userId: delivery.to, deviceId, ...seqState(reads.seqs.get(delivery.to)?.[deviceId] ?? null, device.sessionId), appended: [] };
           outboxes.set(key, outbox);
         }
         outbox.seq += 1;
-        m.rpush(k.outbox(delivery.to, deviceId), JSON.stringify(sequenced(delivery, outbox.seq)));
+        const message = sequenced(delivery, outbox.seq);
+        outbox.appended.push(message);
+        m.rpush(k.outbox(delivery.to, deviceId), JSON.stringify(message));
         notified.add(key);
       }
     }
     for (const key of notified) {
       const outbox = outboxes.get(key)!;
-      const { userId, deviceId } = outbox;
+      const { userId, deviceId, appended: messages } = outbox;
       m.ltrim(k.outbox(userId, deviceId), -this.outboxCapacity, -1);
       m.hset(k.seq(userId), deviceId, `${outbox.sessionId} ${outbox.seq}`);
       const node = after(userId)!.devices.find((d) => d.deviceId === deviceId)!.node;
-      if (node === this.node) local.events.set(key, [userId, deviceId]);
-      else m.publish(k.nodeChannel(node), JSON.stringify({ type: 'events', userId, deviceId } satisfies StateMessage));
+      if (node === this.node) local.events.push({ userId, deviceId, messages });
+      else m.publish(k.nodeChannel(node), JSON.stringify({ type: 'events', userId, deviceId, messages } satisfies StateMessage));
     }
     for (const change of decision.timers) {
       if ('set' in change) {
@@ -424,6 +426,13 @@ export class RedisStateBackend implements StateBackend {
       // Their records stay; each user's own grace timer or reconnect settles it.
     }
   }
+}
+
+/** Messages a commit appended to the outbox of a device whose socket this node holds. */
+interface LocalEvents {
+  userId: string;
+  deviceId: string;
+  messages: SequencedMessage[];
 }
 
 type RedisWithScripts = Redis & {
