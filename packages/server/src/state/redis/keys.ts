@@ -7,8 +7,8 @@ export class RedisKeys {
   room = (roomId: number): string => `${this.prefix}room:${roomId}`;
   /** A device session's numbered messages (a list of JSON SequencedMessages). */
   outbox = (userId: string, deviceId: string): string => `${this.prefix}outbox:${userId}:${deviceId}`;
-  /** Hash: deviceId → "sessionId lastSeq" of that device's outbox. */
-  seq = (userId: string): string => `${this.prefix}seq:${userId}`;
+  /** Hash: "s:deviceId" → the session of that device's outbox, "n:deviceId" → its last seq. */
+  seqs = (userId: string): string => `${this.prefix}seqs:${userId}`;
   /** The users a node holds sockets for. */
   nodeUsers = (node: string): string => `${this.prefix}node-users:${node}`;
   /** Pub/sub channel of a node: events waiting for its users, sockets to close, other cluster messages. */

@@ -1,4 +1,4 @@
-import type { Redis, ChainableCommander } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { PresenceEntry, SequencedMessage, SignalDeliveryMessage } from '@callgate/protocol';
 import type { CallInput, CallRecord, Decision, Kick, Snapshot, TimerInput, UserRecord } from '../../calls/types.js';
 import type { EntryRecord } from '../../queues/types.js';
@@ -17,7 +17,9 @@ import { outboxKey, sequenced, targetDevices } from '../outbox.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { RedisCluster } from './redis-cluster.js';
 import { Missing, TransactionReads, parse } from './transaction-reads.js';
-import { claimTimersScript, eventsAfterScript, releaseTimerScript } from './scripts.js';
+import { claimTimersScript, decideScript, eventsAfterScript, releaseTimerScript } from './scripts.js';
+import { DecisionWrites } from './decision-writes.js';
+import { RecordCache } from './record-cache.js';
 
 export interface RedisBackendOptions {
   /** Events kept per session for resume. Default 64. */
@@ -26,6 +28,8 @@ export interface RedisBackendOptions {
   poolSize?: number;
   /** How often due timers are looked for. Default 50 ms. */
   timerPollMs?: number;
+  /** User, call and entry records this node keeps as it last read or wrote them. Default 20,000. */
+  cacheSize?: number;
 }
 
 /** What the backend tells other nodes on their node channel (or all of them, for presence). */
@@ -43,13 +47,12 @@ const MAX_LOADS = 40;
 /** How long a claimed timer is leased before another node may take it over. */
 const TIMER_LEASE_MS = 10_000;
 
-/** Thrown inside a transaction attempt that must start over (a watched key changed). */
-class Conflict extends Error {}
-
 /**
- * Call and presence state in Redis, shared by every node of a cluster. A transaction WATCHes
- * every key it reads and commits with MULTI/EXEC, so that decisions about the same users are
- * atomic across nodes; a conflicting commit is decided again on fresh state.
+ * Call and presence state in Redis, shared by every node of a cluster. A decision reads what it
+ * needs (from the record cache where it can), and one run of the decision script checks that
+ * nothing it read changed and writes it all, atomically, so that decisions about the same users
+ * are atomic across nodes; a decision whose reads changed is decided again on fresh state
+ * (docs/architecture.md, "Cluster decisions").
  */
 export class RedisStateBackend implements StateBackend {
   readonly shared = true;
@@ -61,6 +64,7 @@ export class RedisStateBackend implements StateBackend {
   private inputListener: InputListener = () => {};
   private timerPoll: NodeJS.Timeout | undefined;
   private polling = false;
+  private readonly cache: RecordCache;
 
   constructor(
     private readonly cluster: RedisCluster,
@@ -70,7 +74,9 @@ export class RedisStateBackend implements StateBackend {
     this.outboxCapacity = options.outboxCapacity ?? 64;
     this.timerPollMs = options.timerPollMs ?? 50;
     this.pool = new ConnectionPool(Array.from({ length: options.poolSize ?? 8 }, () => cluster.connection()));
+    this.cache = new RecordCache(options.cacheSize ?? 20_000);
     this.redis.defineCommand('eventsAfter', { numberOfKeys: 2, lua: eventsAfterScript });
+    for (const connection of this.pool.connections) connection.defineCommand('decide', { lua: decideScript });
     this.redis.defineCommand('claimTimers', { numberOfKeys: 2, lua: claimTimersScript });
     this.redis.defineCommand('releaseTimer', { numberOfKeys: 2, lua: releaseTimerScript });
   }
@@ -113,7 +119,7 @@ export class RedisStateBackend implements StateBackend {
         const decision = await this.pool.use((connection) => this.attempt(connection, input, decide));
         if (decision) return decision;
       } catch (error) {
-        if (!(error instanceof Conflict)) throw new StateUnavailableError(`state store: ${String(error)}`);
+        throw new StateUnavailableError(`state store: ${String(error)}`);
       }
       if (attempt > 5) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 2)));
     }
@@ -122,12 +128,13 @@ export class RedisStateBackend implements StateBackend {
 
   async eventsAfter(userId: string, deviceId: string, sessionId: string, afterSeq: number, kept = false): Promise<SequencedMessage[] | undefined> {
     const reply = (await (this.redis as RedisWithScripts).eventsAfter(
-      this.keys.seq(userId),
+      this.keys.seqs(userId),
       this.keys.outbox(userId, deviceId),
       deviceId,
       sessionId,
       afterSeq,
       kept ? '1' : '0',
+      this.outboxCapacity,
     )) as string[];
     if (reply[0] !== 'ok') return undefined;
     return reply.slice(1).map((event) => JSON.parse(event) as SequencedMessage);
@@ -197,71 +204,76 @@ export class RedisStateBackend implements StateBackend {
     await Promise.allSettled(this.pool.connections.map((connection) => connection.quit()));
   }
 
-  // ---- one transaction attempt ----
+  // ---- one decision attempt ----
 
   /**
-   * Loads what the decision reads while WATCHing it (more on demand, see TransactionReads),
-   * decides, and commits; undefined when EXEC found a change.
+   * Loads what the decision reads (more on demand, see TransactionReads), decides, and runs the
+   * decision script; undefined when the script found something read had changed.
    */
   private async attempt(
     connection: Redis,
     input: CallInput,
     decide: (snapshot: Snapshot) => Decision,
   ): Promise<Decision | undefined> {
-    let committed = false;
-    try {
-      const reads = new TransactionReads(connection, this.keys);
-      await reads.preload(input);
-      let decision: Decision | undefined;
-      for (let load = 0; !decision; load++) {
-        try {
-          decision = decide(reads.snapshot);
-        } catch (error) {
-          if (!(error instanceof Missing) || load >= MAX_LOADS) throw error;
-          await reads.load(error.need);
-        }
+    const reads = new TransactionReads(connection, this.keys, this.cache);
+    await reads.preload(input);
+    let decision: Decision | undefined;
+    for (let load = 0; !decision; load++) {
+      try {
+        decision = decide(reads.snapshot);
+      } catch (error) {
+        if (!(error instanceof Missing) || load >= MAX_LOADS) throw error;
+        await reads.load(error.need);
       }
-      if (!(await this.roomsFree(connection, decision, reads))) throw new Conflict();
-      const transaction = connection.multi();
-      const local = this.write(transaction, reads, decision);
-      const result = await transaction.exec();
-      committed = true;
-      if (result === null) return undefined;
-      const failed = result.find(([error]) => error !== null);
-      if (failed) throw failed[0];
-      for (const kick of local.kicks) this.delivery.kick(kick);
-      for (const { userId, deviceId, messages } of local.events) this.delivery.events(userId, deviceId, messages);
-      for (const { to, device, message } of local.signals) this.delivery.signal?.(to, device, message);
-      return decision;
-    } finally {
-      if (!committed) await connection.unwatch().catch(() => {});
+    }
+    const writes = new DecisionWrites();
+    reads.checkAll(writes);
+    this.checkRooms(writes, decision, reads);
+    const local = this.write(writes, reads, decision);
+    const { keys, argv } = writes.arguments();
+    const reply = (await (connection as RedisWithScripts).decide(keys.length, ...keys, ...argv)) as number[];
+    if (reply[0] !== 1) {
+      this.cache.forget(reads.observedKeys());
+      return undefined;
+    }
+    for (const [key, value] of writes.written) if (this.isRecord(key)) this.cache.set(key, value);
+    for (const kick of local.kicks) this.delivery.kick(kick);
+    local.appends.forEach(({ userId, deviceId, messages }, i) => {
+      if (messages.length === 0) return;
+      const first = reply[i + 1]!;
+      this.delivery.events(userId, deviceId, messages.map((message, j) => ({ ...message, seq: first + j })));
+    });
+    for (const { to, device, message } of local.signals) this.delivery.signal?.(to, device, message);
+    return decision;
+  }
+
+  private isRecord(key: string): boolean {
+    const k = this.keys;
+    return key.startsWith(k.user('')) || key.startsWith(k.call('')) || key.startsWith(k.entry(''));
+  }
+
+  /** The rooms a decision allocates must be free. */
+  private checkRooms(writes: DecisionWrites, decision: Decision, reads: TransactionReads): void {
+    for (const call of decision.calls.values()) {
+      if (call !== null && call.roomId !== 0 && reads.callBefore(call.callId)?.roomId !== call.roomId) writes.check(this.keys.room(call.roomId), null);
     }
   }
 
-  /** WATCHes the rooms a decision allocates and checks nobody holds them. */
-  private async roomsFree(connection: Redis, decision: Decision, reads: TransactionReads): Promise<boolean> {
-    const claimed = [...decision.calls.values()].filter(
-      (call): call is CallRecord => call !== null && call.roomId !== 0 && reads.callBefore(call.callId)?.roomId !== call.roomId,
-    );
-    if (claimed.length === 0) return true;
-    const keys = claimed.map((call) => this.keys.room(call.roomId));
-    const holders = await watchAndGet(connection, keys);
-    return holders.every((holder, i) => holder === null || holder === claimed[i]!.callId);
-  }
-
-  /** Queues every write of a decision; returns what this node must do itself after EXEC. */
+  /**
+   * Adds every write of a decision to the script; returns what this node must do itself after it
+   * ran: kicks, signals, and per append (in order) the messages for a device this node holds
+   * (none for a device on another node: the script publishes those to its node).
+   */
   private write(
-    m: ChainableCommander,
+    m: DecisionWrites,
     reads: TransactionReads,
     decision: Decision,
-  ): { events: LocalEvents[]; kicks: Kick[]; signals: Decision['signals'] } {
+  ): { appends: LocalEvents[]; kicks: Kick[]; signals: Decision['signals'] } {
     const k = this.keys;
     const after = (userId: string): UserRecord | undefined => {
       const written = decision.users.get(userId);
       return written === undefined ? reads.userBefore(userId) : (written ?? undefined);
     };
-    /** Per user and device: the outbox's session and last seq, as this decision leaves them. */
-    const outboxes = new Map<string, { userId: string; deviceId: string; sessionId: string; seq: number; appended: SequencedMessage[] }>();
     const queueChanges = { queues: new Set<string>(), agents: new Set<string>() };
     for (const [userId, user] of decision.users) {
       const before = reads.userBefore(userId);
@@ -275,10 +287,10 @@ export class RedisStateBackend implements StateBackend {
       for (const device of before?.devices ?? []) {
         if (user?.devices.some((d) => d.deviceId === device.deviceId)) continue;
         m.del(k.outbox(userId, device.deviceId));
-        m.hdel(k.seq(userId), device.deviceId);
+        m.hdel(k.seqs(userId), `s:${device.deviceId}`, `n:${device.deviceId}`);
       }
       if (user === null) {
-        m.del(k.user(userId), k.seq(userId));
+        m.del(k.user(userId), k.seqs(userId));
         continue;
       }
       m.set(k.user(userId), JSON.stringify(user));
@@ -286,8 +298,7 @@ export class RedisStateBackend implements StateBackend {
       for (const device of user.devices) {
         if (before?.devices.find((d) => d.deviceId === device.deviceId)?.sessionId === device.sessionId) continue;
         m.del(k.outbox(userId, device.deviceId));
-        m.hset(k.seq(userId), device.deviceId, `${device.sessionId} 0`);
-        outboxes.set(outboxKey(userId, device.deviceId), { userId, deviceId: device.deviceId, sessionId: device.sessionId, seq: 0, appended: [] });
+        m.hset(k.seqs(userId), `s:${device.deviceId}`, device.sessionId, `n:${device.deviceId}`, '0');
       }
     }
     for (const [callId, call] of decision.calls) {
@@ -317,33 +328,28 @@ export class RedisStateBackend implements StateBackend {
         m.sadd(k.liveEntries, entryId);
       }
     }
-    const local = { events: [] as LocalEvents[], kicks: [] as Kick[], signals: [] as Decision['signals'] };
-    const notified = new Set<string>();
+    /** Per device: the messages this decision appends to its outbox, numbered by the script. */
+    const outboxes = new Map<string, { userId: string; deviceId: string; node: string; messages: SequencedMessage[] }>();
     for (const delivery of decision.deliveries) {
       const user = after(delivery.to);
       for (const deviceId of targetDevices(delivery, user)) {
-        const device = user!.devices.find((d) => d.deviceId === deviceId)!;
         const key = outboxKey(delivery.to, deviceId);
         let outbox = outboxes.get(key);
         if (!outbox) {
-          outbox = { userId: delivery.to, deviceId, ...seqState(reads.seqs.get(delivery.to)?.[deviceId] ?? null, device.sessionId), appended: [] };
+          const node = user!.devices.find((d) => d.deviceId === deviceId)!.node;
+          outbox = { userId: delivery.to, deviceId, node, messages: [] };
           outboxes.set(key, outbox);
         }
-        outbox.seq += 1;
-        const message = sequenced(delivery, outbox.seq);
-        outbox.appended.push(message);
-        m.rpush(k.outbox(delivery.to, deviceId), JSON.stringify(message));
-        notified.add(key);
+        outbox.messages.push(sequenced(delivery, 0));
       }
     }
-    for (const key of notified) {
-      const outbox = outboxes.get(key)!;
-      const { userId, deviceId, appended: messages } = outbox;
-      m.ltrim(k.outbox(userId, deviceId), -this.outboxCapacity, -1);
-      m.hset(k.seq(userId), deviceId, `${outbox.sessionId} ${outbox.seq}`);
-      const node = after(userId)!.devices.find((d) => d.deviceId === deviceId)!.node;
-      if (node === this.node) local.events.push({ userId, deviceId, messages });
-      else m.publish(k.nodeChannel(node), JSON.stringify({ type: 'events', userId, deviceId, messages } satisfies StateMessage));
+    const local = { appends: [] as LocalEvents[], kicks: [] as Kick[], signals: [] as Decision['signals'] };
+    for (const { userId, deviceId, node, messages } of outboxes.values()) {
+      const here = node === this.node;
+      const start = `{"type":"events","userId":${JSON.stringify(userId)},"deviceId":${JSON.stringify(deviceId)},"messages":[`;
+      const bodies = messages.map(({ seq: _seq, ...message }) => JSON.stringify(message).slice(1));
+      m.append(k.outbox(userId, deviceId), k.seqs(userId), deviceId, this.outboxCapacity, here ? '' : k.nodeChannel(node), start, bodies);
+      local.appends.push({ userId, deviceId, messages: here ? messages : [] });
     }
     for (const change of decision.timers) {
       if ('set' in change) {
@@ -374,7 +380,7 @@ export class RedisStateBackend implements StateBackend {
   }
 
   /** Keeps a queue's available list and its agents true to a user's new record. */
-  private reindexUser(m: ChainableCommander, userId: string, before: UserRecord | undefined, after: UserRecord | undefined): void {
+  private reindexUser(m: DecisionWrites, userId: string, before: UserRecord | undefined, after: UserRecord | undefined): void {
     const was = availabilityOf(before);
     const is = availabilityOf(after);
     for (const queue of was?.queues ?? []) if (!is?.queues.includes(queue)) m.zrem(this.keys.available(queue), userId);
@@ -436,23 +442,8 @@ interface LocalEvents {
 }
 
 type RedisWithScripts = Redis & {
-  eventsAfter(seqKey: string, outboxKey: string, deviceId: string, sessionId: string, afterSeq: number, kept: string): Promise<unknown>;
+  eventsAfter(seqsKey: string, outboxKey: string, deviceId: string, sessionId: string, afterSeq: number, kept: string, capacity: number): Promise<unknown>;
+  decide(numberOfKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
   claimTimers(timers: string, inputs: string, now: number, lease: number, limit: number): Promise<unknown>;
   releaseTimer(timers: string, inputs: string, key: string, lease: number): Promise<unknown>;
 };
-
-/** WATCHes `keys` and reads them, in one round trip. */
-async function watchAndGet(connection: Redis, keys: string[]): Promise<(string | null)[]> {
-  const replies = await connection.pipeline().watch(...keys).mget(...keys).exec();
-  const [watched, read] = replies ?? [];
-  if (!watched || !read) throw new Error('WATCH/MGET: no reply');
-  if (watched[0]) throw watched[0];
-  if (read[0]) throw read[0];
-  return read[1] as (string | null)[];
-}
-
-function seqState(value: string | null, sessionId: string): { sessionId: string; seq: number } {
-  if (value === null) return { sessionId, seq: 0 };
-  const [session, seq] = value.split(' ');
-  return session === sessionId ? { sessionId, seq: Number(seq) } : { sessionId, seq: 0 };
-}

@@ -3,6 +3,8 @@ import { readSet } from '../../calls/machine.js';
 import type { CallInput, CallRecord, Snapshot, UserRecord } from '../../calls/types.js';
 import type { EntryRecord, QueueView } from '../../queues/types.js';
 import type { RedisKeys } from './keys.js';
+import type { RecordCache } from './record-cache.js';
+import type { DecisionWrites } from './decision-writes.js';
 
 /** What a decision read that was not loaded yet. */
 type Need =
@@ -10,7 +12,7 @@ type Need =
   | { kind: 'line' | 'available'; queue: string; upTo: number }
   | { kind: 'line-length'; queue: string };
 
-/** Thrown by a read of something not loaded: the transaction loads it (WATCHing it) and decides again. */
+/** Thrown by a read of something not loaded: the transaction loads it and decides again. */
 export class Missing extends Error {
   constructor(readonly need: Need) {
     super(`not loaded: ${need.kind}`);
@@ -55,17 +57,21 @@ class OnDemandMap<V> extends Map<string, V> {
 const BATCH = 100;
 
 /**
- * The reads of one Redis transaction attempt. The users and calls an input names are loaded
- * first (with the calls they are in and those calls' parties); anything else a decision reads
- * (an agent found through a queue's available list, an entry, a slice of a line) throws Missing,
- * is loaded — every key WATCHed before it is read — and the decision is made again on what is
- * loaded. Each load reads a batch: what the decision is likely to read next.
+ * The reads of one decision attempt on Redis. The users and calls an input names are loaded
+ * first (with the calls they are in and those calls' parties), from the record cache where it
+ * has them; anything else a decision reads (an agent found through a queue's available list, an
+ * entry, a slice of a line) throws Missing, is loaded, and the decision is made again on what is
+ * loaded. Each load reads a batch: what the decision is likely to read next. Every value read is
+ * kept, so that the decision script can check that none changed before it writes.
  */
 export class TransactionReads {
   readonly users = new OnDemandMap<UserRecord>('user');
   readonly calls = new OnDemandMap<CallRecord>('call');
-  /** Per loaded user: deviceId → "sessionId lastSeq" of that device's outbox. */
-  readonly seqs = new Map<string, Record<string, string>>();
+  /** Every string key read, with the value read (null: absent). */
+  private readonly observed = new Map<string, string | null>();
+  /** Sorted sets read: up to which rank, and the ids read joined by newlines; or their lengths. */
+  private readonly rangesRead = new Map<string, { stop: number; read: string }>();
+  private readonly lengthsRead = new Map<string, number>();
   private readonly entryRecords = new Map<string, EntryRecord | null>();
   private readonly ranges = { line: new Map<string, string[]>(), available: new Map<string, string[]>() };
   private readonly complete = { line: new Set<string>(), available: new Set<string>() };
@@ -88,7 +94,20 @@ export class TransactionReads {
   constructor(
     private readonly connection: Redis,
     private readonly keys: RedisKeys,
+    private readonly cache: RecordCache,
   ) {}
+
+  /** Adds every read to the script's checks. */
+  checkAll(writes: DecisionWrites): void {
+    for (const [key, value] of this.observed) writes.check(key, value);
+    for (const [key, { stop, read }] of this.rangesRead) writes.checkRange(key, stop, read);
+    for (const [key, length] of this.lengthsRead) writes.checkRange(key, -1, String(length));
+  }
+
+  /** The string keys read (forgotten by the cache when the commit found one changed). */
+  observedKeys(): IterableIterator<string> {
+    return this.observed.keys();
+  }
 
   get snapshot(): Snapshot {
     return { users: this.users, calls: this.calls, queues: this.view };
@@ -125,15 +144,16 @@ export class TransactionReads {
         return this.loadEntries([need.id, ...this.likelyEntries()]);
       case 'line-length': {
         const key = this.keys.line(need.queue);
-        const [length] = await this.watchAnd([key], (p) => p.zcard(key));
-        this.lineLengths.set(need.queue, Number(length ?? 0));
+        const length = await this.connection.zcard(key);
+        this.lengthsRead.set(key, length);
+        this.lineLengths.set(need.queue, length);
         return;
       }
       case 'line':
       case 'available': {
         const key = need.kind === 'line' ? this.keys.line(need.queue) : this.keys.available(need.queue);
-        const [ids] = await this.watchAnd([key], (p) => p.zrange(key, 0, need.upTo - 1));
-        const list = (ids as string[] | null) ?? [];
+        const list = await this.connection.zrange(key, 0, need.upTo - 1);
+        this.rangesRead.set(key, { stop: need.upTo - 1, read: list.join('\n') });
         this.ranges[need.kind].set(need.queue, list);
         if (list.length < need.upTo) this.complete[need.kind].add(need.queue);
         return;
@@ -158,48 +178,41 @@ export class TransactionReads {
   }
 
   private async loadUsers(ids: readonly string[]): Promise<void> {
-    const fresh = [...new Set(ids)].filter((id) => !this.seqs.has(id)).slice(0, BATCH);
-    if (fresh.length === 0) return;
-    const userKeys = fresh.map(this.keys.user);
-    const seqKeys = fresh.map(this.keys.seq);
-    const [values, ...seqs] = await this.watchAnd([...userKeys, ...seqKeys], (p) => {
-      p.mget(...userKeys);
-      for (const key of seqKeys) p.hgetall(key);
-    });
-    const read = (values as (string | null)[] | null) ?? [];
-    fresh.forEach((id, i) => {
-      this.users.put(id, parse<UserRecord>(read[i] ?? null));
-      this.seqs.set(id, (seqs[i] as Record<string, string> | null) ?? {});
-    });
+    const fresh = [...new Set(ids)].filter((id) => !this.users.isLoaded(id)).slice(0, BATCH);
+    const read = await this.read(fresh.map(this.keys.user));
+    fresh.forEach((id, i) => this.users.put(id, parse<UserRecord>(read[i] ?? null)));
   }
 
   private async loadCalls(ids: readonly (string | null)[]): Promise<void> {
     const fresh = [...new Set(ids)].filter((id): id is string => id !== null && !this.calls.isLoaded(id));
-    if (fresh.length === 0) return;
-    const keys = fresh.map(this.keys.call);
-    const [values] = await this.watchAnd(keys, (p) => p.mget(...keys));
-    const read = (values as (string | null)[] | null) ?? [];
+    const read = await this.read(fresh.map(this.keys.call));
     fresh.forEach((id, i) => this.calls.put(id, parse<CallRecord>(read[i] ?? null)));
   }
 
   private async loadEntries(ids: readonly string[]): Promise<void> {
     const fresh = [...new Set(ids)].filter((id) => !this.entryRecords.has(id)).slice(0, BATCH);
-    if (fresh.length === 0) return;
-    const keys = fresh.map(this.keys.entry);
-    const [values] = await this.watchAnd(keys, (p) => p.mget(...keys));
-    const read = (values as (string | null)[] | null) ?? [];
+    const read = await this.read(fresh.map(this.keys.entry));
     fresh.forEach((id, i) => this.entryRecords.set(id, parse<EntryRecord>(read[i] ?? null) ?? null));
   }
 
-  /** WATCHes `keys`, then runs `read` in the same round trip; resolves to the read's replies. */
-  private async watchAnd(keys: string[], read: (pipeline: ReturnType<Redis['pipeline']>) => unknown): Promise<unknown[]> {
-    const pipeline = this.connection.pipeline().watch(...keys);
-    read(pipeline);
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([error]) => error);
-    if (failed) throw failed[0];
-    if (replies.length < 2) throw new Error('WATCH: no reply');
-    return replies.slice(1).map(([, value]) => value);
+  /** The values of `keys` (null: absent): from the cache where it has them, the rest in one MGET. */
+  private async read(keys: readonly string[]): Promise<(string | null)[]> {
+    const values = new Map<string, string | null>();
+    for (const key of keys) {
+      const cached = this.cache.get(key);
+      if (cached !== undefined) values.set(key, cached);
+    }
+    const missing = keys.filter((key) => !values.has(key));
+    const fetched = missing.length > 0 ? await this.connection.mget(...missing) : [];
+    missing.forEach((key, i) => {
+      values.set(key, fetched[i] ?? null);
+      this.cache.set(key, fetched[i] ?? null);
+    });
+    return keys.map((key) => {
+      const value = values.get(key) ?? null;
+      this.observed.set(key, value);
+      return value;
+    });
   }
 }
 

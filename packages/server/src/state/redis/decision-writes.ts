@@ -1,0 +1,91 @@
+/**
+ * The arguments of one run of the decision script (scripts.ts, decideScript): the reads it must
+ * find unchanged and the writes it makes, each key named once in KEYS.
+ */
+export class DecisionWrites {
+  private readonly keys: string[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly checks: string[] = [];
+  private readonly ranges: string[] = [];
+  private readonly writes: string[] = [];
+  /** String keys this decision leaves with a new value (null: deleted), for the record cache. */
+  readonly written = new Map<string, string | null>();
+
+  /** A string key read as `value` (null: absent) must still be so. */
+  check(key: string, value: string | null): void {
+    if (value === null) this.checks.push(String(this.keyIndex(key)), '0', '');
+    else this.checks.push(String(this.keyIndex(key)), '1', value);
+  }
+
+  /** A sorted set read as `ids` up to rank `stop` (or its length, `stop` -1) must still read so. */
+  checkRange(key: string, stop: number, read: string): void {
+    this.ranges.push(String(this.keyIndex(key)), String(stop), read);
+  }
+
+  set(key: string, value: string): void {
+    this.written.set(key, value);
+    this.command('set', key, value);
+  }
+
+  del(...keys: string[]): void {
+    for (const key of keys) {
+      this.written.set(key, null);
+      this.command('del', key);
+    }
+  }
+
+  sadd(key: string, member: string): void {
+    this.command('sadd', key, member);
+  }
+
+  srem(key: string, member: string): void {
+    this.command('srem', key, member);
+  }
+
+  hset(key: string, ...fieldsAndValues: string[]): void {
+    this.command('hset', key, ...fieldsAndValues);
+  }
+
+  hdel(key: string, ...fields: string[]): void {
+    this.command('hdel', key, ...fields);
+  }
+
+  zadd(key: string, score: number, member: string): void {
+    this.command('zadd', key, String(score), member);
+  }
+
+  zrem(key: string, member: string): void {
+    this.command('zrem', key, member);
+  }
+
+  publish(channel: string, message: string): void {
+    this.writes.push('publish', '0', '2', channel, message);
+  }
+
+  /**
+   * Numbers `bodies` (messages in JSON without their `seq` and opening brace) after the device's
+   * last seq and appends them to its outbox; with a channel, publishes them there, after `start`.
+   */
+  append(outbox: string, seqs: string, deviceId: string, capacity: number, channel: string, start: string, bodies: string[]): void {
+    this.writes.push('append', String(this.keyIndex(outbox)), String(5 + bodies.length), String(this.keyIndex(seqs)), deviceId, String(capacity), channel, start, ...bodies);
+  }
+
+  /** KEYS and ARGV of the script. */
+  arguments(): { keys: string[]; argv: string[] } {
+    return { keys: this.keys, argv: [String(this.checks.length / 3), ...this.checks, String(this.ranges.length / 3), ...this.ranges, ...this.writes] };
+  }
+
+  private command(name: string, key: string, ...args: string[]): void {
+    this.writes.push(name, String(this.keyIndex(key)), String(args.length), ...args);
+  }
+
+  private keyIndex(key: string): number {
+    let at = this.index.get(key);
+    if (at === undefined) {
+      this.keys.push(key);
+      at = this.keys.length;
+      this.index.set(key, at);
+    }
+    return at;
+  }
+}
