@@ -49,6 +49,11 @@ export interface Plan {
    * `readers` loops reading its newest page (`/api/calls?limit=1`) while one pair calls.
    */
   history: { records: number; readers: number; calls: number; warmup: number };
+  /**
+   * Redis cost per call cycle: `calls` sequential calls of one pair (after `warmup`), then the
+   * nodes idle at least `minIdleMs` (and at least as long as the calls took) for the background.
+   */
+  redisCost: { calls: number; warmup: number; minIdleMs: number };
   /** Profile the Callgate node during one step at this share of its highest passing rate. */
   profile: { share: number; fallbackRate: number; durationMs: number } | null;
 }
@@ -71,6 +76,7 @@ export const quickPlan: Plan = {
   connections: { sizes: [1000], perGenerator: 9000, concurrency: 100, watchIdleMs: 0 },
   queues: { sizes: [{ customers: 400, agents: 20 }], offers: 200, talkMs: 100 },
   history: { records: 5000, readers: 4, calls: 300, warmup: 50 },
+  redisCost: { calls: 50, warmup: 10, minIdleMs: 1000 },
   quietWaitMs: 0,
   nice: null,
   profile: null,
@@ -98,7 +104,8 @@ export const fullPlan: Plan = {
     offers: 3000,
     talkMs: 500,
   },
-  history: { records: 50_000, readers: 4, calls: 3000, warmup: 200 },
+  history: { records: 100_000, readers: 4, calls: 3000, warmup: 200 },
+  redisCost: { calls: 200, warmup: 20, minIdleMs: 3000 },
   quietWaitMs: 20_000,
   nice: -5,
   profile: { share: 0.6, fallbackRate: 1000, durationMs: 10_000 },

@@ -67,6 +67,11 @@ export class RunningTarget {
     return this.ready.map((r) => r.url);
   }
 
+  /** The target's own redis-server, when it is a cluster target. */
+  get redisUrl(): string | null {
+    return this.redis?.url ?? null;
+  }
+
   /** The smallest open-files limit among the nodes. */
   get maxOpenFiles(): number | null {
     const limits = this.ready.map((r) => r.maxOpenFiles).filter((l): l is number => l !== null);
