@@ -16,8 +16,9 @@ import { runThroughput } from './workloads/throughput.js';
 import { runQueues } from './workloads/queues.js';
 import { runHistory } from './workloads/history.js';
 import { runRedisCost } from './workloads/redis-cost.js';
+import { runCrowd } from './workloads/crowd.js';
 
-const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,queues,history,redis-cost,profile] [--report]
+const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,queues,history,redis-cost,crowd,profile] [--report]
 
   --quick    CI smoke run (under a minute): small sizes, prints the tables, writes bench/results/quick.json;
              exits 1 on any error, lost, misrouted or wrong event (never on timing)
@@ -85,6 +86,7 @@ const results: BenchResults = {
   queues: {},
   history: {},
   redisCost: {},
+  crowd: {},
   profile: null,
 };
 const previous = only && plan.mode === 'full' && existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults) : null;
@@ -96,6 +98,7 @@ if (previous) {
   if (!wanted('queues')) results.queues = previous.queues ?? {};
   if (!wanted('history')) results.history = previous.history ?? {};
   if (!wanted('redis-cost')) results.redisCost = previous.redisCost ?? {};
+  if (!wanted('crowd')) results.crowd = previous.crowd ?? {};
   if (!wanted('profile')) results.profile = previous.profile;
 }
 
@@ -126,6 +129,9 @@ for (const target of runnable('history')) {
 for (const target of runnable('redis-cost')) {
   log(`redis cost per call: ${target.id}`);
   results.redisCost![target.id] = await runRedisCost(target, plan, log);
+}
+if (plan.crowd) {
+  for (const target of runnable('crowd')) results.crowd![target.id] = await runCrowd(target, plan, log);
 }
 if (plan.profile) {
   for (const target of runnable('profile')) {
@@ -160,6 +166,7 @@ const problems = [
   ...Object.entries(results.queues ?? {}).flatMap(([id, runs]) => runs.map((r) => [`${id} queue of ${r.customers}`, r.faults] as const)),
   ...Object.entries(results.history ?? {}).map(([id, r]) => [`${id} history readers`, faults(r.quiet.tally) + faults(r.loaded.tally)] as const),
   ...Object.entries(results.redisCost ?? {}).map(([id, r]) => [`${id} redis cost`, r.faults] as const),
+  ...Object.entries(results.crowd ?? {}).map(([id, r]) => [`${id} idle crowd`, r.failed + r.presence.wrong + r.calls.faults] as const),
 ].filter(([, count]) => count > 0);
 if (plan.mode === 'quick' && problems.length) {
   for (const [where, count] of problems) log(`FAULT: ${where}: ${count} errors, lost, misrouted or wrong events, or failed connections`);

@@ -54,6 +54,12 @@ export interface Plan {
    * nodes idle at least `minIdleMs` (and at least as long as the calls took) for the background.
    */
   redisCost: { calls: number; warmup: number; minIdleMs: number };
+  /**
+   * The idle crowd over several nodes on Redis: `users` in all, generator processes of at most
+   * `perGenerator`, `concurrency` handshakes in flight each; then `calls` sequential calls of one
+   * pair on two nodes while every node's event loop is watched for `watchMs`.
+   */
+  crowd: { users: number; perGenerator: number; concurrency: number; calls: number; watchMs: number } | null;
   /** Profile the Callgate node during one step at this share of its highest passing rate. */
   profile: { share: number; fallbackRate: number; durationMs: number } | null;
 }
@@ -77,6 +83,7 @@ export const quickPlan: Plan = {
   queues: { sizes: [{ customers: 400, agents: 20 }], offers: 200, talkMs: 100 },
   history: { records: 5000, readers: 4, calls: 300, warmup: 50 },
   redisCost: { calls: 50, warmup: 10, minIdleMs: 1000 },
+  crowd: { users: 1200, perGenerator: 600, concurrency: 50, calls: 50, watchMs: 1500 },
   quietWaitMs: 0,
   nice: null,
   profile: null,
@@ -106,6 +113,7 @@ export const fullPlan: Plan = {
   },
   history: { records: 100_000, readers: 4, calls: 3000, warmup: 200 },
   redisCost: { calls: 200, warmup: 20, minIdleMs: 3000 },
+  crowd: { users: 100_000, perGenerator: 9000, concurrency: 200, calls: 200, watchMs: 22_000 },
   quietWaitMs: 20_000,
   nice: -5,
   profile: { share: 0.6, fallbackRate: 1000, durationMs: 10_000 },

@@ -7,6 +7,7 @@ import type { ThroughputResult } from './workloads/throughput.js';
 import type { QueueRun } from './workloads/queues.js';
 import type { HistoryRun } from './workloads/history.js';
 import type { RedisCostRun } from './workloads/redis-cost.js';
+import type { CrowdRun } from './workloads/crowd.js';
 
 /** Everything one bench run measured: bench/results/latest.json. */
 export interface BenchResults {
@@ -27,6 +28,8 @@ export interface BenchResults {
   history?: Record<string, HistoryRun>;
   /** Redis commands, round trips and CPU per call cycle, per cluster target. */
   redisCost?: Record<string, RedisCostRun>;
+  /** The idle crowd over several nodes on Redis, per target. */
+  crowd?: Record<string, CrowdRun>;
   /**
    * With --only in a full run: the workloads run then, on which machine and when. The rest of the
    * file (machine, times) is the run the other workloads' figures were kept from.

@@ -27,7 +27,7 @@ const benchLimits = {
   controlBurst: 1_000_000,
 };
 
-export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'queues' | 'history' | 'profile' | 'redis-cost';
+export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'queues' | 'history' | 'profile' | 'redis-cost' | 'crowd';
 
 export interface Target {
   id: string;
@@ -75,5 +75,11 @@ export const targets: Target[] = [
     title: 'Callgate, 3 nodes sharing state through Redis',
     nodes: [1, 2, 3].map(() => ({ kind: 'callgate' as const, options: { limits: benchLimits, db: ':memory:' }, cluster: true })),
     workloads: ['throughput', 'redis-cost'],
+  },
+  {
+    id: 'callgate-cluster-6',
+    title: 'Callgate, 6 nodes sharing state through Redis (the idle crowd)',
+    nodes: [1, 2, 3, 4, 5, 6].map(() => ({ kind: 'callgate' as const, options: { limits: benchLimits, db: ':memory:' }, cluster: true })),
+    workloads: ['crowd'],
   },
 ];

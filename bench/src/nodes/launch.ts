@@ -78,9 +78,14 @@ export class RunningTarget {
     return limits.length ? Math.min(...limits) : null;
   }
 
+  /** Memory of each node, in the order of `urls`, after GC when started with exposeGc. */
+  memoryEach(): Promise<NodeMemory[]> {
+    return Promise.all(this.nodes.map((n) => n.request<NodeMemory>({ op: 'memory' })));
+  }
+
   /** Memory of all nodes together, after GC when started with exposeGc. */
   async memory(): Promise<NodeMemory> {
-    const each = await Promise.all(this.nodes.map((n) => n.request<NodeMemory>({ op: 'memory' })));
+    const each = await this.memoryEach();
     return each.reduce((sum, m) => ({
       rss: sum.rss + m.rss,
       heapUsed: sum.heapUsed + m.heapUsed,
@@ -93,16 +98,31 @@ export class RunningTarget {
 
   /** CPU time used by all nodes so far, in microseconds. */
   async cpuMicros(): Promise<number> {
+    return (await this.cpuMicrosEach()).reduce((sum, micros) => sum + micros, 0);
+  }
+
+  /** CPU time used by each node so far, in microseconds, in the order of `urls`. */
+  async cpuMicrosEach(): Promise<number[]> {
     const each = await Promise.all(this.nodes.map((n) => n.request<NodeCpu>({ op: 'cpu' })));
-    return each.reduce((sum, c) => sum + c.micros, 0);
+    return each.map((c) => c.micros);
+  }
+
+  /** CPU time the target's redis-server has used so far, µs; null without one. */
+  async redisCpuMicros(): Promise<number | null> {
+    return this.redis ? this.redis.cpuMicros() : null;
   }
 
   /** Watches the nodes' event-loop delay for `ms` and returns the worst node's figures. */
   async loopDelay(ms: number): Promise<LoopDelay> {
+    const each = await this.loopDelayEach(ms);
+    return each.reduce((worst, d) => (d.maxMs > worst.maxMs ? d : worst));
+  }
+
+  /** Watches the nodes' event-loop delay for `ms`; each node's figures, in the order of `urls`. */
+  async loopDelayEach(ms: number): Promise<LoopDelay[]> {
     await Promise.all(this.nodes.map((n) => n.request({ op: 'loop-watch' })));
     await new Promise((resolve) => setTimeout(resolve, ms));
-    const each = await Promise.all(this.nodes.map((n) => n.request<LoopDelay>({ op: 'loop-delay' })));
-    return each.reduce((worst, d) => (d.maxMs > worst.maxMs ? d : worst));
+    return Promise.all(this.nodes.map((n) => n.request<LoopDelay>({ op: 'loop-delay' })));
   }
 
   async stop(): Promise<void> {

@@ -3,24 +3,7 @@ import type { LatencySummary } from '../load/latency-histogram.js';
 import type { BenchResults } from '../results.js';
 import type { ConnectionRun } from '../workloads/connections.js';
 import type { ThroughputStep } from '../workloads/throughput.js';
-
-type Row = (string | number)[];
-
-function table(head: string[], rows: Row[]): string {
-  const line = (cells: Row): string => `| ${cells.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
-const ratio = (value: number | null | undefined, base: number | null | undefined): string =>
-  value == null || base == null || base === 0 ? '—' : `${(value / base).toFixed(2)}×`;
-const kib = (bytes: number | null): string => (bytes === null ? '—' : (bytes / 1024).toFixed(1));
-const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
-const ms = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const pct = (share: number): string => `${Math.round(share * 100)} %`;
-/** Server CPU time per completed call, in microseconds of one core: what a call costs, whoever is the bottleneck. */
-const cpuPerCall = (s: { serverCpu: number; completedPerSecond: number }): number | null =>
-  s.completedPerSecond > 0 ? Math.round((s.serverCpu * 1e6) / s.completedPerSecond) : null;
-const orDash = (n: number | null): string | number => n ?? '—';
+import { cpuPerCall, kib, mib, ms, orDash, pct, ratio, table, type Row } from './format.js';
 
 function baselineId(results: BenchResults): string {
   return results.targets.find((t) => t.baseline)?.id ?? 'relay';
