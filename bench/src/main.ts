@@ -17,8 +17,9 @@ import { runQueues } from './workloads/queues.js';
 import { runHistory } from './workloads/history.js';
 import { runRedisCost } from './workloads/redis-cost.js';
 import { runCrowd } from './workloads/crowd.js';
+import { runScaleCheck } from './workloads/scale-check.js';
 
-const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,queues,history,redis-cost,crowd,profile] [--report]
+const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,queues,history,redis-cost,crowd,scale-check,profile] [--report]
 
   --quick    CI smoke run (under a minute): small sizes, prints the tables, writes bench/results/quick.json;
              exits 1 on any error, lost, misrouted or wrong event (never on timing)
@@ -87,6 +88,7 @@ const results: BenchResults = {
   history: {},
   redisCost: {},
   crowd: {},
+  scaleCheck: null,
   profile: null,
 };
 const previous = only && plan.mode === 'full' && existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults) : null;
@@ -99,6 +101,7 @@ if (previous) {
   if (!wanted('history')) results.history = previous.history ?? {};
   if (!wanted('redis-cost')) results.redisCost = previous.redisCost ?? {};
   if (!wanted('crowd')) results.crowd = previous.crowd ?? {};
+  if (!wanted('scale-check')) results.scaleCheck = previous.scaleCheck ?? null;
   if (!wanted('profile')) results.profile = previous.profile;
 }
 
@@ -132,6 +135,10 @@ for (const target of runnable('redis-cost')) {
 }
 if (plan.crowd) {
   for (const target of runnable('crowd')) results.crowd![target.id] = await runCrowd(target, plan, log);
+}
+if (plan.scaleCheck && runnable('scale-check').length) {
+  log(`capacity check, pinned: ${runnable('scale-check').map((t) => t.id).join(', ')}`);
+  results.scaleCheck = await runScaleCheck(runnable('scale-check'), plan, log);
 }
 if (plan.profile) {
   for (const target of runnable('profile')) {

@@ -60,6 +60,8 @@ export interface Plan {
    * pair on two nodes while every node's event loop is watched for `watchMs`.
    */
   crowd: { users: number; perGenerator: number; concurrency: number; calls: number; watchMs: number } | null;
+  /** The capacity model against this machine: 1 and 2 nodes on one pinned core, climbing these rates. */
+  scaleCheck: { rates: number[]; stepMs: number } | null;
   /** Profile the Callgate node during one step at this share of its highest passing rate. */
   profile: { share: number; fallbackRate: number; durationMs: number } | null;
 }
@@ -84,6 +86,7 @@ export const quickPlan: Plan = {
   history: { records: 5000, readers: 4, calls: 300, warmup: 50 },
   redisCost: { calls: 50, warmup: 10, minIdleMs: 1000 },
   crowd: { users: 1200, perGenerator: 600, concurrency: 50, calls: 50, watchMs: 1500 },
+  scaleCheck: null,
   quietWaitMs: 0,
   nice: null,
   profile: null,
@@ -114,6 +117,7 @@ export const fullPlan: Plan = {
   history: { records: 100_000, readers: 4, calls: 3000, warmup: 200 },
   redisCost: { calls: 200, warmup: 20, minIdleMs: 3000 },
   crowd: { users: 100_000, perGenerator: 9000, concurrency: 200, calls: 200, watchMs: 22_000 },
+  scaleCheck: { rates: [250, 500, 750, 1000, 1250, 1500, 2000, 2500], stepMs: 5000 },
   quietWaitMs: 20_000,
   nice: -5,
   profile: { share: 0.6, fallbackRate: 1000, durationMs: 10_000 },

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,13 @@ export interface LaunchOptions {
   cpuProfileDir?: string;
   /** More startServer options for this run (e.g. the queues a workload needs). */
   nodeOptions?: Record<string, unknown>;
+  /** Pin the nodes to these CPUs and the target's redis-server (and the load generator) to the others (taskset lists, e.g. '0' and '1'). */
+  pin?: { nodes: string; rest: string };
+}
+
+/** Pins every thread of a running process to `cpus` (a taskset list). */
+export function pinProcess(pid: number | undefined, cpus: string): void {
+  if (pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 const scripts: Record<NodeLaunch['kind'], URL> = {
@@ -54,6 +62,10 @@ export class RunningTarget {
     });
     try {
       const ready = await Promise.all(nodes.map((n) => n.ready));
+      if (options.pin) {
+        ready.forEach((r) => pinProcess(r.pid, options.pin!.nodes));
+        pinProcess(redis?.pid, options.pin.rest);
+      }
       return new RunningTarget(target, nodes, ready, scratch, redis);
     } catch (error) {
       nodes.forEach((n) => n.kill());

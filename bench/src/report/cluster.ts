@@ -97,9 +97,36 @@ export function capacityModel(s: ScaleOut): { rows: CapacityRow[]; redisLimitAt:
   return { rows, redisLimitAt: Math.ceil(s.three / redis) };
 }
 
+/** The model against this machine: nodes pinned to one core, Redis and the generator to the other. */
+function scaleCheckPart(results: BenchResults): string[] {
+  const check = results.scaleCheck;
+  if (!check) return [];
+  const rows: Row[] = Object.entries(check.climbs).map(([id, c]) => {
+    const best = c.steps.find((s) => s.passed && s.rate === c.maxRate);
+    return [
+      id,
+      c.nodes,
+      c.maxRate === null ? 'none passed' : `${c.saturated ? '' : '≥ '}${c.maxRate}`,
+      c.cpuPerCallMicros ?? '—',
+      c.modelCeiling ?? '—',
+      best ? `${Math.round(best.serverCpu * 100)} %` : '—',
+      best?.redisCpu == null ? '—' : `${Math.round(best.redisCpu * 100)} %`,
+      best ? `${Math.round(best.generatorCpu * 100)} %` : '—',
+    ];
+  });
+  return [
+    '',
+    `#### The model against this machine (taskset: nodes on CPU ${check.pin.nodes}, redis-server and the generator on CPU ${check.pin.rest})`,
+    '',
+    'With 2 cores the nodes can have one core between them, whatever their number: the model says that core passes at most 10⁶ ÷ (node CPU per call) calls/s, and two nodes on it as many as one if nothing grows with the node count. What 2 cores cannot show: more than one core of nodes, and Redis becoming the limit (that needs N + 2 cores).',
+    '',
+    table(['target', 'nodes', 'highest passing rate (calls/s)', 'node CPU per call there (µs)', 'model ceiling for one core (calls/s)', 'node CPU there', 'Redis CPU there', 'generator CPU there'], rows),
+  ];
+}
+
 export function scaleOutSection(results: BenchResults): string {
   const s = scaleOut(results);
-  if (!s) return '';
+  if (!s) return scaleCheckPart(results).join('\n').trim();
   const each = s.threeEach.map((c) => `${Math.round(c * 100)} %`).join(', ');
   const parts = [
     `### Scale-out on Redis: node CPU per call, 1 node against 3 (at ${s.rate} calls/s, the highest rate both passed)`,
@@ -130,5 +157,6 @@ export function scaleOutSection(results: BenchResults): string {
       ),
     );
   }
+  parts.push(...scaleCheckPart(results));
   return parts.join('\n');
 }

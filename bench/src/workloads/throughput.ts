@@ -1,6 +1,6 @@
 import { coresBusy, sampleCpu, waitForQuiet } from '../machine-load.js';
 import { stepPassed, type StepResult } from '../load/pair-pool.js';
-import { RunningTarget, type LaunchOptions } from '../nodes/launch.js';
+import { pinProcess, RunningTarget, type LaunchOptions } from '../nodes/launch.js';
 import type { Plan } from '../plan.js';
 import type { Target } from '../targets.js';
 import { startGenerator } from './generators.js';
@@ -48,6 +48,7 @@ export class SteppedLoad {
     let generator: Awaited<ReturnType<typeof startGenerator>> | undefined;
     try {
       generator = await startGenerator(`${target.id} load generator`);
+      if (launch.pin) pinProcess(generator.pid, launch.pin.rest);
       await generator.request({
         op: 'pairs',
         urls: running.urls,
@@ -97,7 +98,7 @@ export class SteppedLoad {
       ...result,
       serverCpu: round(serverCores),
       nodeCpu: nodeCores.map(round),
-      redisCpu: redisCores === null ? null : round(redisCores),
+      redisCpu: redisCores === null ? null : Math.round(redisCores * 1000) / 1000,
       otherLoad,
       retried,
       windowMicros: [from, to],
