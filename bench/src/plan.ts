@@ -85,7 +85,7 @@ export const quickPlan: Plan = {
   queues: { sizes: [{ customers: 400, agents: 20 }], offers: 200, talkMs: 100 },
   history: { records: 5000, readers: 4, calls: 300, warmup: 50 },
   redisCost: { calls: 50, warmup: 10, minIdleMs: 1000 },
-  crowd: { users: 1200, perGenerator: 600, concurrency: 50, calls: 50, watchMs: 1500 },
+  crowd: { users: 600, perGenerator: 300, concurrency: 50, calls: 30, watchMs: 1000 },
   scaleCheck: null,
   quietWaitMs: 0,
   nice: null,
