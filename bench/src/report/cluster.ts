@@ -84,8 +84,18 @@ export interface CapacityRow {
   limit: 'nodes' | 'Redis';
 }
 
-export function capacityModel(s: ScaleOut): { rows: CapacityRow[]; redisLimitAt: number | null } | null {
-  const redis = s.redisThree ?? s.redisOne;
+/**
+ * Redis CPU per call: from the throughput step of three nodes (or one), else from the sequential
+ * calls of the redis-cost workload (a call there pays for its round trips alone: an upper bound).
+ */
+export function redisPerCall(results: BenchResults, s: ScaleOut): { micros: number; source: string } | null {
+  if (s.redisThree ?? s.redisOne) return { micros: (s.redisThree ?? s.redisOne)!, source: `at ${s.rate}/s` };
+  const sequential = results.redisCost?.[THREE] ?? results.redisCost?.[ONE];
+  return sequential ? { micros: sequential.redisCpuPerCallMicros, source: 'of sequential calls (redis-cost; an upper bound: nothing is batched)' } : null;
+}
+
+export function capacityModel(s: ScaleOut, redisMicros: number | null): { rows: CapacityRow[]; redisLimitAt: number | null } | null {
+  const redis = redisMicros;
   if (!redis) return null;
   const rows: CapacityRow[] = [];
   for (let nodes = 1; nodes <= 8; nodes++) {
@@ -140,14 +150,15 @@ export function scaleOutSection(results: BenchResults): string {
       ],
     ),
   ];
-  const model = capacityModel(s);
-  if (model) {
+  const redis = redisPerCall(results, s);
+  const model = capacityModel(s, redis?.micros ?? null);
+  if (model && redis) {
     parts.push(
       '',
       '#### Capacity model (from the CPU per call above)',
       '',
       `N nodes on a machine with N + 2 cores: one core per node, one for redis-server (single-threaded), one for the rest. ` +
-        `Nodes limit the rate at N × 10⁶ ÷ ${s.three} µs (${s.one} µs for one node); Redis at 10⁶ ÷ ${s.redisThree ?? s.redisOne} µs. ` +
+        `Nodes limit the rate at N × 10⁶ ÷ ${s.three} µs (${s.one} µs for one node); Redis at 10⁶ ÷ ${redis.micros} µs (its CPU per call ${redis.source}). ` +
         `A core is counted as fully usable, so the figures are ceilings; they hold only if per-call CPU stays flat beyond three nodes (goal 3 checks it up to three). ` +
         `Redis becomes the limit at **${model.redisLimitAt} nodes**.`,
       '',

@@ -20,7 +20,7 @@ export function crowdSection(results: BenchResults): string {
       '',
       `${r.connected} of ${r.requested} asked for connected${r.failed ? ` (${r.failed} failed: ${r.firstError ?? ''})` : ''} in ${(r.connectMs / 1000).toFixed(1)} s, ` +
         `from ${r.generators} generator processes, every node connected to at once${r.limitedBy ? `; fewer than asked: limited by ${r.limitedBy}` : ''}. ` +
-        `Presence: ${p.online + p.offlineExpected} of ${p.sampled} sampled users right (${p.online} online users of every node and ${p.offlineExpected} who never connected, each asked from another node)${p.wrong ? `; **${p.wrong} wrong**: ${p.notes.join('; ')}` : ''}. ` +
+        `Presence: ${p.online + p.offlineExpected} of ${p.sampled} sampled users right (${p.online} online users of every node and ${p.offlineExpected} who never connected, each asked from another node${r.presenceSkipped ? `; ${r.presenceSkipped} sampled users left out: they had failed to connect` : ''})${p.wrong ? `; **${p.wrong} wrong**: ${p.notes.join('; ')}` : ''}. ` +
         `Meanwhile ${r.calls.count} sequential calls between nodes 1 and 2: setup p50 ${ms(r.calls.setup.p50)} ms, p99 ${ms(r.calls.setup.p99)} ms, max ${ms(r.calls.setup.max)} ms, ${r.calls.faults} faults; event loops watched ${(r.watchedMs / 1000).toFixed(0)} s.`,
       '',
       table(['node', 'users', 'connects/s (its users ÷ time to connect all)', 'RSS per user (KiB)', 'node RSS (MiB)', 'event-loop delay max / p99 (ms)'], rows),

@@ -1,6 +1,6 @@
 import type { BenchResults } from '../results.js';
 import type { ThroughputStep } from '../workloads/throughput.js';
-import { capacityModel, scaleOut } from './cluster.js';
+import { capacityModel, redisPerCall, scaleOut } from './cluster.js';
 import { cpuPerCall, kib, ms, table, type Row } from './format.js';
 
 /** met / **not met** / — (not measured). */
@@ -56,7 +56,7 @@ function redisCpuRow(results: BenchResults): Row {
 
 function scaleOutRows(results: BenchResults): Row[] {
   const s = scaleOut(results);
-  const model = s && capacityModel(s);
+  const model = s && capacityModel(s, redisPerCall(results, s)?.micros ?? null);
   const check = results.scaleCheck;
   return [
     [

@@ -36,6 +36,8 @@ export interface CrowdRun {
   perNode: CrowdNode[];
   /** Presence: sampled users as a watcher on another node saw them. */
   presence: { sampled: number; online: number; offlineExpected: number; wrong: number; notes: string[] };
+  /** Sampled users left out of the presence check because they had failed to connect. */
+  presenceSkipped: number;
   /** Sequential calls of one pair on two different nodes while the crowd sits (and the loop is watched). */
   calls: { count: number; setup: LatencySummary; ring: LatencySummary; faults: number; notes: string[] };
   /** How long the event loops were watched (longer than the 20 s heartbeat interval in the full plan). */
@@ -89,6 +91,8 @@ export async function runCrowd(target: Target, plan: Plan, log: (line: string) =
 
     // Presence, as seen from the next node: users of node k, and some who never came.
     const presence: CrowdRun['presence'] = { sampled: 0, online: 0, offlineExpected: 0, wrong: 0, notes: [] };
+    const failedIds = new Set(outcomes.flatMap((o, g) => o.failedIndexes.map((i) => userId(g, i))));
+    let presenceSkipped = 0;
     const checker = await startGenerator(`${target.id} crowd checker`);
     generators.push(checker);
     for (let node = 0; node < nodes; node++) {
@@ -97,7 +101,10 @@ export async function runCrowd(target: Target, plan: Plan, log: (line: string) =
       const quota = Math.ceil(SAMPLE_PER_NODE / count);
       for (let g = 0; g < count; g++) {
         const stride = Math.max(1, Math.floor(onNode(shares[g]!, node) / quota)) * nodes;
-        for (let i = node, taken = 0; i < shares[g]! && taken < quota && present.length < SAMPLE_PER_NODE; i += stride, taken++) present.push(userId(g, i));
+        for (let i = node, taken = 0; i < shares[g]! && taken < quota && present.length < SAMPLE_PER_NODE; i += stride, taken++) {
+          if (failedIds.has(userId(g, i))) presenceSkipped++;
+          else present.push(userId(g, i));
+        }
       }
       const absent = Array.from({ length: ABSENT_PER_NODE }, (_, i) => `crowd-absent-${node}-${i}`);
       const seen = await checker.request<PresenceEntry[]>({ op: 'presence', url: running.urls[(node + 1) % nodes], secret: plan.secret, watcher: `crowd-watcher-${node}`, users: [...present, ...absent] });
@@ -144,6 +151,7 @@ export async function runCrowd(target: Target, plan: Plan, log: (line: string) =
       connectMs,
       perNode,
       presence,
+      presenceSkipped,
       calls: { count: floor.calls, setup: floor.setup, ring: floor.ring, faults: faults(floor.tally), notes: floor.tally.notes },
       watchedMs: Math.min(...loops.map((l) => l.watchedMs)),
     };
