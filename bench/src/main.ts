@@ -15,8 +15,11 @@ import { runProfile } from './workloads/profile.js';
 import { runThroughput } from './workloads/throughput.js';
 import { runQueues } from './workloads/queues.js';
 import { runHistory } from './workloads/history.js';
+import { runRedisCost } from './workloads/redis-cost.js';
+import { runCrowd } from './workloads/crowd.js';
+import { runScaleCheck } from './workloads/scale-check.js';
 
-const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,queues,history,profile] [--report]
+const usage = `npm run bench -- [--quick] [--only latency,throughput,connections,queues,history,redis-cost,crowd,scale-check,profile] [--report]
 
   --quick    CI smoke run (under a minute): small sizes, prints the tables, writes bench/results/quick.json;
              exits 1 on any error, lost, misrouted or wrong event (never on timing)
@@ -83,6 +86,9 @@ const results: BenchResults = {
   connections: {},
   queues: {},
   history: {},
+  redisCost: {},
+  crowd: {},
+  scaleCheck: null,
   profile: null,
 };
 const previous = only && plan.mode === 'full' && existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults) : null;
@@ -93,6 +99,9 @@ if (previous) {
   if (!wanted('connections')) results.connections = previous.connections;
   if (!wanted('queues')) results.queues = previous.queues ?? {};
   if (!wanted('history')) results.history = previous.history ?? {};
+  if (!wanted('redis-cost')) results.redisCost = previous.redisCost ?? {};
+  if (!wanted('crowd')) results.crowd = previous.crowd ?? {};
+  if (!wanted('scale-check')) results.scaleCheck = previous.scaleCheck ?? null;
   if (!wanted('profile')) results.profile = previous.profile;
 }
 
@@ -119,6 +128,17 @@ for (const target of runnable('queues')) {
 for (const target of runnable('history')) {
   log(`history readers: ${target.id}`);
   results.history![target.id] = await runHistory(target, plan, log);
+}
+for (const target of runnable('redis-cost')) {
+  log(`redis cost per call: ${target.id}`);
+  results.redisCost![target.id] = await runRedisCost(target, plan, log);
+}
+if (plan.crowd) {
+  for (const target of runnable('crowd')) results.crowd![target.id] = await runCrowd(target, plan, log);
+}
+if (plan.scaleCheck && runnable('scale-check').length) {
+  log(`capacity check, pinned: ${runnable('scale-check').map((t) => t.id).join(', ')}`);
+  results.scaleCheck = await runScaleCheck(runnable('scale-check'), plan, log);
 }
 if (plan.profile) {
   for (const target of runnable('profile')) {
@@ -152,6 +172,8 @@ const problems = [
   ...Object.entries(results.connections).flatMap(([id, runs]) => runs.map((r) => [`${id} ${r.size} idle users`, r.failed] as const)),
   ...Object.entries(results.queues ?? {}).flatMap(([id, runs]) => runs.map((r) => [`${id} queue of ${r.customers}`, r.faults] as const)),
   ...Object.entries(results.history ?? {}).map(([id, r]) => [`${id} history readers`, faults(r.quiet.tally) + faults(r.loaded.tally)] as const),
+  ...Object.entries(results.redisCost ?? {}).map(([id, r]) => [`${id} redis cost`, r.faults] as const),
+  ...Object.entries(results.crowd ?? {}).map(([id, r]) => [`${id} idle crowd`, r.failed + r.presence.wrong + r.calls.faults] as const),
 ].filter(([, count]) => count > 0);
 if (plan.mode === 'quick' && problems.length) {
   for (const [where, count] of problems) log(`FAULT: ${where}: ${count} errors, lost, misrouted or wrong events, or failed connections`);

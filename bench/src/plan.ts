@@ -49,6 +49,19 @@ export interface Plan {
    * `readers` loops reading its newest page (`/api/calls?limit=1`) while one pair calls.
    */
   history: { records: number; readers: number; calls: number; warmup: number };
+  /**
+   * Redis cost per call cycle: `calls` sequential calls of one pair (after `warmup`), then the
+   * nodes idle at least `minIdleMs` (and at least as long as the calls took) for the background.
+   */
+  redisCost: { calls: number; warmup: number; minIdleMs: number };
+  /**
+   * The idle crowd over several nodes on Redis: `users` in all, generator processes of at most
+   * `perGenerator`, `concurrency` handshakes in flight each; then `calls` sequential calls of one
+   * pair on two nodes while every node's event loop is watched for `watchMs`.
+   */
+  crowd: { users: number; perGenerator: number; concurrency: number; calls: number; watchMs: number } | null;
+  /** The capacity model against this machine: 1 and 2 nodes on one pinned core, climbing these rates. */
+  scaleCheck: { rates: number[]; stepMs: number } | null;
   /** Profile the Callgate node during one step at this share of its highest passing rate. */
   profile: { share: number; fallbackRate: number; durationMs: number } | null;
 }
@@ -71,6 +84,9 @@ export const quickPlan: Plan = {
   connections: { sizes: [1000], perGenerator: 9000, concurrency: 100, watchIdleMs: 0 },
   queues: { sizes: [{ customers: 400, agents: 20 }], offers: 200, talkMs: 100 },
   history: { records: 5000, readers: 4, calls: 300, warmup: 50 },
+  redisCost: { calls: 50, warmup: 10, minIdleMs: 1000 },
+  crowd: { users: 600, perGenerator: 300, concurrency: 50, calls: 30, watchMs: 1000 },
+  scaleCheck: null,
   quietWaitMs: 0,
   nice: null,
   profile: null,
@@ -98,7 +114,12 @@ export const fullPlan: Plan = {
     offers: 3000,
     talkMs: 500,
   },
-  history: { records: 50_000, readers: 4, calls: 3000, warmup: 200 },
+  history: { records: 100_000, readers: 4, calls: 3000, warmup: 200 },
+  redisCost: { calls: 200, warmup: 20, minIdleMs: 3000 },
+  // 50 handshakes in flight per generator: with 12 generators at once on 2 cores, 200 each left
+  // handshakes waiting long enough for some to be hung up.
+  crowd: { users: 100_000, perGenerator: 9000, concurrency: 50, calls: 200, watchMs: 22_000 },
+  scaleCheck: { rates: [250, 500, 750, 1000, 1250, 1500, 2000, 2500], stepMs: 5000 },
   quietWaitMs: 20_000,
   nice: -5,
   profile: { share: 0.6, fallbackRate: 1000, durationMs: 10_000 },

@@ -27,7 +27,7 @@ const benchLimits = {
   controlBurst: 1_000_000,
 };
 
-export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'queues' | 'history' | 'profile';
+export type WorkloadName = 'latency' | 'throughput' | 'connections' | 'queues' | 'history' | 'profile' | 'redis-cost' | 'crowd' | 'scale-check';
 
 export interface Target {
   id: string;
@@ -68,12 +68,24 @@ export const targets: Target[] = [
     title: 'Callgate, 1 node with its state in Redis (cluster mode)',
     // `cluster`: the bench starts a redis-server for the target and gives every node its URL.
     nodes: [{ kind: 'callgate', options: { limits: benchLimits, db: ':memory:' }, cluster: true }],
-    workloads: ['throughput'],
+    workloads: ['throughput', 'redis-cost', 'scale-check'],
+  },
+  {
+    id: 'callgate-cluster-2',
+    title: 'Callgate, 2 nodes sharing state through Redis (the capacity check, pinned to one core)',
+    nodes: [1, 2].map(() => ({ kind: 'callgate' as const, options: { limits: benchLimits, db: ':memory:' }, cluster: true })),
+    workloads: ['scale-check'],
   },
   {
     id: 'callgate-cluster-3',
     title: 'Callgate, 3 nodes sharing state through Redis',
     nodes: [1, 2, 3].map(() => ({ kind: 'callgate' as const, options: { limits: benchLimits, db: ':memory:' }, cluster: true })),
-    workloads: ['throughput'],
+    workloads: ['throughput', 'redis-cost', 'queues'],
+  },
+  {
+    id: 'callgate-cluster-6',
+    title: 'Callgate, 6 nodes sharing state through Redis (the idle crowd)',
+    nodes: [1, 2, 3, 4, 5, 6].map(() => ({ kind: 'callgate' as const, options: { limits: benchLimits, db: ':memory:' }, cluster: true })),
+    workloads: ['crowd'],
   },
 ];

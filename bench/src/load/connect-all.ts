@@ -14,6 +14,8 @@ export interface ConnectOutcome {
   connected: number;
   failed: number;
   firstError?: string;
+  /** Indexes (in the order given) of the users who could not connect. */
+  failedIndexes: number[];
 }
 
 /** Connects every user with at most `concurrency` handshakes in flight. */
@@ -23,7 +25,7 @@ export async function connectAll(
   concurrency: number,
   localAddressOf: (index: number) => string | undefined = () => undefined,
 ): Promise<ConnectOutcome> {
-  const outcome: ConnectOutcome = { connected: 0, failed: 0 };
+  const outcome: ConnectOutcome = { connected: 0, failed: 0, failedIndexes: [] };
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < users.length) {
@@ -33,6 +35,7 @@ export async function connectAll(
         outcome.connected += 1;
       } catch (error) {
         outcome.failed += 1;
+        outcome.failedIndexes.push(index);
         outcome.firstError ??= error instanceof Error ? error.message : String(error);
       }
     }

@@ -1,5 +1,6 @@
 import { answerRequests, type Request } from '../ipc.js';
 import { maxOpenFiles } from '../nodes/node-probe.js';
+import { mintUsers } from './connect-all.js';
 import { IdleCrowd } from './idle-crowd.js';
 import { PairPool } from './pair-pool.js';
 import { QueueDesk, type QueueDeskOptions } from './queue-desk.js';
@@ -10,6 +11,7 @@ import { QueueDesk, type QueueDeskOptions } from './queue-desk.js';
  *   step         one open-loop step at a rate               idle     mint an idle crowd
  *   idle-connect connect the idle crowd                     stop     close everything and exit
  *   desk         a crowd waits in a queue                   desk-run agents take them one after another
+ *   presence     one watcher's snapshot of some users' presence
  */
 let pool: PairPool | undefined;
 let crowd: IdleCrowd | undefined;
@@ -68,6 +70,15 @@ answerRequests({ pid: process.pid, maxOpenFiles: maxOpenFiles() }, async (reques
     case 'desk-run':
       if (!desk) throw new Error('desk-run: no desk');
       return desk.run();
+    case 'presence': {
+      const [watcher] = await mintUsers(field(request, 'secret'), [field<string>(request, 'watcher')]);
+      await watcher!.connect(field(request, 'url'));
+      try {
+        return await watcher!.presenceSnapshot(field(request, 'users'));
+      } finally {
+        watcher!.close();
+      }
+    }
     case 'stop':
       pool?.close();
       crowd?.close();

@@ -76,6 +76,8 @@ export interface QueueDeskResult {
   freeToOffer: LatencySummary;
   /** Position messages the customers got while the agents worked, and how long that was. */
   positions: number;
+  /** Customers offered to an agent while the agents worked (each offer is a customer served). */
+  served: number;
   durationMs: number;
   faults: number;
 }
@@ -130,6 +132,7 @@ export class QueueDesk {
     for (const customer of customers) customer.onMessage = (message) => void (message.type === 'entry.position' && (positions += 1));
     const histogram = new LatencyHistogram();
     let measured = 0;
+    let served = 0;
     let stop = false;
     const started = performance.now();
     await new Promise<void>((resolve) => {
@@ -137,6 +140,7 @@ export class QueueDesk {
         let freeAt = 0;
         agent.onMessage = (message, at) => {
           if (message.type === 'event' && message.event === REQUEST) {
+            if (!stop) served += 1;
             if (freeAt > 0) {
               histogram.recordMs(at - freeAt);
               if (++measured >= options.offers) {
@@ -160,7 +164,7 @@ export class QueueDesk {
     });
     const durationMs = Math.round(performance.now() - started);
     const faults = [...customers, ...agents].reduce((sum, s) => sum + s.faults, 0);
-    return { customers: options.customers, agents: options.agents, freeToOffer: histogram.summary(), positions, durationMs, faults };
+    return { customers: options.customers, agents: options.agents, freeToOffer: histogram.summary(), positions, served, durationMs, faults };
   }
 
   close(): void {

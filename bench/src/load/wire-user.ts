@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { EventMessage } from '@callgate/protocol';
+import type { EventMessage, PresenceEntry } from '@callgate/protocol';
 import WebSocket from 'ws';
 
 const zeroMask = (mask: Buffer): void => {
@@ -18,6 +18,7 @@ export class WireUser {
   private socket: WebSocket | undefined;
   private lastSeq = 0;
   private leaving = false;
+  private presenceWaiter: ((users: PresenceEntry[]) => void) | undefined;
 
   constructor(
     readonly userId: string,
@@ -67,13 +68,24 @@ export class WireUser {
     this.socket?.send(JSON.stringify({ type: 'control', event, userId: peer, errorCode, flags, param, userStr }));
   }
 
+  /** Watches these users (at most 100) and resolves with the server's snapshot of their presence. */
+  presenceSnapshot(userIds: string[]): Promise<PresenceEntry[]> {
+    return new Promise((resolve) => {
+      this.presenceWaiter = resolve;
+      this.socket?.send(JSON.stringify({ type: 'presence.watch', users: userIds }));
+    });
+  }
+
   close(): void {
     this.leaving = true;
     this.socket?.terminate();
   }
 
-  private receive(message: { type: string; name?: string; message?: string }, at: number): void {
-    if (message.type === 'event') {
+  private receive(message: { type: string; name?: string; message?: string; snapshot?: boolean; users?: PresenceEntry[] }, at: number): void {
+    if (message.type === 'presence') {
+      if (message.snapshot && this.presenceWaiter) this.presenceWaiter(message.users ?? []);
+      if (message.snapshot) this.presenceWaiter = undefined;
+    } else if (message.type === 'event') {
       const event = message as EventMessage;
       if (event.seq !== this.lastSeq + 1) this.onProblem('seq', `${this.userId}: seq ${event.seq} after ${this.lastSeq}`);
       this.lastSeq = event.seq;

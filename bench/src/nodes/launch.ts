@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,13 @@ export interface LaunchOptions {
   cpuProfileDir?: string;
   /** More startServer options for this run (e.g. the queues a workload needs). */
   nodeOptions?: Record<string, unknown>;
+  /** Pin the nodes to these CPUs and the target's redis-server (and the load generator) to the others (taskset lists, e.g. '0' and '1'). */
+  pin?: { nodes: string; rest: string };
+}
+
+/** Pins every thread of a running process to `cpus` (a taskset list). */
+export function pinProcess(pid: number | undefined, cpus: string): void {
+  if (pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 const scripts: Record<NodeLaunch['kind'], URL> = {
@@ -54,6 +62,10 @@ export class RunningTarget {
     });
     try {
       const ready = await Promise.all(nodes.map((n) => n.ready));
+      if (options.pin) {
+        ready.forEach((r) => pinProcess(r.pid, options.pin!.nodes));
+        pinProcess(redis?.pid, options.pin.rest);
+      }
       return new RunningTarget(target, nodes, ready, scratch, redis);
     } catch (error) {
       nodes.forEach((n) => n.kill());
@@ -67,15 +79,25 @@ export class RunningTarget {
     return this.ready.map((r) => r.url);
   }
 
+  /** The target's own redis-server, when it is a cluster target. */
+  get redisUrl(): string | null {
+    return this.redis?.url ?? null;
+  }
+
   /** The smallest open-files limit among the nodes. */
   get maxOpenFiles(): number | null {
     const limits = this.ready.map((r) => r.maxOpenFiles).filter((l): l is number => l !== null);
     return limits.length ? Math.min(...limits) : null;
   }
 
+  /** Memory of each node, in the order of `urls`, after GC when started with exposeGc. */
+  memoryEach(): Promise<NodeMemory[]> {
+    return Promise.all(this.nodes.map((n) => n.request<NodeMemory>({ op: 'memory' })));
+  }
+
   /** Memory of all nodes together, after GC when started with exposeGc. */
   async memory(): Promise<NodeMemory> {
-    const each = await Promise.all(this.nodes.map((n) => n.request<NodeMemory>({ op: 'memory' })));
+    const each = await this.memoryEach();
     return each.reduce((sum, m) => ({
       rss: sum.rss + m.rss,
       heapUsed: sum.heapUsed + m.heapUsed,
@@ -88,16 +110,31 @@ export class RunningTarget {
 
   /** CPU time used by all nodes so far, in microseconds. */
   async cpuMicros(): Promise<number> {
+    return (await this.cpuMicrosEach()).reduce((sum, micros) => sum + micros, 0);
+  }
+
+  /** CPU time used by each node so far, in microseconds, in the order of `urls`. */
+  async cpuMicrosEach(): Promise<number[]> {
     const each = await Promise.all(this.nodes.map((n) => n.request<NodeCpu>({ op: 'cpu' })));
-    return each.reduce((sum, c) => sum + c.micros, 0);
+    return each.map((c) => c.micros);
+  }
+
+  /** CPU time the target's redis-server has used so far, µs; null without one. */
+  async redisCpuMicros(): Promise<number | null> {
+    return this.redis ? this.redis.cpuMicros() : null;
   }
 
   /** Watches the nodes' event-loop delay for `ms` and returns the worst node's figures. */
   async loopDelay(ms: number): Promise<LoopDelay> {
+    const each = await this.loopDelayEach(ms);
+    return each.reduce((worst, d) => (d.maxMs > worst.maxMs ? d : worst));
+  }
+
+  /** Watches the nodes' event-loop delay for `ms`; each node's figures, in the order of `urls`. */
+  async loopDelayEach(ms: number): Promise<LoopDelay[]> {
     await Promise.all(this.nodes.map((n) => n.request({ op: 'loop-watch' })));
     await new Promise((resolve) => setTimeout(resolve, ms));
-    const each = await Promise.all(this.nodes.map((n) => n.request<LoopDelay>({ op: 'loop-delay' })));
-    return each.reduce((worst, d) => (d.maxMs > worst.maxMs ? d : worst));
+    return Promise.all(this.nodes.map((n) => n.request<LoopDelay>({ op: 'loop-delay' })));
   }
 
   async stop(): Promise<void> {

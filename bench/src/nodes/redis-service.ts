@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RedisProbe } from './redis-probe.js';
 
 /** A throw-away redis-server for a cluster target, on a free port, keeping nothing on disk. */
 export class RedisService {
@@ -26,6 +27,21 @@ export class RedisService {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     throw new Error('redis-server did not start (is it installed? apt-get install -y redis-server)');
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** CPU time redis-server has used so far (INFO cpu: used_cpu_user + used_cpu_sys), µs. */
+  async cpuMicros(): Promise<number> {
+    const probe = await RedisProbe.connect(this.url);
+    try {
+      const cpu = await probe.info('cpu');
+      return Math.round((Number(cpu.get('used_cpu_user') ?? 0) + Number(cpu.get('used_cpu_sys') ?? 0)) * 1e6);
+    } finally {
+      probe.close();
+    }
   }
 
   async stop(): Promise<void> {

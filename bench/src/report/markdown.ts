@@ -3,24 +3,10 @@ import type { LatencySummary } from '../load/latency-histogram.js';
 import type { BenchResults } from '../results.js';
 import type { ConnectionRun } from '../workloads/connections.js';
 import type { ThroughputStep } from '../workloads/throughput.js';
-
-type Row = (string | number)[];
-
-function table(head: string[], rows: Row[]): string {
-  const line = (cells: Row): string => `| ${cells.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
-const ratio = (value: number | null | undefined, base: number | null | undefined): string =>
-  value == null || base == null || base === 0 ? '—' : `${(value / base).toFixed(2)}×`;
-const kib = (bytes: number | null): string => (bytes === null ? '—' : (bytes / 1024).toFixed(1));
-const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
-const ms = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const pct = (share: number): string => `${Math.round(share * 100)} %`;
-/** Server CPU time per completed call, in microseconds of one core: what a call costs, whoever is the bottleneck. */
-const cpuPerCall = (s: { serverCpu: number; completedPerSecond: number }): number | null =>
-  s.completedPerSecond > 0 ? Math.round((s.serverCpu * 1e6) / s.completedPerSecond) : null;
-const orDash = (n: number | null): string | number => n ?? '—';
+import { redisCostSection, scaleOutSection } from './cluster.js';
+import { crowdSection } from './crowd.js';
+import { goalsSection } from './goals.js';
+import { cpuPerCall, kib, mib, ms, orDash, pct, ratio, table, type Row } from './format.js';
 
 function baselineId(results: BenchResults): string {
   return results.targets.find((t) => t.baseline)?.id ?? 'relay';
@@ -124,6 +110,7 @@ function throughputSection(results: BenchResults): string {
       pct(s.serverCpu),
       orDash(cpuPerCall(s)),
       pct(s.generatorCpu),
+      s.redisCpu == null ? '—' : pct(s.redisCpu),
       s.otherLoad === null ? '—' : s.otherLoad.toFixed(2),
       `${s.passed ? 'pass' : '**fail**'}${s.retried ? ' (2nd try)' : ''}`,
     ]);
@@ -132,7 +119,7 @@ function throughputSection(results: BenchResults): string {
       `#### Steps: ${id}`,
       '',
       table(
-        ['offered/s', 'completed/s', 'setup p50', 'setup p99', 'setup max', 'ring p99', 'errors', 'lost', 'misrouted', 'wrong', 'dropped', 'server CPU', 'server µs/call', 'generator CPU', 'other load (cores)', ''],
+        ['offered/s', 'completed/s', 'setup p50', 'setup p99', 'setup max', 'ring p99', 'errors', 'lost', 'misrouted', 'wrong', 'dropped', 'server CPU', 'server µs/call', 'generator CPU', 'Redis CPU', 'other load (cores)', ''],
         rows,
       ),
     );
@@ -190,6 +177,7 @@ function queuesSection(results: BenchResults): string {
         f.count,
         `${ms(f.p50)} / ${ms(f.p99)} / ${ms(f.max)}`,
         Math.round((run.positions * 1000) / Math.max(1, run.durationMs)),
+        run.served ? (run.positions / run.served).toFixed(2) : '—',
         pct(run.cpuShare),
         run.cpuPerOfferMicros,
         run.faults,
@@ -201,69 +189,8 @@ function queuesSection(results: BenchResults): string {
     '',
     'Agents hang up after a fixed talk time; the queue has no wrap-up, so the hang-up frees the agent and the same decision offers it the head of the line. "Free → offer" is from sending FINISH to receiving the next REQUEST at the agent.',
     '',
-    table(['target', 'waiting customers', 'agents', 'offers', 'free → offer p50 / p99 / max (ms)', 'position messages/s', 'server CPU', 'server CPU per offer (µs)', 'faults'], rows),
+    table(['target', 'waiting customers', 'agents', 'offers', 'free → offer p50 / p99 / max (ms)', 'position messages/s', 'position messages per served customer', 'server CPU', 'server CPU per offer (µs)', 'faults'], rows),
   ].join('\n');
-}
-
-/** Server CPU per call at the highest rate both targets passed, and that rate. */
-function cpuPerCallAtCommonRate(results: BenchResults, id: string, base: string): { rate: number; value: number; baseValue: number } | null {
-  const passed = (t: string): ThroughputStep[] => results.throughput[t]?.steps.filter((s) => s.passed) ?? [];
-  const baseRates = new Set(passed(base).map((s) => s.rate));
-  const common = passed(id).filter((s) => baseRates.has(s.rate)).sort((a, b) => b.rate - a.rate)[0];
-  const baseStep = common && passed(base).find((s) => s.rate === common.rate);
-  const value = common && cpuPerCall(common);
-  const baseValue = baseStep && cpuPerCall(baseStep);
-  return common && value && baseValue ? { rate: common.rate, value, baseValue } : null;
-}
-
-/** "3 nodes ≥ 2× one node": the highest passing rates of the Redis cluster targets, 3 nodes against 1. */
-function clusterGoal(results: BenchResults): Row {
-  const one = results.throughput['callgate-cluster-1'];
-  const three = results.throughput['callgate-cluster-3'];
-  if (!one?.maxRate || !three?.maxRate) return ['3 nodes ≥ 2× one node', 'not measured', '—'];
-  const ratio = three.maxRate / one.maxRate;
-  const cores = results.machine.cores;
-  return [
-    '3 nodes ≥ 2× one node',
-    `${ratio.toFixed(2)}× (${three.maxRate} vs ${one.maxRate} calls/s, both on Redis; ${cores} cores for the nodes, Redis and the generator together)`,
-    ratio >= 2 ? 'met' : '**not met**',
-  ];
-}
-
-function goalsSection(results: BenchResults): string {
-  const base = baselineId(results);
-  const cg = results.throughput.callgate;
-  const relay = results.throughput[base];
-  const conns = (results.connections.callgate ?? []).filter((r) => !r.skipped && r.rssPerConnection !== null);
-  const biggest = conns.sort((a, b) => b.connected - a.connected)[0];
-  const throughputRatio = cg?.maxRate && relay?.maxRate ? cg.maxRate / relay.maxRate : null;
-  const bothSaturated = cg?.saturated === true && relay?.saturated === true;
-  const cpu = cpuPerCallAtCommonRate(results, 'callgate', base);
-  const ring = cg?.halfRate?.ring.p99 ?? null;
-  const rows: Row[] = [
-    [
-      'full call cycle throughput ≥ 0.7× the raw relay',
-      (throughputRatio === null
-        ? 'not measured'
-        : `${throughputRatio.toFixed(2)}× by highest passing rate (${cg?.maxRate} vs ${relay?.maxRate} calls/s${bothSaturated ? '' : '; a rate that did not fail is only a lower bound'})`) +
-        (cpu ? `; ${(cpu.baseValue / cpu.value).toFixed(2)}× by server CPU per call at ${cpu.rate}/s (${cpu.value} vs ${cpu.baseValue} µs)` : ''),
-      throughputRatio === null || !bothSaturated ? '—' : throughputRatio >= 0.7 ? 'met by rate' + (cpu && cpu.baseValue / cpu.value < 0.7 ? ', **not by CPU per call**' : '') : '**not met**',
-    ],
-    [
-      'p99 ring delivery < 5 ms at half of the max rate',
-      ring === null ? 'not measured' : `${ms(ring)} ms at ${cg?.halfRate?.rate}/s`,
-      ring === null ? '—' : ring < 5 ? 'met' : '**not met**',
-    ],
-    [
-      'idle connections ≤ 10 KB each',
-      biggest ? `${kib(biggest.rssPerConnection)} KiB RSS, ${kib(biggest.heapPerConnection)} KiB heap (${biggest.connected} users)` : 'not measured',
-      biggest?.rssPerConnection == null ? '—' : biggest.rssPerConnection <= 10_240 ? 'met' : '**not met**',
-    ],
-    clusterGoal(results),
-  ];
-  // A quick run's sizes are too small to judge a goal by (1000 idle users, three low rates).
-  const judged = results.mode === 'quick' ? rows.map((r) => [r[0]!, r[1]!, '— (quick run)']) : rows;
-  return ['### Targets of the issue', '', table(['goal', 'measured', ''], judged)].join('\n');
 }
 
 function pendingSection(results: BenchResults): string {
@@ -330,7 +257,7 @@ function machineSection(results: BenchResults): string {
 }
 
 const sections = (results: BenchResults): string[] =>
-  [latencySection(results), throughputSection(results), connectionsSection(results), queuesSection(results), historySection(results), goalsSection(results), pendingSection(results), profileSection(results)].filter(Boolean);
+  [latencySection(results), throughputSection(results), connectionsSection(results), queuesSection(results), historySection(results), redisCostSection(results), scaleOutSection(results), crowdSection(results), goalsSection(results), pendingSection(results), profileSection(results)].filter(Boolean);
 
 /** The tables, for the terminal. */
 export function renderConsole(results: BenchResults): string {

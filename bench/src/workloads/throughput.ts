@@ -1,13 +1,17 @@
 import { coresBusy, sampleCpu, waitForQuiet } from '../machine-load.js';
 import { stepPassed, type StepResult } from '../load/pair-pool.js';
-import { RunningTarget, type LaunchOptions } from '../nodes/launch.js';
+import { pinProcess, RunningTarget, type LaunchOptions } from '../nodes/launch.js';
 import type { Plan } from '../plan.js';
 import type { Target } from '../targets.js';
 import { startGenerator } from './generators.js';
 
 export interface ThroughputStep extends StepResult {
-  /** Share of one core the target's node(s) used during the step. */
+  /** Share of one core the target's node(s) used during the step, all together. */
   serverCpu: number;
+  /** The same, node by node (one entry for a single node). */
+  nodeCpu?: number[];
+  /** Share of one core the target's redis-server used during the step; null without one. */
+  redisCpu?: number | null;
   /** Cores used by other processes on the machine during the step (not the node, not the generator). */
   otherLoad: number | null;
   /** The first try of this step failed; this is the second, which counts. */
@@ -44,6 +48,7 @@ export class SteppedLoad {
     let generator: Awaited<ReturnType<typeof startGenerator>> | undefined;
     try {
       generator = await startGenerator(`${target.id} load generator`);
+      if (launch.pin) pinProcess(generator.pid, launch.pin.rest);
       await generator.request({
         op: 'pairs',
         urls: running.urls,
@@ -73,7 +78,8 @@ export class SteppedLoad {
 
   private async once(rate: number, durationMs: number, retried: boolean): Promise<ThroughputStep> {
     await waitForQuiet(this.plan.quietWaitMs);
-    const cpu0 = await this.running.cpuMicros();
+    const cpu0 = await this.running.cpuMicrosEach();
+    const redis0 = await this.running.redisCpuMicros();
     const machine0 = sampleCpu();
     const t0 = performance.now();
     const from = Number(process.hrtime.bigint() / 1000n);
@@ -81,11 +87,23 @@ export class SteppedLoad {
     const to = Number(process.hrtime.bigint() / 1000n);
     const wallMicros = (performance.now() - t0) * 1000;
     const machine = coresBusy(machine0, sampleCpu());
-    const serverCores = ((await this.running.cpuMicros()) - cpu0) / wallMicros;
+    const nodeCores = (await this.running.cpuMicrosEach()).map((micros, i) => (micros - cpu0[i]!) / wallMicros);
+    const serverCores = nodeCores.reduce((sum, cores) => sum + cores, 0);
+    const redis1 = await this.running.redisCpuMicros();
+    const redisCores = redis0 === null || redis1 === null ? null : (redis1 - redis0) / wallMicros;
     const round = (n: number): number => Math.round(n * 100) / 100;
     // The generator's share is over the step and its drain, close enough to the same window.
-    const otherLoad = machine === null ? null : round(Math.max(0, machine - serverCores - result.generatorCpu));
-    return { ...result, serverCpu: round(serverCores), otherLoad, retried, windowMicros: [from, to], passed: stepPassed(result, this.plan.throughput.p99LimitMs) };
+    const otherLoad = machine === null ? null : round(Math.max(0, machine - serverCores - (redisCores ?? 0) - result.generatorCpu));
+    return {
+      ...result,
+      serverCpu: round(serverCores),
+      nodeCpu: nodeCores.map(round),
+      redisCpu: redisCores === null ? null : Math.round(redisCores * 1000) / 1000,
+      otherLoad,
+      retried,
+      windowMicros: [from, to],
+      passed: stepPassed(result, this.plan.throughput.p99LimitMs),
+    };
   }
 
   async stop(): Promise<void> {
