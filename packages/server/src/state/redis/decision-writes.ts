@@ -8,6 +8,9 @@ export class DecisionWrites {
   private readonly checks: string[] = [];
   private readonly ranges: string[] = [];
   private readonly writes: string[] = [];
+  /** Keys deleted and string keys set: one DEL, then one MSET, before the other writes. */
+  private readonly deletions = new Set<string>();
+  private readonly assignments = new Map<string, string>();
   /** String keys this decision leaves with a new value (null: deleted), for the record cache. */
   readonly written = new Map<string, string | null>();
 
@@ -24,13 +27,14 @@ export class DecisionWrites {
 
   set(key: string, value: string): void {
     this.written.set(key, value);
-    this.command('set', key, value);
+    this.assignments.set(key, value);
   }
 
   del(...keys: string[]): void {
     for (const key of keys) {
       this.written.set(key, null);
-      this.command('del', key);
+      this.assignments.delete(key);
+      this.deletions.add(key);
     }
   }
 
@@ -50,12 +54,12 @@ export class DecisionWrites {
     this.command('hdel', key, ...fields);
   }
 
-  zadd(key: string, score: number, member: string): void {
-    this.command('zadd', key, String(score), member);
+  zadd(key: string, ...scoresAndMembers: (string | number)[]): void {
+    this.command('zadd', key, ...scoresAndMembers.map(String));
   }
 
-  zrem(key: string, member: string): void {
-    this.command('zrem', key, member);
+  zrem(key: string, ...members: string[]): void {
+    this.command('zrem', key, ...members);
   }
 
   publish(channel: string, message: string): void {
@@ -72,7 +76,10 @@ export class DecisionWrites {
 
   /** KEYS and ARGV of the script. */
   arguments(): { keys: string[]; argv: string[] } {
-    return { keys: this.keys, argv: [String(this.checks.length / 3), ...this.checks, String(this.ranges.length / 3), ...this.ranges, ...this.writes] };
+    const first: string[] = [];
+    if (this.deletions.size > 0) first.push('delkeys', '0', String(this.deletions.size), ...[...this.deletions].map((key) => String(this.keyIndex(key))));
+    if (this.assignments.size > 0) first.push('msetkeys', '0', String(this.assignments.size * 2), ...[...this.assignments].flatMap(([key, value]) => [String(this.keyIndex(key)), value]));
+    return { keys: this.keys, argv: [String(this.checks.length / 3), ...this.checks, String(this.ranges.length / 3), ...this.ranges, ...first, ...this.writes] };
   }
 
   private command(name: string, key: string, ...args: string[]): void {

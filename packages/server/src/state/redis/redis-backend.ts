@@ -34,7 +34,7 @@ export interface RedisBackendOptions {
 
 /** What the backend tells other nodes on their node channel (or all of them, for presence). */
 type StateMessage =
-  | { type: 'events'; userId: string; deviceId: string; messages: SequencedMessage[] }
+  | { type: 'events'; userId: string; deviceId: string; messages: SequencedMessage[]; records?: [string, string | null][] }
   | { type: 'kick'; kick: Kick }
   | { type: 'signal'; userId: string; deviceId: string; message: SignalDeliveryMessage }
   | { type: 'presence'; userIds: string[] }
@@ -94,7 +94,11 @@ export class RedisStateBackend implements StateBackend {
     await Promise.all(this.pool.connections.map((connection) => connection.connect()));
     const on = <T extends StateMessage['type']>(type: T, handle: (message: Extract<StateMessage, { type: T }>) => void): void =>
       this.cluster.onMessage(type, (message: ClusterMessage) => handle(message as unknown as Extract<StateMessage, { type: T }>));
-    on('events', (message) => this.delivery.events(message.userId, message.deviceId, message.messages));
+    on('events', (message) => {
+      // The records the decision wrote: this node's next decision about these users needs no read.
+      for (const [key, value] of message.records ?? []) this.cache.set(key, value);
+      this.delivery.events(message.userId, message.deviceId, message.messages);
+    });
     on('kick', (message) => this.delivery.kick(message.kick));
     on('signal', (message) => this.delivery.signal?.(message.userId, message.deviceId, message.message));
     on('presence', (message) => this.delivery.presence?.(message.userIds));
@@ -344,21 +348,25 @@ export class RedisStateBackend implements StateBackend {
       }
     }
     const local = { appends: [] as LocalEvents[], kicks: [] as Kick[], signals: [] as Decision['signals'] };
+    const records = JSON.stringify([...m.written].filter(([key]) => this.isRecord(key)));
     for (const { userId, deviceId, node, messages } of outboxes.values()) {
       const here = node === this.node;
-      const start = `{"type":"events","userId":${JSON.stringify(userId)},"deviceId":${JSON.stringify(deviceId)},"messages":[`;
+      const start = `{"type":"events","userId":${JSON.stringify(userId)},"deviceId":${JSON.stringify(deviceId)},"records":${records},"messages":[`;
       const bodies = messages.map(({ seq: _seq, ...message }) => JSON.stringify(message).slice(1));
       m.append(k.outbox(userId, deviceId), k.seqs(userId), deviceId, this.outboxCapacity, here ? '' : k.nodeChannel(node), start, bodies);
       local.appends.push({ userId, deviceId, messages: here ? messages : [] });
     }
-    for (const change of decision.timers) {
-      if ('set' in change) {
-        m.zadd(k.timers, change.at, change.set);
-        m.hset(k.timerInputs, change.set, JSON.stringify(change.input));
-      } else {
-        m.zrem(k.timers, change.clear);
-        m.hdel(k.timerInputs, change.clear);
-      }
+    // Each timer as the decision leaves it (its last change), set and cleared in one write each.
+    const timers = new Map(decision.timers.map((change) => ['set' in change ? change.set : change.clear, change] as const));
+    const set = [...timers.values()].flatMap((change) => ('set' in change ? [change] : []));
+    const cleared = [...timers.keys()].filter((key) => !('set' in timers.get(key)!));
+    if (cleared.length > 0) {
+      m.zrem(k.timers, ...cleared);
+      m.hdel(k.timerInputs, ...cleared);
+    }
+    if (set.length > 0) {
+      m.zadd(k.timers, ...set.flatMap((change) => [change.at, change.set]));
+      m.hset(k.timerInputs, ...set.flatMap((change) => [change.set, JSON.stringify(change.input)]));
     }
     const presenceChanged = presenceChanges(decision, (userId) => reads.userBefore(userId));
     if (presenceChanged.length > 0) m.publish(k.broadcastChannel, JSON.stringify({ type: 'presence', userIds: presenceChanged } satisfies StateMessage));

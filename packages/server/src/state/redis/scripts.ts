@@ -36,7 +36,9 @@ return out
  * - ranges: a count, then per sorted set read: its KEYS index, the last rank read (-1: its
  *   length was read) and what was read (ids joined by newlines, or the length);
  * - writes: per write a command name, a KEYS index (0: the command takes no key, e.g. PUBLISH)
- *   and a count of arguments, then the arguments. "append" numbers messages into a device's
+ *   and a count of arguments, then the arguments. "delkeys" (KEYS indexes) and "msetkeys" (pairs
+ *   of a KEYS index and a value) come first and delete, then set, string keys in one DEL and one
+ *   MSET. "append" numbers messages into a device's
  *   outbox: KEYS index of the outbox; arguments: KEYS index of the seqs hash, deviceId,
  *   capacity, a channel to tell the node that holds the device ('' for none), the start of that
  *   message, then each message's JSON without its opening brace.
@@ -88,6 +90,16 @@ while a <= #ARGV do
     if redis.call('RPUSH', KEYS[index], unpack(messages)) > 2 * capacity then redis.call('LTRIM', KEYS[index], -capacity, -1) end
     if ARGV[a + 3] ~= '' then redis.call('PUBLISH', ARGV[a + 3], ARGV[a + 4] .. table.concat(messages, ',') .. ']}') end
     out[#out + 1] = last - count + 1
+  elseif command == 'delkeys' or command == 'msetkeys' then
+    local step = command == 'delkeys' and 1 or 2
+    for from = 0, n - 1, 1000 do
+      local args = {}
+      for i = from, math.min(from + 1000, n) - 1, step do
+        args[#args + 1] = KEYS[tonumber(ARGV[a + i])]
+        if step == 2 then args[#args + 1] = ARGV[a + i + 1] end
+      end
+      redis.call(command == 'delkeys' and 'DEL' or 'MSET', unpack(args))
+    end
   elseif index == 0 then
     redis.call(command, unpack(ARGV, a, a + n - 1))
   else
