@@ -43,6 +43,25 @@ describe('cluster mode on Redis', () => {
     expect(await callee.events.drain(300)).toEqual([]);
   }, 30_000);
 
+  it('a node that last saw a user free decides on what Redis holds now: a user another node put in a call is BUSY', async () => {
+    const [a, b, c] = await nodes(3, inject('redisUrl'));
+    const alice = await user(a!, 'stale-alice');
+    const bob = await user(b!, 'stale-bob');
+    const carol = await user(c!, 'stale-carol');
+    // Node a decides about bob (and keeps his record as it wrote it: free after the FINISH).
+    await talking(alice, bob);
+    alice.client.videoCallControl(VideoCallEvent.FINISH, bob.userId);
+    await alice.events.next('FINISH');
+    await bob.events.next('FINISH');
+    // Nodes b and c put bob in a call; node a hears nothing of it.
+    await talking(carol, bob);
+    alice.client.videoCallControl(VideoCallEvent.REQUEST, bob.userId);
+    expect(await alice.events.next('the answer')).toMatchObject({ event: VideoCallEvent.REPLY, errorCode: ErrorCode.BUSY });
+    expect(await bob.events.drain(200)).toEqual([]);
+    carol.client.videoCallControl(VideoCallEvent.FINISH, bob.userId);
+    expect(await bob.events.next('FINISH of the call with carol')).toMatchObject({ event: VideoCallEvent.FINISH, userId: carol.userId });
+  });
+
   it('a REPLY racing a cancel has one winner', async () => {
     const cluster = await nodes(2, inject('redisUrl'));
     for (let round = 0; round < 10; round++) {
