@@ -127,7 +127,9 @@ for (const target of runnable('queues')) {
 }
 for (const target of runnable('history')) {
   log(`history readers: ${target.id}`);
-  results.history![target.id] = await runHistory(target, plan, log);
+  // Half the highest rate this target passed in this run (or the last full run), else the plan's.
+  const max = results.throughput[target.id]?.maxRate ?? previous?.throughput[target.id]?.maxRate ?? null;
+  results.history![target.id] = await runHistory(target, plan, max ? Math.round(max / 2 / 50) * 50 : plan.history.fallbackRate, log);
 }
 for (const target of runnable('redis-cost')) {
   log(`redis cost per call: ${target.id}`);
@@ -171,7 +173,7 @@ const problems = [
   ...Object.entries(results.throughput).flatMap(([id, t]) => t.steps.map((s) => [`${id} at ${s.rate}/s`, faults(s.tally)] as const)),
   ...Object.entries(results.connections).flatMap(([id, runs]) => runs.map((r) => [`${id} ${r.size} idle users`, r.failed] as const)),
   ...Object.entries(results.queues ?? {}).flatMap(([id, runs]) => runs.map((r) => [`${id} queue of ${r.customers}`, r.faults] as const)),
-  ...Object.entries(results.history ?? {}).map(([id, r]) => [`${id} history readers`, faults(r.quiet.tally) + faults(r.loaded.tally)] as const),
+  ...Object.entries(results.history ?? {}).map(([id, r]) => [`${id} history readers`, faults(r.quiet.tally) + faults(r.loaded.tally) + (r.halfRate ? faults(r.halfRate.tally) : 0)] as const),
   ...Object.entries(results.redisCost ?? {}).map(([id, r]) => [`${id} redis cost`, r.faults] as const),
   ...Object.entries(results.crowd ?? {}).map(([id, r]) => [`${id} idle crowd`, r.failed + r.presence.wrong + r.calls.faults] as const),
 ].filter(([, count]) => count > 0);

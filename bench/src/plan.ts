@@ -48,7 +48,7 @@ export interface Plan {
    * History reads against ring delivery: one user with `records` call records in a SQLite file,
    * `readers` loops reading its newest page (`/api/calls?limit=1`) while one pair calls.
    */
-  history: { records: number; readers: number; calls: number; warmup: number };
+  history: { records: number; readers: number; calls: number; warmup: number; /** The open-loop rate with readers when no highest passing rate is known. */ fallbackRate: number };
   /**
    * Redis cost per call cycle: `calls` sequential calls of one pair (after `warmup`), then the
    * nodes idle at least `minIdleMs` (and at least as long as the calls took) for the background.
@@ -83,7 +83,7 @@ export const quickPlan: Plan = {
   },
   connections: { sizes: [1000], perGenerator: 9000, concurrency: 100, watchIdleMs: 0 },
   queues: { sizes: [{ customers: 400, agents: 20 }], offers: 200, talkMs: 100 },
-  history: { records: 5000, readers: 4, calls: 300, warmup: 50 },
+  history: { records: 5000, readers: 4, calls: 300, warmup: 50, fallbackRate: 250 },
   redisCost: { calls: 50, warmup: 10, minIdleMs: 1000 },
   crowd: { users: 600, perGenerator: 300, concurrency: 50, calls: 30, watchMs: 1000 },
   scaleCheck: null,
@@ -114,7 +114,7 @@ export const fullPlan: Plan = {
     offers: 3000,
     talkMs: 500,
   },
-  history: { records: 100_000, readers: 4, calls: 3000, warmup: 200 },
+  history: { records: 100_000, readers: 4, calls: 3000, warmup: 200, fallbackRate: 1000 },
   redisCost: { calls: 200, warmup: 20, minIdleMs: 3000 },
   // 50 handshakes in flight per generator: with 12 generators at once on 2 cores, 200 each left
   // handshakes waiting long enough for some to be hung up.

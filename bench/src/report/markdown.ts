@@ -224,6 +224,8 @@ function historySection(results: BenchResults): string {
     const r = results.history![id]!;
     rows.push([id, r.records, 0, r.quiet.ring.count, ...latencyCells(r.quiet.ring), '—', '—', faults(r.quiet.tally)]);
     rows.push([id, r.records, r.readers, r.loaded.ring.count, ...latencyCells(r.loaded.ring), `${r.readsPerSecond}`, `${ms(r.reads.p50)} / ${ms(r.reads.p99)}`, faults(r.loaded.tally)]);
+    const step = r.halfRate;
+    if (step) rows.push([`${id} at ${step.rate}/s (open loop)`, r.records, r.readers, step.ring.count, ...latencyCells(step.ring), '—', '—', faults(step.tally)]);
   }
   return [
     '### History readers against ring delivery (one pair calling; readers loop on `/api/calls?limit=1` of one user; records in a SQLite file; ms)',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createAccessToken } from '@callgate/server';
 import { LatencyHistogram, type LatencySummary } from '../load/latency-histogram.js';
-import type { LatencyFloorResult } from '../load/pair-pool.js';
+import type { LatencyFloorResult, StepResult } from '../load/pair-pool.js';
 import { waitForQuiet } from '../machine-load.js';
 import { RunningTarget } from '../nodes/launch.js';
 import type { Plan } from '../plan.js';
@@ -22,6 +22,8 @@ export interface HistoryRun {
   /** `/api/calls?limit=1` as the readers saw it, while the pair called. */
   reads: LatencySummary;
   readsPerSecond: number;
+  /** Open-loop calls at half the target's highest passing rate, while the readers read. */
+  halfRate?: StepResult;
 }
 
 const HEAVY = 'history-heavy';
@@ -56,9 +58,10 @@ function seed(path: string, count: number): void {
  * Issue 12 item 7's question: do history reads of a user with many records hold up the calls?
  * A SQLite file is seeded with `records` calls of one user; one pair calls back to back (the
  * latency floor) alone, then again while `readers` loops each read that user's newest page with
- * its token, as fast as they are answered.
+ * its token, as fast as they are answered; then, with the readers still reading, a pool of pairs
+ * calls open-loop at `halfRate` calls/s (half the target's highest passing rate).
  */
-export async function runHistory(target: Target, plan: Plan, log: (line: string) => void): Promise<HistoryRun> {
+export async function runHistory(target: Target, plan: Plan, halfRate: number, log: (line: string) => void): Promise<HistoryRun> {
   const { records, readers, calls, warmup } = plan.history;
   const dir = mkdtempSync(join(tmpdir(), 'callgate-bench-history-'));
   const db = join(dir, 'callgate.db');
@@ -97,10 +100,23 @@ export async function runHistory(target: Target, plan: Plan, log: (line: string)
         const loadedAt = performance.now();
         const loaded = await generator.request<LatencyFloorResult>({ op: 'latency', calls, warmup });
         const seconds = (performance.now() - loadedAt) / 1000;
-        stop = true;
-        await Promise.all(loops);
-        const run: HistoryRun = { records, readers, quiet, loaded, reads: reads.summary(), readsPerSecond: Math.round(done / seconds) };
-        log(`history: ring p99 ${quiet.ring.p99} ms alone, ${loaded.ring.p99} ms with ${readers} readers (${run.readsPerSecond} reads/s, p99 ${run.reads.p99} ms)`);
+        const readsSummary = reads.summary();
+        const readsPerSecond = Math.round(done / seconds);
+        let step: StepResult | undefined;
+        const crowd = await startGenerator(`${target.id} history load generator`);
+        try {
+          await crowd.request({ op: 'pairs', urls: running.urls, secret: plan.secret, pairs: plan.throughput.pairs, prefix: 'history-load', ringMs: 0 });
+          step = await crowd.request<StepResult>({ op: 'step', rate: halfRate, durationMs: plan.throughput.stepMs, drainMs: plan.throughput.drainMs });
+        } finally {
+          stop = true;
+          await Promise.all(loops);
+          await crowd.stop();
+        }
+        const run: HistoryRun = { records, readers, quiet, loaded, reads: readsSummary, readsPerSecond, halfRate: step };
+        log(
+          `history: ring p99 ${quiet.ring.p99} ms alone, ${loaded.ring.p99} ms with ${readers} readers (${readsPerSecond} reads/s, p99 ${readsSummary.p99} ms); ` +
+            `${halfRate}/s with the readers: ring p99 ${step.ring.p99} ms`,
+        );
         return run;
       } finally {
         await generator.stop();

@@ -14,10 +14,10 @@ export class DecisionWrites {
   /** String keys this decision leaves with a new value (null: deleted), for the record cache. */
   readonly written = new Map<string, string | null>();
 
-  /** A string key read as `value` (null: absent) must still be so. */
-  check(key: string, value: string | null): void {
-    if (value === null) this.checks.push(String(this.keyIndex(key)), '0', '');
-    else this.checks.push(String(this.keyIndex(key)), '1', value);
+  /** A record key read with the stamp `stamp` (null: absent) must still be so. */
+  check(key: string, stamp: string | null): void {
+    if (stamp === null) this.checks.push(String(this.keyIndex(key)), '0', '');
+    else this.checks.push(String(this.keyIndex(key)), '1', stamp);
   }
 
   /** A sorted set read as `ids` up to rank `stop` (or its length, `stop` -1) must still read so. */

@@ -1,5 +1,5 @@
 /**
- * The raw values of user, call and entry keys as this node last read or wrote them, so that a
+ * The stored values of user, call and entry keys as this node last read or wrote them, so that a
  * decision about users this node just decided about needs no read round trip. It may be stale
  * (another node changed a key): the decision script compares every value a decision read with
  * Redis and refuses the commit, and the keys of a refused commit are forgotten before the retry.
@@ -13,8 +13,8 @@ export class RecordCache {
     return this.values.get(key);
   }
 
+  /** Keeps `value` for `key`; past capacity the key kept longest is dropped. */
   set(key: string, value: string | null): void {
-    this.values.delete(key);
     this.values.set(key, value);
     if (this.values.size > this.capacity) this.values.delete(this.values.keys().next().value!);
   }

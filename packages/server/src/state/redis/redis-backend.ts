@@ -20,6 +20,7 @@ import { Missing, TransactionReads, parse } from './transaction-reads.js';
 import { claimTimersScript, decideScript, eventsAfterScript, releaseTimerScript } from './scripts.js';
 import { DecisionWrites } from './decision-writes.js';
 import { RecordCache } from './record-cache.js';
+import { RecordStamps, parseRecord } from './record-stamps.js';
 
 export interface RedisBackendOptions {
   /** Events kept per session for resume. Default 64. */
@@ -65,6 +66,7 @@ export class RedisStateBackend implements StateBackend {
   private timerPoll: NodeJS.Timeout | undefined;
   private polling = false;
   private readonly cache: RecordCache;
+  private readonly stamps = new RecordStamps();
 
   constructor(
     private readonly cluster: RedisCluster,
@@ -145,21 +147,21 @@ export class RedisStateBackend implements StateBackend {
   }
 
   async inspect(userId: string): Promise<{ user?: UserRecord; call?: CallRecord }> {
-    const user = parse<UserRecord>(await this.redis.get(this.keys.user(userId)));
-    const call = user?.callId ? parse<CallRecord>(await this.redis.get(this.keys.call(user.callId))) : undefined;
+    const user = parseRecord<UserRecord>(await this.redis.get(this.keys.user(userId)));
+    const call = user?.callId ? parseRecord<CallRecord>(await this.redis.get(this.keys.call(user.callId))) : undefined;
     return { ...(user ? { user } : {}), ...(call ? { call } : {}) };
   }
 
   async userRecords(userIds: readonly string[]): Promise<(UserRecord | undefined)[]> {
     if (userIds.length === 0) return [];
-    return (await this.redis.mget(userIds.map(this.keys.user))).map((value) => parse<UserRecord>(value));
+    return (await this.redis.mget(userIds.map(this.keys.user))).map((value) => parseRecord<UserRecord>(value));
   }
 
   async liveCalls(): Promise<CallRecord[]> {
     const ids = await this.redis.smembers(this.keys.liveCalls);
     if (ids.length === 0) return [];
     const values = await this.redis.mget(ids.map(this.keys.call));
-    return values.map((value) => parse<CallRecord>(value)).filter((call): call is CallRecord => call !== undefined);
+    return values.map((value) => parseRecord<CallRecord>(value)).filter((call): call is CallRecord => call !== undefined);
   }
 
   async presence(userIds: readonly string[]): Promise<PresenceEntry[]> {
@@ -174,7 +176,7 @@ export class RedisStateBackend implements StateBackend {
 
   async entries(entryIds: readonly string[]): Promise<(EntryRecord | undefined)[]> {
     if (entryIds.length === 0) return [];
-    return (await this.redis.mget(entryIds.map(this.keys.entry))).map((value) => parse<EntryRecord>(value));
+    return (await this.redis.mget(entryIds.map(this.keys.entry))).map((value) => parseRecord<EntryRecord>(value));
   }
 
   async liveEntries(): Promise<EntryRecord[]> {
@@ -297,7 +299,7 @@ export class RedisStateBackend implements StateBackend {
         m.del(k.user(userId), k.seqs(userId));
         continue;
       }
-      m.set(k.user(userId), JSON.stringify(user));
+      m.set(k.user(userId), this.stamps.stamped(JSON.stringify(user)));
       if (user.role && before?.role !== user.role) m.sadd(k.role(user.role), userId);
       for (const device of user.devices) {
         if (before?.devices.find((d) => d.deviceId === device.deviceId)?.sessionId === device.sessionId) continue;
@@ -313,7 +315,7 @@ export class RedisStateBackend implements StateBackend {
         if (before && before.roomId !== 0) m.del(k.room(before.roomId));
         continue;
       }
-      m.set(k.call(callId), JSON.stringify(call));
+      m.set(k.call(callId), this.stamps.stamped(JSON.stringify(call)));
       if (!before) m.sadd(k.liveCalls, callId);
       if (call.roomId !== 0 && before?.roomId !== call.roomId) m.set(k.room(call.roomId), callId);
     }
@@ -328,7 +330,7 @@ export class RedisStateBackend implements StateBackend {
         m.del(k.entry(entryId));
         m.srem(k.liveEntries, entryId);
       } else {
-        m.set(k.entry(entryId), JSON.stringify(entry));
+        m.set(k.entry(entryId), this.stamps.stamped(JSON.stringify(entry)));
         m.sadd(k.liveEntries, entryId);
       }
     }
@@ -348,10 +350,11 @@ export class RedisStateBackend implements StateBackend {
       }
     }
     const local = { appends: [] as LocalEvents[], kicks: [] as Kick[], signals: [] as Decision['signals'] };
-    const records = JSON.stringify([...m.written].filter(([key]) => this.isRecord(key)));
+    let records: string | undefined;
     for (const { userId, deviceId, node, messages } of outboxes.values()) {
       const here = node === this.node;
-      const start = `{"type":"events","userId":${JSON.stringify(userId)},"deviceId":${JSON.stringify(deviceId)},"records":${records},"messages":[`;
+      records ??= here ? undefined : JSON.stringify([...m.written].filter(([key]) => this.isRecord(key)));
+      const start = here ? '' : `{"type":"events","userId":${JSON.stringify(userId)},"deviceId":${JSON.stringify(deviceId)},"records":${records},"messages":[`;
       const bodies = messages.map(({ seq: _seq, ...message }) => JSON.stringify(message).slice(1));
       m.append(k.outbox(userId, deviceId), k.seqs(userId), deviceId, this.outboxCapacity, here ? '' : k.nodeChannel(node), start, bodies);
       local.appends.push({ userId, deviceId, messages: here ? messages : [] });

@@ -31,8 +31,9 @@ return out
 /**
  * One decision, checked and written in one atomic step (docs/architecture.md, "Cluster
  * decisions"). KEYS: every key the decision read or writes. ARGV, in order:
- * - checks: a count, then per string key read: its KEYS index, "1" and the value read, or "0"
- *   when it was absent; all are read back with MGET and must be unchanged;
+ * - checks: a count, then per record key read: its KEYS index, "1" and the stamp of the value
+ *   read (its first 12 characters, record-stamps.ts), or "0" when it was absent; all are read
+ *   back with MGET and must be unchanged;
  * - ranges: a count, then per sorted set read: its KEYS index, the last rank read (-1: its
  *   length was read) and what was read (ids joined by newlines, or the length);
  * - writes: per write a command name, a KEYS index (0: the command takes no key, e.g. PUBLISH)
@@ -58,7 +59,7 @@ for from = 0, checks - 1, chunk do
     local at = a + i * 3
     local value = values[i - from + 1]
     if ARGV[at + 1] == '1' then
-      if value ~= ARGV[at + 2] then return {0} end
+      if not value or string.sub(value, 1, 12) ~= ARGV[at + 2] then return {0} end
     elseif value then
       return {0}
     end

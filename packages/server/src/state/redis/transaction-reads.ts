@@ -5,6 +5,7 @@ import type { EntryRecord, QueueView } from '../../queues/types.js';
 import type { RedisKeys } from './keys.js';
 import type { RecordCache } from './record-cache.js';
 import type { DecisionWrites } from './decision-writes.js';
+import { parseRecord, stampOf } from './record-stamps.js';
 
 /** What a decision read that was not loaded yet. */
 type Need =
@@ -67,7 +68,7 @@ const BATCH = 100;
 export class TransactionReads {
   readonly users = new OnDemandMap<UserRecord>('user');
   readonly calls = new OnDemandMap<CallRecord>('call');
-  /** Every string key read, with the value read (null: absent). */
+  /** Every record key read, with the value read (null: absent). */
   private readonly observed = new Map<string, string | null>();
   /** Sorted sets read: up to which rank, and the ids read joined by newlines; or their lengths. */
   private readonly rangesRead = new Map<string, { stop: number; read: string }>();
@@ -99,7 +100,7 @@ export class TransactionReads {
 
   /** Adds every read to the script's checks. */
   checkAll(writes: DecisionWrites): void {
-    for (const [key, value] of this.observed) writes.check(key, value);
+    for (const [key, value] of this.observed) writes.check(key, value === null ? null : stampOf(value));
     for (const [key, { stop, read }] of this.rangesRead) writes.checkRange(key, stop, read);
     for (const [key, length] of this.lengthsRead) writes.checkRange(key, -1, String(length));
   }
@@ -180,19 +181,19 @@ export class TransactionReads {
   private async loadUsers(ids: readonly string[]): Promise<void> {
     const fresh = [...new Set(ids)].filter((id) => !this.users.isLoaded(id)).slice(0, BATCH);
     const read = await this.read(fresh.map(this.keys.user));
-    fresh.forEach((id, i) => this.users.put(id, parse<UserRecord>(read[i] ?? null)));
+    fresh.forEach((id, i) => this.users.put(id, parseRecord<UserRecord>(read[i])));
   }
 
   private async loadCalls(ids: readonly (string | null)[]): Promise<void> {
     const fresh = [...new Set(ids)].filter((id): id is string => id !== null && !this.calls.isLoaded(id));
     const read = await this.read(fresh.map(this.keys.call));
-    fresh.forEach((id, i) => this.calls.put(id, parse<CallRecord>(read[i] ?? null)));
+    fresh.forEach((id, i) => this.calls.put(id, parseRecord<CallRecord>(read[i])));
   }
 
   private async loadEntries(ids: readonly string[]): Promise<void> {
     const fresh = [...new Set(ids)].filter((id) => !this.entryRecords.has(id)).slice(0, BATCH);
     const read = await this.read(fresh.map(this.keys.entry));
-    fresh.forEach((id, i) => this.entryRecords.set(id, parse<EntryRecord>(read[i] ?? null) ?? null));
+    fresh.forEach((id, i) => this.entryRecords.set(id, parseRecord<EntryRecord>(read[i]) ?? null));
   }
 
   /** The values of `keys` (null: absent): from the cache where it has them, the rest in one MGET. */
