@@ -93,6 +93,9 @@ async function connectMany(sockets: DeskSocket[], urls: string[], concurrency = 
   await Promise.all(Array.from({ length: concurrency }, lane));
 }
 
+/** A run with no offer for this long has lost one: it ends, with a fault. */
+const STALL_MS = 30_000;
+
 /**
  * The contact centre at size: a crowd of customers waits in one queue while agents take them one
  * after another. `prepare` connects everyone and puts the crowd in the queue; `run` measures, for
@@ -134,18 +137,32 @@ export class QueueDesk {
     let measured = 0;
     let served = 0;
     let stop = false;
+    let stalled = 0;
     const started = performance.now();
+    let lastOffer = started;
     await new Promise<void>((resolve) => {
+      // No offer for this long: something is wrong (a lost offer); count it and end the run.
+      const watchdog = setInterval(() => {
+        if (stop || performance.now() - lastOffer < STALL_MS) return;
+        stalled = 1;
+        stop = true;
+        finish();
+      }, 1000);
+      const finish = (): void => {
+        clearInterval(watchdog);
+        resolve();
+      };
       for (const agent of agents) {
         let freeAt = 0;
         agent.onMessage = (message, at) => {
           if (message.type === 'event' && message.event === REQUEST) {
+            lastOffer = performance.now();
             if (!stop) served += 1;
             if (freeAt > 0) {
               histogram.recordMs(at - freeAt);
               if (++measured >= options.offers) {
                 stop = true;
-                resolve();
+                finish();
               }
             }
             if (stop) return;
@@ -163,7 +180,7 @@ export class QueueDesk {
       }
     });
     const durationMs = Math.round(performance.now() - started);
-    const faults = [...customers, ...agents].reduce((sum, s) => sum + s.faults, 0);
+    const faults = stalled + [...customers, ...agents].reduce((sum, s) => sum + s.faults, 0);
     return { customers: options.customers, agents: options.agents, freeToOffer: histogram.summary(), positions, served, durationMs, faults };
   }
 

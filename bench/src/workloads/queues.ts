@@ -23,7 +23,7 @@ export async function runQueues(target: Target, plan: Plan, size: { customers: n
     try {
       await waitForQuiet(plan.quietWaitMs);
       log(`queues: ${size.customers} customers, ${size.agents} agents on ${target.id}`);
-      const desk = { urls: running.urls, secret: plan.secret, queue: QUEUE, ...size, offers: plan.queues.offers, talkMs: plan.queues.talkMs };
+      const desk = { urls: running.urls, secret: plan.secret, queue: QUEUE, ...size, offers: Math.min(plan.queues.offers, offersPossible(size)), talkMs: plan.queues.talkMs };
       await generator.request({ op: 'desk', desk });
       const before = await running.cpuMicros();
       const result = await generator.request<QueueDeskResult>({ op: 'desk-run' });
@@ -35,4 +35,13 @@ export async function runQueues(target: Target, plan: Plan, size: { customers: n
   } finally {
     await running.stop();
   }
+}
+
+/**
+ * Offers that can be measured at `size`: each agent's first offer starts its clock, so a crowd of
+ * customers gives that many offers less than it has customers, and a few are kept back so that
+ * the line never runs dry while the last offers are measured.
+ */
+function offersPossible(size: { customers: number; agents: number }): number {
+  return Math.max(1, Math.floor((size.customers - size.agents) * 0.9));
 }

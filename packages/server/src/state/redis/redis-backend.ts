@@ -29,7 +29,7 @@ export interface RedisBackendOptions {
   poolSize?: number;
   /** How often due timers are looked for. Default 50 ms. */
   timerPollMs?: number;
-  /** User, call and entry records this node keeps as it last read or wrote them. Default 20,000. */
+  /** User, call and entry records this node keeps as it last read or wrote them. Default 5,000. */
   cacheSize?: number;
 }
 
@@ -76,7 +76,7 @@ export class RedisStateBackend implements StateBackend {
     this.outboxCapacity = options.outboxCapacity ?? 64;
     this.timerPollMs = options.timerPollMs ?? 50;
     this.pool = new ConnectionPool(Array.from({ length: options.poolSize ?? 8 }, () => cluster.connection()));
-    this.cache = new RecordCache(options.cacheSize ?? 20_000);
+    this.cache = new RecordCache(options.cacheSize ?? 5_000);
     this.redis.defineCommand('eventsAfter', { numberOfKeys: 2, lua: eventsAfterScript });
     for (const connection of this.pool.connections) connection.defineCommand('decide', { lua: decideScript });
     this.redis.defineCommand('claimTimers', { numberOfKeys: 2, lua: claimTimersScript });
