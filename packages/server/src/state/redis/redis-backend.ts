@@ -21,6 +21,7 @@ import { claimTimersScript, decideScript, eventsAfterScript, releaseTimerScript 
 import { DecisionWrites } from './decision-writes.js';
 import { RecordCache } from './record-cache.js';
 import { RecordStamps, parseRecord } from './record-stamps.js';
+import { OneAtATime } from './one-at-a-time.js';
 
 export interface RedisBackendOptions {
   /** Events kept per session for resume. Default 64. */
@@ -67,6 +68,7 @@ export class RedisStateBackend implements StateBackend {
   private polling = false;
   private readonly cache: RecordCache;
   private readonly stamps = new RecordStamps();
+  private readonly retries = new OneAtATime();
 
   constructor(
     private readonly cluster: RedisCluster,
@@ -120,16 +122,24 @@ export class RedisStateBackend implements StateBackend {
   }
 
   async transact(input: CallInput, decide: (snapshot: Snapshot) => Decision): Promise<Decision> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      try {
-        const decision = await this.pool.use((connection) => this.attempt(connection, input, decide));
-        if (decision) return decision;
-      } catch (error) {
-        throw new StateUnavailableError(`state store: ${String(error)}`);
-      }
-      if (attempt > 5) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 2)));
+    const once = (): Promise<Decision | undefined> => this.pool.use((connection) => this.attempt(connection, input, decide));
+    try {
+      const decision = await once();
+      if (decision) return decision;
+      // Decisions that just collided (a busy queue's line, one callee) would collide again if
+      // they all retried at once: this node retries them one at a time.
+      return await this.retries.run(async () => {
+        for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++) {
+          const retried = await once();
+          if (retried) return retried;
+          if (attempt > 5) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 2)));
+        }
+        throw new StateUnavailableError('state store: too many conflicting transactions');
+      });
+    } catch (error) {
+      if (error instanceof StateUnavailableError) throw error;
+      throw new StateUnavailableError(`state store: ${String(error)}`);
     }
-    throw new StateUnavailableError('state store: too many conflicting transactions');
   }
 
   async eventsAfter(userId: string, deviceId: string, sessionId: string, afterSeq: number, kept = false): Promise<SequencedMessage[] | undefined> {
