@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EntryPosition, EntryPositionMessage, EntryView } from '@callgate/protocol';
 import type { StateBackend } from '../state/backend.js';
 import { lineFiguresOf, positionOf } from './queue-figures.js';
+import { worthTelling } from './position-changes.js';
 
 /** How often one customer is told its position, at most. */
 export const POSITION_INTERVAL_MS = 1000;
@@ -28,8 +29,8 @@ interface Tracked {
 /**
  * Tells the waiting customers whose sockets this node holds where they stand. A decision that
  * changes a queue's line or agents marks the queue; a flush reads the line once and each
- * customer's rank off it — linear in the line — and sends what changed, at most once a second
- * per customer. A queue is flushed a few milliseconds after a new customer here entered it, and
+ * customer's rank off it — linear in the line — and sends what changed enough to tell
+ * (position-changes.ts), at most once a second per customer. A queue is flushed a few milliseconds after a new customer here entered it, and
  * otherwise at most every LINE_READ_INTERVAL_MS: the cost per second stays linear in the line,
  * however many decisions a second change it.
  */
@@ -148,15 +149,9 @@ export class EntryPositions {
     });
   }
 
-  /** Sends a position that changed, now or when the customer's second is up. */
+  /** Sends a position worth telling, now or when the customer's second is up. */
   private offer(entryId: string, tracked: Tracked, position: EntryPosition): void {
-    const last = tracked.last;
-    const same =
-      last !== undefined &&
-      last.position === position.position &&
-      last.estimatedWaitMs === position.estimatedWaitMs &&
-      last.agentsAvailable === position.agentsAvailable;
-    if (same) return;
+    if (!worthTelling(tracked.last, position)) return;
     const wait = tracked.lastAt + POSITION_INTERVAL_MS - this.now();
     if (wait > 0) {
       if (!tracked.pending) {
