@@ -26,10 +26,10 @@ describe('which position changes a waiting customer is told', () => {
     expect(worthTelling(at(1000, 600_000), at(1000, 590_000))).toBe(false);
   });
 
-  it('an agent becoming free, or none being free any more, is always told', () => {
-    expect(worthTelling(at(500, 1000, 0), at(500, 1000, 2))).toBe(true);
-    expect(worthTelling(at(500, 1000, 2), at(500, 1000, 0))).toBe(true);
-    expect(worthTelling(at(500, 1000, 2), at(500, 1000, 3))).toBe(false);
+  it('free agents are told at the head of the line; further back only through the estimate', () => {
+    expect(worthTelling(at(2, 0, 0), at(2, 0, 2))).toBe(true);
+    expect(worthTelling(at(500, 1_000_000, 0), at(500, 1_000_000, 2))).toBe(false);
+    expect(worthTelling(at(500, 1_000_000, 0), at(500, 800_000, 2))).toBe(true);
   });
 
   it('a customer walking from 5,000th to 1st is told a few dozen times, not thousands', () => {
