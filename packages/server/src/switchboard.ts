@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '@callgate/protocol';
 import { decide } from './calls/machine.js';
+import { orderedEntryIds } from './queues/entry-ids.js';
 import type {
   CallInput,
   CallRecord,
@@ -86,7 +87,7 @@ export class Switchboard {
     this.now = options.now ?? Date.now;
     this.newCallId = options.newCallId ?? randomUUID;
     this.newRoomId = options.newRoomId ?? randomRoomId;
-    this.newEntryId = options.newEntryId ?? randomUUID;
+    this.newEntryId = options.newEntryId ?? orderedEntryIds(this.now);
     this.queues = options.queues ?? (() => undefined);
     options.backend.onInput((input) => void this.handleQuietly(input));
   }

@@ -6,7 +6,8 @@ const TIME_SPAN = 1e13;
 
 /**
  * Where an entry stands in its queue's line: higher customer priority first, then earlier time of
- * entry (kept across transfers); ties go by entry id. One number, so that a sorted set (in memory
+ * entry (kept across transfers); ties go by entry id, which sorts in the order a node made them
+ * (queues/entry-ids.ts). One number, so that a sorted set (in memory
  * or a Redis ZSET) keeps the order: (100 − priority) · 10¹³ + enteredAt stays below 2⁵³.
  */
 export function lineScore(entry: Pick<EntryRecord, 'priority' | 'enteredAt'>): number {
