@@ -45,11 +45,14 @@ const entries = [];
 for (const [client, queue] of customers) {
   const entry = await client.enterQueue(queue, { userStr: `${client.userId}'s question` });
   let shown = '';
-  entry.on('update', (e) => {
-    if (e.state === 'ended') return;
+  const show = (e) => {
+    if (e.state === 'ended' || (e.state === 'waiting' && e.position === undefined)) return;
     const where = e.state === 'waiting' ? `#${e.position} in ${e.queue}, ~${Math.round(e.estimatedWaitMs / 1000)} s` : `${e.state} ${e.agent}`;
     if (where !== shown) log(`${client.userId}: ${(shown = where)}`);
-  });
+  };
+  // The first position may have come with the entry itself: show what the entry knows, then follow it.
+  show(entry);
+  entry.on('update', show);
   entry.on('ended', (outcome) => log(`${client.userId}: ${outcome}`));
   entries.push(entry);
   await new Promise((resolve) => setTimeout(resolve, 50));

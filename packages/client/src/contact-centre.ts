@@ -97,8 +97,11 @@ export class ContactCentre {
     });
     const entryId = ack.type === 'ack' ? ack.entryId : undefined;
     if (entryId === undefined) throw new CallgateError(ErrorCode.INTERNAL, 'the server took the entry without naming it');
-    if (this.entry?.id === entryId) return this.entry;
-    return new Promise((resolve) => this.entering.set(entryId, resolve));
+    const entry = this.entry?.id === entryId ? this.entry : await new Promise<QueueEntry>((resolve) => this.entering.set(entryId, resolve));
+    // A position that came before this promise resolved reached no listener of the app's: tell it
+    // again just after, so that `entry.on('update', …)` right after the await hears where it stands.
+    if (entry.position !== undefined) setTimeout(() => entry.retell(), 0);
+    return entry;
   }
 
   async leaveQueue(): Promise<void> {

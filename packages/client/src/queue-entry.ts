@@ -124,6 +124,11 @@ export class QueueEntry extends EventEmitter<QueueEntryEvents> {
     if (view.state === 'ended') this.emit('ended', view.outcome ?? 'closed');
   }
 
+  /** Emits `update` with what the entry knows now, while it lasts. */
+  retell(): void {
+    if (this.state !== 'ended') this.emit('update', this);
+  }
+
   /** Applies an `entry.position` message; emits `update` when a field changed. */
   applyPosition(position: EntryPosition): void {
     if (position.entryId !== this.id || this.state === 'ended') return;
