@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PresenceEntry, PresenceMessage, PresenceWatchMessage } from '@callgate/protocol';
 import type { StateBackend } from '../state/backend.js';
+import { OneAtATime } from '../one-at-a-time.js';
 
 /** Whoever receives presence messages: a user's connection. */
 export interface PresenceWatcher {
@@ -28,7 +29,7 @@ export class PresenceBoard {
   /** The last presence told to the watchers here, per user some watcher may care about. */
   private readonly known = new Map<string, PresenceEntry>();
   private readonly watches = new Map<PresenceWatcher, Watch>();
-  private queue: Promise<void> = Promise.resolve();
+  private readonly reads = new OneAtATime();
 
   constructor(
     private readonly backend: PresenceSource,
@@ -58,8 +59,8 @@ export class PresenceBoard {
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(task);
-    this.queue = run.catch((error: unknown) => this.logger.warn({ err: error }, 'presence read failed'));
+    const run = this.reads.run(task);
+    run.catch((error: unknown) => this.logger.warn({ err: error }, 'presence read failed'));
     return run;
   }
 

@@ -5,6 +5,7 @@ import type { QueueWatcher, QueueWatchers } from '../gateway/contact-centre-mess
 import type { StateBackend } from '../state/backend.js';
 import type { QueueChanges } from '../state/queue-indexes.js';
 import { agentFiguresOf, queueFiguresOf } from './queue-figures.js';
+import { OneAtATime } from '../one-at-a-time.js';
 
 /** How often watchers hear changes, at most. */
 export const BOARD_INTERVAL_MS = 500;
@@ -17,7 +18,7 @@ export class QueueBoard implements QueueWatchers {
   private readonly watchers = new Set<QueueWatcher>();
   private readonly pending = { queues: new Set<string>(), agents: new Set<string>() };
   private timer: NodeJS.Timeout | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly reads = new OneAtATime();
 
   constructor(
     private readonly backend: Pick<StateBackend, 'line' | 'queueAgents' | 'userRecords'>,
@@ -87,8 +88,8 @@ export class QueueBoard implements QueueWatchers {
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(task);
-    this.queue = run.catch((error: unknown) => this.logger.warn({ err: error }, 'the queue board could not be read'));
+    const run = this.reads.run(task);
+    run.catch((error: unknown) => this.logger.warn({ err: error }, 'the queue board could not be read'));
     return run;
   }
 }

@@ -16,12 +16,12 @@ import type { ClusterMessage } from '../cluster.js';
 import { outboxKey, sequenced, targetDevices } from '../outbox.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { RedisCluster } from './redis-cluster.js';
-import { Missing, TransactionReads, parse } from './transaction-reads.js';
+import { Missing, TransactionReads } from './transaction-reads.js';
 import { claimTimersScript, decideScript, eventsAfterScript, releaseTimerScript } from './scripts.js';
 import { DecisionWrites } from './decision-writes.js';
 import { RecordCache } from './record-cache.js';
 import { RecordStamps, parseRecord } from './record-stamps.js';
-import { OneAtATime } from './one-at-a-time.js';
+import { OneAtATime } from '../../one-at-a-time.js';
 
 export interface RedisBackendOptions {
   /** Events kept per session for resume. Default 64. */
@@ -69,6 +69,8 @@ export class RedisStateBackend implements StateBackend {
   private readonly cache: RecordCache;
   private readonly stamps = new RecordStamps();
   private readonly retries = new OneAtATime();
+  /** Where user, call and entry records live: the keys the record cache keeps. */
+  private readonly recordPrefixes: string[];
 
   constructor(
     private readonly cluster: RedisCluster,
@@ -79,6 +81,7 @@ export class RedisStateBackend implements StateBackend {
     this.timerPollMs = options.timerPollMs ?? 50;
     this.pool = new ConnectionPool(Array.from({ length: options.poolSize ?? 8 }, () => cluster.connection()));
     this.cache = new RecordCache(options.cacheSize ?? 5_000);
+    this.recordPrefixes = [this.keys.user(''), this.keys.call(''), this.keys.entry('')];
     this.redis.defineCommand('eventsAfter', { numberOfKeys: 2, lua: eventsAfterScript });
     for (const connection of this.pool.connections) connection.defineCommand('decide', { lua: decideScript });
     this.redis.defineCommand('claimTimers', { numberOfKeys: 2, lua: claimTimersScript });
@@ -264,8 +267,7 @@ export class RedisStateBackend implements StateBackend {
   }
 
   private isRecord(key: string): boolean {
-    const k = this.keys;
-    return key.startsWith(k.user('')) || key.startsWith(k.call('')) || key.startsWith(k.entry(''));
+    return this.recordPrefixes.some((prefix) => key.startsWith(prefix));
   }
 
   /** The rooms a decision allocates must be free. */
@@ -468,3 +470,12 @@ type RedisWithScripts = Redis & {
   claimTimers(timers: string, inputs: string, now: number, lease: number, limit: number): Promise<unknown>;
   releaseTimer(timers: string, inputs: string, key: string, lease: number): Promise<unknown>;
 };
+
+function parse<T>(text: string): T | undefined {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

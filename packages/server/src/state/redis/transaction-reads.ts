@@ -216,12 +216,3 @@ export class TransactionReads {
     });
   }
 }
-
-export function parse<T>(text: string | null): T | undefined {
-  if (text === null || text === '') return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
-}

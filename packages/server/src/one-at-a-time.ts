@@ -1,4 +1,4 @@
-/** Runs the tasks given to it one after another, in the order given. */
+/** Runs the tasks given to it one after another, in the order given; one that fails does not stop the next. */
 export class OneAtATime {
   private last: Promise<unknown> = Promise.resolve();
 
