@@ -11,8 +11,6 @@ export class DecisionWrites {
   /** Keys deleted and string keys set: one DEL, then one MSET, before the other writes. */
   private readonly deletions = new Set<string>();
   private readonly assignments = new Map<string, string>();
-  /** String keys this decision leaves with a new value (null: deleted), for the record cache. */
-  readonly written = new Map<string, string | null>();
 
   /** A record key read with the stamp `stamp` (null: absent) must still be so. */
   check(key: string, stamp: string | null): void {
@@ -26,16 +24,20 @@ export class DecisionWrites {
   }
 
   set(key: string, value: string): void {
-    this.written.set(key, value);
     this.assignments.set(key, value);
   }
 
   del(...keys: string[]): void {
     for (const key of keys) {
-      this.written.set(key, null);
       this.assignments.delete(key);
       this.deletions.add(key);
     }
+  }
+
+  /** String keys as this decision leaves them (null: deleted), for the record cache. */
+  *written(): IterableIterator<[string, string | null]> {
+    for (const key of this.deletions) if (!this.assignments.has(key)) yield [key, null];
+    yield* this.assignments;
   }
 
   sadd(key: string, member: string): void {

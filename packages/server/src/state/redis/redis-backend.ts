@@ -255,7 +255,7 @@ export class RedisStateBackend implements StateBackend {
       this.cache.forget(reads.observedKeys());
       return undefined;
     }
-    for (const [key, value] of writes.written) if (this.isRecord(key)) this.cache.set(key, value);
+    for (const [key, value] of writes.written()) if (this.isRecord(key)) this.cache.set(key, value);
     for (const kick of local.kicks) this.delivery.kick(kick);
     local.appends.forEach(({ userId, deviceId, messages }, i) => {
       if (messages.length === 0) return;
@@ -365,7 +365,7 @@ export class RedisStateBackend implements StateBackend {
     let records: string | undefined;
     for (const { userId, deviceId, node, messages } of outboxes.values()) {
       const here = node === this.node;
-      records ??= here ? undefined : JSON.stringify([...m.written].filter(([key]) => this.isRecord(key)));
+      records ??= here ? undefined : JSON.stringify([...m.written()].filter(([key]) => this.isRecord(key)));
       const start = here ? '' : `{"type":"events","userId":${JSON.stringify(userId)},"deviceId":${JSON.stringify(deviceId)},"records":${records},"messages":[`;
       const bodies = messages.map(({ seq: _seq, ...message }) => JSON.stringify(message).slice(1));
       m.append(k.outbox(userId, deviceId), k.seqs(userId), deviceId, this.outboxCapacity, here ? '' : k.nodeChannel(node), start, bodies);
